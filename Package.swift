@@ -1,0 +1,77 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// One module per concern; dependencies point one way (see docs/architecture.md):
+// RemitProtocol, RemitDomain  <-  RemitLedger  <-  RemitPayout  <-  RemitGateway
+// RemitClient depends on RemitProtocol only. Executables stay thin.
+let package = Package(
+    name: "remit-gateway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "remitd", targets: ["remitd"]),
+        .executable(name: "remitctl", targets: ["remitctl"]),
+        .executable(name: "remit-loadgen", targets: ["remit-loadgen"]),
+        .library(name: "RemitProtocol", targets: ["RemitProtocol"]),
+        .library(name: "RemitClient", targets: ["RemitClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "RemitProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(name: "RemitDomain"),
+        .target(name: "RemitLedger", dependencies: ["RemitDomain"]),
+        .target(name: "RemitPayout", dependencies: ["RemitDomain", "RemitLedger"]),
+        .target(
+            name: "RemitGateway",
+            dependencies: ["RemitProtocol", "RemitDomain", "RemitLedger", "RemitPayout"]
+        ),
+        .target(
+            name: "RemitClient",
+            dependencies: [
+                "RemitProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .executableTarget(name: "remitd", dependencies: ["RemitGateway"]),
+        .executableTarget(
+            name: "remitctl",
+            dependencies: [
+                "RemitClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "remit-loadgen",
+            dependencies: [
+                "RemitClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // libFuzzer entry for the frame and message decoders. Built normally it replays a
+        // corpus; built by Fuzz/run.sh with -sanitize=fuzzer it is the fuzzer.
+        .executableTarget(name: "RemitFuzz", dependencies: ["RemitProtocol"]),
+        .testTarget(
+            name: "RemitProtocolTests",
+            dependencies: ["RemitProtocol"]
+        ),
+        .testTarget(
+            name: "RemitClientTests",
+            dependencies: [
+                "RemitClient", "RemitProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// RemitDomain: filled by later work; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// RemitGateway: filled by later work; see docs/architecture.md.

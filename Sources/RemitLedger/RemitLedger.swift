@@ -1,0 +1,1 @@
+// RemitLedger: filled by later work; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// RemitPayout: filled by later work; see docs/architecture.md.

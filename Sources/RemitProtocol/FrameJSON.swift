@@ -1,0 +1,42 @@
+/// The JSON form of a frame used by `Protocol/vectors/` and by tools that print messages:
+/// `{"type": "SubmitTransfers", "requestId": 7, "message": {...}}`, field names as in PROTOCOL.md.
+extension Frame: Codable {
+    private enum CodingKeys: String, CodingKey { case type, requestId, message }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let name = try c.decode(String.self, forKey: .type)
+        guard let type = MessageType(name: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown message type \(name)")
+        }
+        let requestId = try c.decode(UInt64.self, forKey: .requestId)
+        let message: Message
+        switch type {
+        case .hello: message = .hello(try c.decode(Hello.self, forKey: .message))
+        case .welcome: message = .welcome(try c.decode(Welcome.self, forKey: .message))
+        case .heartbeat: message = .heartbeat(try c.decode(Heartbeat.self, forKey: .message))
+        case .heartbeatAck: message = .heartbeatAck(try c.decode(HeartbeatAck.self, forKey: .message))
+        case .error: message = .error(try c.decode(ErrorMessage.self, forKey: .message))
+        case .quoteRequest: message = .quoteRequest(try c.decode(QuoteRequest.self, forKey: .message))
+        case .quote: message = .quote(try c.decode(Quote.self, forKey: .message))
+        case .submitTransfers: message = .submitTransfers(try c.decode(SubmitTransfers.self, forKey: .message))
+        case .submitTransfersResult:
+            message = .submitTransfersResult(try c.decode(SubmitTransfersResult.self, forKey: .message))
+        case .getTransfer: message = .getTransfer(try c.decode(GetTransfer.self, forKey: .message))
+        case .transferStatus: message = .transferStatus(try c.decode(TransferStatus.self, forKey: .message))
+        case .cancelTransfer: message = .cancelTransfer(try c.decode(CancelTransfer.self, forKey: .message))
+        case .subscribe: message = .subscribe(try c.decode(Subscribe.self, forKey: .message))
+        case .subscribed: message = .subscribed(try c.decode(Subscribed.self, forKey: .message))
+        case .event: message = .event(try c.decode(Event.self, forKey: .message))
+        case .eventAck: message = .eventAck(try c.decode(EventAck.self, forKey: .message))
+        }
+        self.init(requestId: requestId, message: message)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(message.type.name, forKey: .type)
+        try c.encode(requestId, forKey: .requestId)
+        try c.encode(message.body, forKey: .message)
+    }
+}

@@ -1,0 +1,51 @@
+/// The `type` field of a frame header (PROTOCOL.md section 6).
+public enum MessageType: UInt16, CaseIterable, Sendable, Codable {
+    case hello = 0x0001
+    case welcome = 0x0002
+    case heartbeat = 0x0003
+    case heartbeatAck = 0x0004
+    case error = 0x0005
+    case quoteRequest = 0x0010
+    case quote = 0x0011
+    case submitTransfers = 0x0020
+    case submitTransfersResult = 0x0021
+    case getTransfer = 0x0030
+    case transferStatus = 0x0031
+    case cancelTransfer = 0x0032
+    case subscribe = 0x0040
+    case subscribed = 0x0041
+    case event = 0x0042
+    case eventAck = 0x0043
+
+    /// The name PROTOCOL.md and the vectors use (`SubmitTransfers`).
+    public var name: String {
+        let text = String(describing: self)
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
+    public init?(name: String) {
+        guard let value = MessageType.allCases.first(where: { $0.name == name }) else { return nil }
+        self = value
+    }
+
+    /// Sent by the client (true) or by the server (false).
+    public var isFromClient: Bool {
+        switch self {
+        case .hello, .heartbeat, .quoteRequest, .submitTransfers, .getTransfer, .cancelTransfer, .subscribe, .eventAck:
+            return true
+        case .welcome, .heartbeatAck, .error, .quote, .submitTransfersResult, .transferStatus, .subscribed, .event:
+            return false
+        }
+    }
+
+    /// Frames that belong to no request carry request id 0 (section 3).
+    var requestIdRule: RequestIdRule {
+        switch self {
+        case .event, .eventAck: return .zero
+        case .error: return .any
+        default: return .nonZero
+        }
+    }
+
+    enum RequestIdRule { case zero, nonZero, any }
+}

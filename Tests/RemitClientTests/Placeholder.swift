@@ -1,0 +1,2 @@
+import XCTest
+final class PRemitClientTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PRemitDomainTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,158 @@
+import NIOCore
+import RemitProtocol
+
+/// The example messages behind `Protocol/vectors/`: one or more of every message type, with
+/// amounts that agree with each other the way the gateway computes them.
+enum Samples {
+    static let noon: Int64 = 1_795_435_200_000  // 2026-11-23T12:00:00Z
+    static let usd = CurrencyCode("USD")!
+    static let kes = CurrencyCode("KES")!
+    static let us = CountryCode("US")!
+    static let ke = CountryCode("KE")!
+    static let transferId = ID128("0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b07")!
+    static let splitTransferId = ID128("0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b08")!
+    static let quoteId = ID128("6f1c0f9e-52a4-4d4b-8a57-0c2f1e9b3d11")!
+
+    /// The worked example of PROTOCOL.md section 12: USD 100.00 to an M-Pesa wallet in Kenya.
+    static let walletTransfer = Transfer(
+        transferId: transferId, amount: 10_000, senderPhone: 12_025_550_143, beneficiaryPhone: 254_712_345_678,
+        sendCurrency: usd, payoutCurrency: kes, sendCountry: us, payoutCountry: ke, amountMode: .send,
+        purpose: .familySupport, legFailurePolicy: .refundLeg, operatorReference: "ACME-000123",
+        senderName: "Maria Otieno", senderAccount: "ACME-C-88231", beneficiaryName: "Grace Wanjiru",
+        legs: [Leg(product: .mobileWallet, share: 10_000, institution: "SAFCOM", account: "254712345678")])
+
+    /// A remittance split into financial products, above the FATF R.16 threshold, on a quote.
+    static let splitTransfer = Transfer(
+        transferId: splitTransferId, quoteId: quoteId, amount: 10_000, senderPhone: 12_025_550_143,
+        beneficiaryPhone: 254_712_345_678, senderDateOfBirth: 19_850_412, sendCurrency: usd, payoutCurrency: kes,
+        sendCountry: us, payoutCountry: ke, amountMode: .send, purpose: .familySupport,
+        legFailurePolicy: .redirectToFirstLeg, operatorReference: "ACME-000124", senderName: "José Ñúñez Otieno",
+        senderAccount: "ACME-C-88231", senderAddress: "1200 Main St, Apt 4, Houston TX 77002, US",
+        senderNationalId: "P1234567", senderPlaceOfBirth: "Kisumu, KE", beneficiaryName: "Grace Wanjiru",
+        beneficiaryAccount: "KWFT-0042-7781",
+        legs: [
+            Leg(product: .mobileWallet, share: 7_000, institution: "SAFCOM", account: "254712345678"),
+            Leg(product: .savingsDeposit, share: 2_000, institution: "KWFT", account: "SAV-0042-7781"),
+            Leg(product: .loanRepayment, share: 1_000, institution: "KWFT", account: "LN-0042-1190"),
+        ])
+
+    static let quoteLegs = [
+        QuoteLeg(product: .mobileWallet, share: 7_000, institution: "SAFCOM"),
+        QuoteLeg(product: .savingsDeposit, share: 2_000, institution: "KWFT"),
+        QuoteLeg(product: .loanRepayment, share: 1_000, institution: "KWFT"),
+    ]
+
+    /// Reference 129.45 KES per USD, margin 1 %: rate 128.1555; USD 100.00 pays KES 12,815.55,
+    /// split 70/20/10 rounding each leg down and giving the 0.01 remainder to the first leg.
+    /// Total cost (2.99 fee + 1.00 margin) / 100.00 = 3.99 %.
+    static let quote = Quote(
+        quoteId: quoteId, sendAmount: 10_000, fee: 299, payoutAmount: 1_281_555, rate: 128_155_500_000,
+        referenceRate: 129_450_000_000, createdAt: noon, expiresAt: noon + 60_000, rateMargin: 10_000,
+        totalCost: 39_900, sendCurrency: usd, payoutCurrency: kes, sendCountry: us, payoutCountry: ke,
+        amountMode: .send,
+        legs: [
+            QuotedLeg(product: .mobileWallet, share: 7_000, payoutAmount: 897_089, institution: "SAFCOM"),
+            QuotedLeg(product: .savingsDeposit, share: 2_000, payoutAmount: 256_311, institution: "KWFT"),
+            QuotedLeg(product: .loanRepayment, share: 1_000, payoutAmount: 128_155, institution: "KWFT"),
+        ])
+
+    struct Valid {
+        let name: String
+        let description: String
+        let frame: Frame
+    }
+
+    static let valid: [Valid] = [
+        Valid(name: "hello", description: "A client's first frame: it speaks version 1 only.",
+              frame: Frame(requestId: 1, message: .hello(Hello(minVersion: 1, maxVersion: 1,
+                                                                  clientName: "acme-remit-java/2.3.1")))),
+        Valid(name: "welcome", description: "The server's answer: version 1, default limits, operator ACME.",
+              frame: Frame(requestId: 1, message: .welcome(Welcome(
+                  serverTime: noon, sessionId: 0x5EED_0000_0000_0001, operatorId: "ACME",
+                  serverName: "remitd gw-1")))),
+        Valid(name: "heartbeat", description: "A keep-alive from an idle client.",
+              frame: Frame(requestId: 2, message: .heartbeat(Heartbeat(sentAt: noon)))),
+        Valid(name: "heartbeat-ack", description: "The server echoes the client's clock and gives its own.",
+              frame: Frame(requestId: 2, message: .heartbeatAck(HeartbeatAck(echoedSentAt: noon, serverTime: noon + 3)))),
+        Valid(name: "error-field-too-long",
+              description: "A batch refused as a whole: transfer 3's beneficiary name is too long.",
+              frame: Frame(requestId: 7, message: .error(ErrorMessage(
+                  code: .fieldTooLong, fieldId: .beneficiaryName, entryIndex: 3,
+                  detail: "transfers[3].beneficiaryName: 141 bytes, at most 140")))),
+        Valid(name: "error-rate-limited", description: "A retryable error: wait 250 ms, then resend the same request.",
+              frame: Frame(requestId: 8, message: .error(ErrorMessage(
+                  code: .rateLimited, retryAfterMs: 250, detail: "operator ACME: above 5000 requests/s")))),
+        Valid(name: "error-connection-timeout",
+              description: "Request id 0: about the connection; the server closes it after this frame.",
+              frame: Frame(requestId: 0, message: .error(ErrorMessage(
+                  code: .timeout, detail: "no frame for 30000 ms")))),
+        Valid(name: "quote-request", description: "USD 100.00 sent from the US to Kenya, split 70/20/10 into a "
+                  + "wallet, an MFI savings account and an MFI loan repayment.",
+              frame: Frame(requestId: 3, message: .quoteRequest(QuoteRequest(
+                  amount: 10_000, sendCurrency: usd, payoutCurrency: kes, sendCountry: us, payoutCountry: ke,
+                  amountMode: .send, legs: quoteLegs)))),
+        Valid(name: "quote", description: "The terms for quote-request: fee USD 2.99, rate 128.1555 against a "
+                  + "129.45 mid rate (1 % margin), KES 12,815.55 paid out, total cost 3.99 %, valid 60 s.",
+              frame: Frame(requestId: 3, message: .quote(quote))),
+        Valid(name: "submit-transfers-one", description: "The worked example of PROTOCOL.md section 12.",
+              frame: Frame(requestId: 7, message: .submitTransfers(SubmitTransfers(transfers: [walletTransfer])))),
+        Valid(name: "submit-transfers-split",
+              description: "Two transfers in one batch; the second is split into three products on a quote, "
+                  + "with full FATF R.16 originator data and a UTF-8 name.",
+              frame: Frame(requestId: 9, message: .submitTransfers(SubmitTransfers(
+                  transfers: [walletTransfer, splitTransfer])))),
+        Valid(name: "submit-transfers-result-one", description: "The answer to submit-transfers-one: accepted.",
+              frame: Frame(requestId: 7, message: .submitTransfersResult(SubmitTransfersResult(results: [
+                  TransferResult(transferId: transferId, sendAmount: 10_000, fee: 299, payoutAmount: 1_281_555,
+                                 recordedAt: noon + 2, state: .accepted),
+              ])))),
+        Valid(name: "submit-transfers-result-mixed",
+              description: "A replay of the first transfer (already paid), and a rejection of the second for "
+                  + "insufficient prefund.",
+              frame: Frame(requestId: 9, message: .submitTransfersResult(SubmitTransfersResult(results: [
+                  TransferResult(transferId: transferId, sendAmount: 10_000, fee: 299, payoutAmount: 1_281_555,
+                                 recordedAt: noon + 2, state: .paid, replayed: true),
+                  TransferResult(transferId: splitTransferId, recordedAt: noon + 5, errorCode: .insufficientFunds,
+                                 state: .rejected),
+              ])))),
+        Valid(name: "get-transfer", description: "Ask for a transfer's state.",
+              frame: Frame(requestId: 10, message: .getTransfer(GetTransfer(transferId: splitTransferId)))),
+        Valid(name: "cancel-transfer", description: "Cancel a transfer before dispatch.",
+              frame: Frame(requestId: 11, message: .cancelTransfer(CancelTransfer(
+                  transferId: splitTransferId, reason: "sender changed the beneficiary")))),
+        Valid(name: "transfer-status", description: "A split transfer part way: wallet leg paid, savings leg "
+                  + "dispatched, loan leg in doubt.",
+              frame: Frame(requestId: 10, message: .transferStatus(TransferStatus(
+                  transferId: splitTransferId, quoteId: quoteId, sendAmount: 10_000, fee: 299,
+                  payoutAmount: 1_281_555, rate: 128_155_500_000, createdAt: noon + 5, updatedAt: noon + 9_000,
+                  lastEventSequence: 42, state: .dispatched, sendCurrency: usd, payoutCurrency: kes,
+                  sendCountry: us, payoutCountry: ke, operatorReference: "ACME-000124",
+                  legs: [
+                      LegStatus(product: .mobileWallet, state: .paid, share: 7_000, payoutAmount: 897_089,
+                                institution: "SAFCOM", partnerReference: "RKT4HZ81QX"),
+                      LegStatus(product: .savingsDeposit, state: .dispatched, share: 2_000, payoutAmount: 256_311,
+                                institution: "KWFT"),
+                      LegStatus(product: .loanRepayment, state: .inDoubt, share: 1_000,
+                                errorCode: .partnerUnreachable, payoutAmount: 128_155, institution: "KWFT"),
+                  ])))),
+        Valid(name: "subscribe", description: "Resume the event stream after event 40.",
+              frame: Frame(requestId: 12, message: .subscribe(Subscribe(afterSequence: 40)))),
+        Valid(name: "subscribed", description: "Events 1 to 42 are retained; 41 and 42 follow.",
+              frame: Frame(requestId: 12, message: .subscribed(Subscribed(oldestSequence: 1, latestSequence: 42)))),
+        Valid(name: "event-transfer", description: "Event 41: the transfer was dispatched.",
+              frame: Frame(requestId: 0, message: .event(Event(
+                  sequence: 41, transferId: splitTransferId, occurredAt: noon + 20, change: .transfer(.dispatched))))),
+        Valid(name: "event-leg", description: "Event 42: leg 0 was paid, with the partner's reference.",
+              frame: Frame(requestId: 0, message: .event(Event(
+                  sequence: 42, transferId: splitTransferId, occurredAt: noon + 9_000,
+                  change: .leg(index: 0, state: .paid), partnerReference: "RKT4HZ81QX")))),
+        Valid(name: "event-ack", description: "The client has processed events through 42.",
+              frame: Frame(requestId: 0, message: .eventAck(EventAck(throughSequence: 42)))),
+    ]
+
+    static func encoded(_ frame: Frame, limits: ProtocolLimits = .default) -> [UInt8] {
+        var buffer = ByteBuffer()
+        try! frame.encode(into: &buffer, limits: limits)
+        return Array(buffer.readableBytesView)
+    }
+}
