@@ -1,0 +1,159 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RemitProtocol
+import Synchronization
+
+/// An operator's connection to a Remit Gateway: mutual TLS, Hello/Welcome, then quote, submit,
+/// status, cancel and events, all of which may be in flight at once.
+///
+/// ```swift
+/// let client = try await RemitClient.connect(configuration)
+/// let results = try await client.submit([transfer])
+/// if results[0].errorCode == .none { /* durable: accepted */ }
+/// try await client.close()
+/// ```
+///
+/// A call that fails with `.connectionClosed` or `.timeout` may or may not have been carried out;
+/// resending the same transfers with the same ids is always safe (PROTOCOL.md section 8).
+public final class RemitClient: Sendable {
+    public let welcome: Welcome
+    private let channel: any Channel
+    /// Request ids are taken here, on the caller's task, so frames are encoded (and limit errors
+    /// thrown) before anything is queued on the connection. Hello used id 1.
+    private let requestIds = Atomic<UInt64>(2)
+
+    private init(channel: any Channel, welcome: Welcome) {
+        self.channel = channel
+        self.welcome = welcome
+    }
+
+    /// Connects, completes the TLS handshake and the Hello/Welcome exchange.
+    public static func connect(
+        _ configuration: RemitClientConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RemitClient {
+        let tls = try configuration.makeTLSConfiguration()
+        let context = try NIOSSLContext(configuration: tls)
+        let requestTimeout = configuration.requestTimeout
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(configuration.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(NIOSSLClientHandler(context: context, serverHostname: configuration.serverHostname))
+                    try sync.addHandler(ByteToMessageHandler(FrameDecoder()))
+                    try sync.addHandler(ClientConnectionHandler(requestTimeout: requestTimeout))
+                }
+            }
+            .connect(host: configuration.host, port: configuration.port).get()
+        do {
+            let hello = Hello(minVersion: 1, maxVersion: 1, clientName: configuration.clientName)
+            guard case .welcome(let welcome) = try await request(channel, requestId: 1, .hello(hello)) else {
+                throw RemitClientError.protocolViolation("Hello was not answered by Welcome")
+            }
+            guard welcome.version == 1 else {
+                throw RemitClientError.protocolViolation("the gateway chose version \(welcome.version)")
+            }
+            return RemitClient(channel: channel, welcome: welcome)
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+    }
+
+    /// Encodes on the calling task (a `ProtocolError` here means nothing was sent), then waits
+    /// for the answer with the same request id.
+    private static func request(_ channel: any Channel, requestId: UInt64, _ message: Message,
+                                events: AsyncThrowingStream<Event, any Error>.Continuation? = nil) async throws -> Message {
+        var frame = channel.allocator.buffer(capacity: 256)
+        try Frame(requestId: requestId, message: message).encode(into: &frame)
+        let answer = channel.eventLoop.makePromise(of: Message.self)
+        channel.writeAndFlush(ClientRequest(requestId: requestId, frame: frame, answer: answer, events: events),
+                              promise: nil)
+        return try await answer.futureResult.get()
+    }
+
+    private func nextRequestId() -> UInt64 {
+        requestIds.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    private func request(_ message: Message) async throws -> Message {
+        try await Self.request(channel, requestId: nextRequestId(), message)
+    }
+
+    private static func unexpected(_ message: Message, _ request: String) -> RemitClientError {
+        .protocolViolation("\(request) was answered by \(message.type.name)")
+    }
+
+    /// The terms of a remittance before the sender commits.
+    public func quote(_ request: QuoteRequest) async throws -> Quote {
+        let answer = try await self.request(.quoteRequest(request))
+        guard case .quote(let quote) = answer else { throw Self.unexpected(answer, "QuoteRequest") }
+        return quote
+    }
+
+    /// Submits a batch; one result per transfer, in order. A result with `errorCode == .none` is
+    /// durable in the gateway's ledger.
+    public func submit(_ transfers: [Transfer]) async throws -> [TransferResult] {
+        let answer = try await request(.submitTransfers(SubmitTransfers(transfers: transfers)))
+        guard case .submitTransfersResult(let result) = answer else { throw Self.unexpected(answer, "SubmitTransfers") }
+        guard result.results.map(\.transferId) == transfers.map(\.transferId) else {
+            throw RemitClientError.protocolViolation("results do not match the submitted transfers one for one")
+        }
+        return result.results
+    }
+
+    /// A transfer's state, amounts and legs.
+    public func transfer(_ transferId: ID128) async throws -> TransferStatus {
+        let answer = try await request(.getTransfer(GetTransfer(transferId: transferId)))
+        guard case .transferStatus(let status) = answer else { throw Self.unexpected(answer, "GetTransfer") }
+        return status
+    }
+
+    /// Cancels a transfer not yet dispatched.
+    public func cancel(_ transferId: ID128, reason: String = "") async throws -> TransferStatus {
+        let answer = try await request(.cancelTransfer(CancelTransfer(transferId: transferId, reason: reason)))
+        guard case .transferStatus(let status) = answer else { throw Self.unexpected(answer, "CancelTransfer") }
+        return status
+    }
+
+    /// Round trip to the gateway; keeps an idle connection open.
+    public func heartbeat(sentAt: Int64) async throws -> HeartbeatAck {
+        let answer = try await request(.heartbeat(Heartbeat(sentAt: sentAt)))
+        guard case .heartbeatAck(let ack) = answer else { throw Self.unexpected(answer, "Heartbeat") }
+        return ack
+    }
+
+    /// Starts this connection's event stream after `afterSequence`. Events arrive in sequence
+    /// order; call `acknowledge(through:)` as they are processed, or the gateway stops sending
+    /// after `welcome.eventWindow` of them. The stream ends with an error when the connection does.
+    public func subscribe(after afterSequence: UInt64) async throws
+        -> (subscribed: Subscribed, events: AsyncThrowingStream<Event, any Error>)
+    {
+        let (events, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
+        let answer = try await Self.request(channel, requestId: nextRequestId(),
+                                            .subscribe(Subscribe(afterSequence: afterSequence)), events: continuation)
+        guard case .subscribed(let subscribed) = answer else {
+            continuation.finish()
+            throw Self.unexpected(answer, "Subscribe")
+        }
+        return (subscribed, events)
+    }
+
+    /// Tells the gateway every event through `sequence` has been processed.
+    public func acknowledge(through sequence: UInt64) async throws {
+        var frame = channel.allocator.buffer(capacity: 32)
+        try Frame(requestId: 0, message: .eventAck(EventAck(throughSequence: sequence))).encode(into: &frame)
+        try await channel.writeAndFlush(ClientRequest(requestId: 0, frame: frame, answer: nil, events: nil))
+    }
+
+    public func close() async throws {
+        do {
+            try await channel.close()
+        } catch ChannelError.alreadyClosed {
+            return
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import RemitProtocol
+
+/// Why a client call failed.
+public enum RemitClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The gateway answered with an Error: act on `code` (its `retry` says whether to resend).
+    case server(ErrorMessage)
+    /// The gateway sent something this client cannot accept; the connection is closed.
+    case protocolViolation(String)
+    /// The connection closed before the answer came. The request may or may not have been
+    /// carried out: resend it with the same transfer ids.
+    case connectionClosed
+    /// No answer within the request timeout; as for `connectionClosed`, resend with the same ids.
+    case timeout
+
+    public var description: String {
+        switch self {
+        case .server(let error): "server error \(error.code): \(error.detail)"
+        case .protocolViolation(let why): "protocol violation: \(why)"
+        case .connectionClosed: "connection closed"
+        case .timeout: "timed out waiting for the answer"
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class PRemitClientTests: XCTestCase { func testNothing() {} }
