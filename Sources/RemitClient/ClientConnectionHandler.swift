@@ -53,7 +53,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             // The frame never left (it broke a limit, or the channel closed): fail its answer now.
             guard let self, let entry = self.pending.removeValue(forKey: requestId) else { return }
             entry.timeout?.cancel()
-            entry.answer.fail(error)
+            entry.answer.fail(RemitClientError.from(error))
         }
         context.writeAndFlush(wrapOutboundOut(request.frame), promise: written)
     }

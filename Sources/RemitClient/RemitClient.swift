@@ -70,8 +70,12 @@ public final class RemitClient: Sendable {
         var frame = channel.allocator.buffer(capacity: 256)
         try Frame(requestId: requestId, message: message).encode(into: &frame)
         let answer = channel.eventLoop.makePromise(of: Message.self)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        // A write on a closed channel never reaches the handler: fail the answer from here too.
+        // (A promise completed twice keeps its first result.)
+        written.futureResult.whenFailure { answer.fail(RemitClientError.from($0)) }
         channel.writeAndFlush(ClientRequest(requestId: requestId, frame: frame, answer: answer, events: events),
-                              promise: nil)
+                              promise: written)
         return try await answer.futureResult.get()
     }
 
@@ -146,7 +150,11 @@ public final class RemitClient: Sendable {
     public func acknowledge(through sequence: UInt64) async throws {
         var frame = channel.allocator.buffer(capacity: 32)
         try Frame(requestId: 0, message: .eventAck(EventAck(throughSequence: sequence))).encode(into: &frame)
-        try await channel.writeAndFlush(ClientRequest(requestId: 0, frame: frame, answer: nil, events: nil))
+        do {
+            try await channel.writeAndFlush(ClientRequest(requestId: 0, frame: frame, answer: nil, events: nil))
+        } catch {
+            throw RemitClientError.from(error)
+        }
     }
 
     public func close() async throws {

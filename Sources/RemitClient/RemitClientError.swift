@@ -1,3 +1,4 @@
+import NIOCore
 import RemitProtocol
 
 /// Why a client call failed.
@@ -11,6 +12,14 @@ public enum RemitClientError: Error, Sendable, Equatable, CustomStringConvertibl
     case connectionClosed
     /// No answer within the request timeout; as for `connectionClosed`, resend with the same ids.
     case timeout
+
+    /// A closed channel, however NIO words it, is `.connectionClosed`; other errors stay as they are.
+    static func from(_ error: any Error) -> any Error {
+        switch error as? ChannelError {
+        case .ioOnClosedChannel?, .alreadyClosed?, .eof?: RemitClientError.connectionClosed
+        default: error
+        }
+    }
 
     public var description: String {
         switch self {

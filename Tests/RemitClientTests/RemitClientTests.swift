@@ -151,6 +151,20 @@ final class RemitClientTests: XCTestCase {
         } catch RemitClientError.connectionClosed {}
     }
 
+    func testRequestsAfterCloseFailAtOnce() async throws {
+        let client = try await RemitClient.connect(configuration())
+        try await client.close()
+        try await client.close()  // closing twice is harmless
+        do {
+            _ = try await client.heartbeat(sentAt: 5)
+            XCTFail("a closed client sent a request")
+        } catch RemitClientError.connectionClosed {}
+        do {
+            try await client.acknowledge(through: 1)
+            XCTFail("a closed client sent an ack")
+        } catch RemitClientError.connectionClosed {}
+    }
+
     func testACertificateFromAnotherCAIsRefused() async throws {
         do {
             let client = try await RemitClient.connect(configuration(certificate: "intruder"))
