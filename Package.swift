@@ -40,11 +40,14 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .executableTarget(name: "remitd", dependencies: ["RemitGateway"]),
+        .executableTarget(
+            name: "remitd",
+            dependencies: ["RemitGateway", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "remitctl",
             dependencies: [
-                "RemitClient",
+                "RemitClient", "RemitProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,7 +74,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
+        // Runs the built executables as a user would.
+        .testTarget(name: "RemitCtlTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The operator CLI. Commands that read the ledger or talk to the daemon arrive with them.
+@main
+struct RemitCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remitctl",
+        abstract: "Operate a Remit Gateway.",
+        subcommands: [ProtocolCommand.self])
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class PRemitDomainTests: XCTestCase { func testNothing() {} }
