@@ -27,6 +27,20 @@ enum InvalidSamples {
             + le32(bodyLength ?? UInt32(body.count)) + le32(crc ?? CRC32C.checksum(body)) + body
     }
 
+    /// Replaces a string's length-prefixed bytes in an encoded frame, keeping its type and
+    /// request id and fixing its length and checksum: a way to put one byte too many in a field
+    /// the encoder would refuse.
+    static func patchString(_ frame: [UInt8], from old: String, to new: String) -> [UInt8] {
+        let oldBytes = [UInt8(old.utf8.count)] + Array(old.utf8)
+        let newBytes = [UInt8(new.utf8.count)] + Array(new.utf8)
+        var body = Array(frame[24...])
+        let start = (0...(body.count - oldBytes.count)).first { Array(body[$0..<$0 + oldBytes.count]) == oldBytes }!
+        body.replaceSubrange(start..<start + oldBytes.count, with: newBytes)
+        let type = UInt16(frame[4]) | UInt16(frame[5]) << 8
+        let requestId = frame[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return self.frame(type: type, requestId: requestId, body: body)
+    }
+
     static let idBytes: [UInt8] = Array(0..<16).map { UInt8($0 + 1) }
     static let getTransferBody: [UInt8] = le16(16) + idBytes
 

@@ -25,17 +25,6 @@ final class LimitTests: XCTestCase {
         Frame(requestId: 1, message: .submitTransfers(SubmitTransfers(transfers: transfers)))
     }
 
-    /// Replaces a string's length-prefixed bytes in an encoded frame, fixing length and checksum.
-    func patchString(_ frame: [UInt8], from old: String, to new: String) -> [UInt8] {
-        let oldBytes = [UInt8(old.utf8.count)] + Array(old.utf8)
-        let newBytes = [UInt8(new.utf8.count)] + Array(new.utf8)
-        var body = Array(frame[24...])
-        let start = (0...(body.count - oldBytes.count)).first { Array(body[$0..<$0 + oldBytes.count]) == oldBytes }!
-        body.replaceSubrange(start..<start + oldBytes.count, with: newBytes)
-        let type = UInt16(frame[4]) | UInt16(frame[5]) << 8
-        return InvalidSamples.frame(type: type, requestId: 1, body: body)
-    }
-
     func testEveryTransferStringAtItsMaximumAndOnePast() throws {
         let fields: [(WritableKeyPath<Transfer, String>, Int, FieldID, Character)] = [
             (\.operatorReference, FieldLimit.operatorReference, .operatorReference, "R"),
@@ -59,7 +48,7 @@ final class LimitTests: XCTestCase {
                 var buffer = ByteBuffer()
                 try submit([over]).encode(into: &buffer)
             }
-            let patched = patchString(atMax, from: String(repeating: fill, count: max),
+            let patched = InvalidSamples.patchString(atMax, from: String(repeating: fill, count: max),
                                       to: String(repeating: fill, count: max + 1))
             expectError(.fieldTooLong, field) { () throws(ProtocolError) in _ = try decode(patched) }
         }
@@ -73,7 +62,7 @@ final class LimitTests: XCTestCase {
             if isAccount { transfer.legs[0].account = fill } else { transfer.legs[0].institution = fill }
             let atMax = Samples.encoded(submit([transfer]))
             XCTAssertEqual(try decode(atMax), submit([transfer]))
-            let patched = patchString(atMax, from: fill, to: fill + "Q")
+            let patched = InvalidSamples.patchString(atMax, from: fill, to: fill + "Q")
             do {
                 _ = try decode(patched)
                 XCTFail("one past \(field.name)")
@@ -190,5 +179,68 @@ final class LimitTests: XCTestCase {
         XCTAssertLessThanOrEqual(clipped.utf8.count, FieldLimit.detail)
         XCTAssertEqual(clipped.utf8.count, 254)
         XCTAssertTrue(long.hasPrefix(clipped))
+    }
+}
+
+/// The string fields outside Transfer, each at its maximum and one past, encoder and decoder.
+final class MessageStringLimitTests: XCTestCase {
+    func frame(_ field: String, _ text: String) -> Frame {
+        let s = Samples.self
+        switch field {
+        case "clientName": return Frame(requestId: 1, message: .hello(Hello(clientName: text)))
+        case "operatorId", "serverName":
+            return Frame(requestId: 1, message: .welcome(Welcome(
+                serverTime: 0, sessionId: 0, operatorId: field == "operatorId" ? text : "ACME",
+                serverName: field == "serverName" ? text : "gw")))
+        case "detail": return Frame(requestId: 1, message: .error(ErrorMessage(code: .internalError, detail: text)))
+        case "reason": return Frame(requestId: 1, message: .cancelTransfer(CancelTransfer(transferId: s.transferId, reason: text)))
+        case "quoteLegInstitution":
+            return Frame(requestId: 1, message: .quoteRequest(QuoteRequest(
+                amount: 1, sendCurrency: s.usd, payoutCurrency: s.kes, sendCountry: s.us, payoutCountry: s.ke,
+                amountMode: .send, legs: [QuoteLeg(product: .mobileWallet, share: 10_000, institution: text)])))
+        case "quotedLegInstitution":
+            var quote = s.quote
+            quote.legs[1].institution = text
+            return Frame(requestId: 1, message: .quote(quote))
+        case "statusReference", "partnerReference":
+            let status = TransferStatus(
+                transferId: s.transferId, sendAmount: 1, fee: 0, payoutAmount: 1, rate: 1, createdAt: 0, updatedAt: 0,
+                lastEventSequence: 0, state: .paid, sendCurrency: s.usd, payoutCurrency: s.kes, sendCountry: s.us,
+                payoutCountry: s.ke, operatorReference: field == "statusReference" ? text : "",
+                legs: [LegStatus(product: .mobileWallet, state: .paid, share: 10_000, payoutAmount: 1,
+                                 partnerReference: field == "partnerReference" ? text : "")])
+            return Frame(requestId: 1, message: .transferStatus(status))
+        case "eventReference":
+            return Frame(requestId: 0, message: .event(Event(sequence: 1, transferId: s.transferId, occurredAt: 0,
+                                                             change: .transfer(.paid), partnerReference: text)))
+        default: preconditionFailure(field)
+        }
+    }
+
+    func testEachAtItsMaximumAndOnePast() throws {
+        let limits: [(String, Int)] = [
+            ("clientName", FieldLimit.clientName), ("operatorId", FieldLimit.operatorId),
+            ("serverName", FieldLimit.serverName), ("detail", FieldLimit.detail), ("reason", FieldLimit.reason),
+            ("quoteLegInstitution", FieldLimit.institution), ("quotedLegInstitution", FieldLimit.institution),
+            ("statusReference", FieldLimit.operatorReference), ("partnerReference", FieldLimit.partnerReference),
+            ("eventReference", FieldLimit.partnerReference),
+        ]
+        for (field, max) in limits {
+            let fill = String(repeating: "Q", count: max)
+            let atMax = Samples.encoded(frame(field, fill))
+            var buffer = ByteBuffer(bytes: atMax)
+            XCTAssertEqual(try Frame.decode(from: &buffer), frame(field, fill), field)
+
+            var out = ByteBuffer()
+            XCTAssertThrowsError(try frame(field, fill + "Q").encode(into: &out), field) { error in
+                XCTAssertEqual((error as? ProtocolError)?.code, .fieldTooLong, field)
+            }
+            // A u8 length cannot say 256: at a maximum of 255 the wire itself is the limit.
+            guard max < 255 else { continue }
+            var patched = ByteBuffer(bytes: InvalidSamples.patchString(atMax, from: fill, to: fill + "Q"))
+            XCTAssertThrowsError(try Frame.decode(from: &patched), field) { error in
+                XCTAssertEqual((error as? ProtocolError)?.code, .fieldTooLong, field)
+            }
+        }
     }
 }
