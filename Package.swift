@@ -58,6 +58,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // ns per message for the codec; see BENCHMARKS.md for the command and the numbers.
+        .executableTarget(
+            name: "CodecBenchmark",
+            dependencies: ["RemitProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/CodecBenchmark"
+        ),
         // libFuzzer entry for the frame and message decoders. Built normally it replays a
         // corpus; built by Fuzz/run.sh with -sanitize=fuzzer it is the fuzzer.
         .executableTarget(name: "RemitFuzz", dependencies: ["RemitProtocol"]),

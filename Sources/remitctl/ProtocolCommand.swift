@@ -39,9 +39,7 @@ struct ProtocolCommand: ParsableCommand {
                     }
                     print(String(decoding: try encoder.encode(frame), as: UTF8.self))
                 } catch let error as ProtocolError {
-                    throw ProtocolFailure(
-                        "\(error.code) field \(error.field.rawValue) (\(error.field.name)): \(error.detail)"
-                            + (error.closesConnection ? " [frame error: the connection closes]" : ""))
+                    throw ProtocolFailure(error)
                 }
             }
         }
@@ -68,7 +66,7 @@ struct ProtocolCommand: ParsableCommand {
             do {
                 try frame.encode(into: &buffer)
             } catch {
-                throw ProtocolFailure("\(error.code) field \(error.field.rawValue) (\(error.field.name)): \(error.detail)")
+                throw ProtocolFailure(error)
             }
             print(Hex.string(Array(buffer.readableBytesView)))
         }
@@ -79,6 +77,12 @@ struct ProtocolCommand: ParsableCommand {
 struct ProtocolFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+
+    /// As a gateway would report it: code, field id and name, detail, and whether it closes.
+    init(_ error: ProtocolError) {
+        description = "\(error.code) field \(error.field.rawValue) (\(error.field.name)): \(error.detail)"
+            + (error.closesConnection ? " [frame error: the connection closes]" : "")
+    }
 }
 
 enum Hex {
