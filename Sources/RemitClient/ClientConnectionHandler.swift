@@ -1,4 +1,5 @@
 import NIOCore
+import NIOTLS
 import RemitProtocol
 
 /// A request handed to the connection, already encoded by the caller: its request id and frame
@@ -24,18 +25,30 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     private let requestTimeout: TimeAmount
+    /// Succeeds when the TLS handshake completes; fails with the handshake's error.
+    private let handshake: EventLoopPromise<Void>
     private var highestRequestId: UInt64 = 0
     private var pending: [UInt64: Pending] = [:]
     private var events: AsyncThrowingStream<Event, any Error>.Continuation?
-    private var closedError: (any Error)?
+    private let closeCause: CloseCause
+    private var closed = false
 
-    init(requestTimeout: TimeAmount) { self.requestTimeout = requestTimeout }
+    init(requestTimeout: TimeAmount, handshake: EventLoopPromise<Void>, closeCause: CloseCause) {
+        self.requestTimeout = requestTimeout
+        self.handshake = handshake
+        self.closeCause = closeCause
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent { handshake.succeed() }
+        context.fireUserInboundEventTriggered(event)
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
-        if let closedError {
-            request.answer?.fail(closedError)
-            promise?.fail(closedError)
+        if closed {
+            request.answer?.fail(closeCause.error)
+            promise?.fail(closeCause.error)
             return
         }
         let requestId = request.requestId
@@ -50,10 +63,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         if let events = request.events { self.events = events }
         let written = promise ?? context.eventLoop.makePromise()
         written.futureResult.assumeIsolated().whenFailure { [weak self] error in
-            // The frame never left (it broke a limit, or the channel closed): fail its answer now.
-            guard let self, let entry = self.pending.removeValue(forKey: requestId) else { return }
+            // The frame never left. If the channel is closing, the close fails every pending
+            // answer with its cause (a TLS alert, say), which says more than "closed".
+            guard !RemitClientError.isClosed(error), let self,
+                  let entry = self.pending.removeValue(forKey: requestId) else { return }
             entry.timeout?.cancel()
-            entry.answer.fail(RemitClientError.from(error))
+            entry.answer.fail(error)
         }
         context.writeAndFlush(wrapOutboundOut(request.frame), promise: written)
     }
@@ -95,7 +110,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        failAll(closedError ?? RemitClientError.connectionClosed)
+        failAll(RemitClientError.connectionClosed)
         context.fireChannelInactive()
     }
 
@@ -105,7 +120,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     private func failAll(_ error: any Error) {
-        if closedError == nil { closedError = error }
+        closed = true
+        closeCause.record(error)
+        let error = closeCause.error
+        handshake.fail(error)  // no effect once the handshake has completed
         let failing = pending
         pending.removeAll()
         for entry in failing.values {

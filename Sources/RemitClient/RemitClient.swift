@@ -19,12 +19,14 @@ import Synchronization
 public final class RemitClient: Sendable {
     public let welcome: Welcome
     private let channel: any Channel
+    private let closeCause: CloseCause
     /// Request ids are taken here, on the caller's task, so frames are encoded (and limit errors
     /// thrown) before anything is queued on the connection. Hello used id 1.
     private let requestIds = Atomic<UInt64>(2)
 
-    private init(channel: any Channel, welcome: Welcome) {
+    private init(channel: any Channel, closeCause: CloseCause, welcome: Welcome) {
         self.channel = channel
+        self.closeCause = closeCause
         self.welcome = welcome
     }
 
@@ -36,7 +38,10 @@ public final class RemitClient: Sendable {
         let tls = try configuration.makeTLSConfiguration()
         let context = try NIOSSLContext(configuration: tls)
         let requestTimeout = configuration.requestTimeout
-        let channel = try await ClientBootstrap(group: group)
+        let loop = group.next()
+        let handshake = loop.makePromise(of: Void.self)
+        let closeCause = CloseCause()
+        let channel = try await ClientBootstrap(group: loop)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -44,19 +49,23 @@ public final class RemitClient: Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(NIOSSLClientHandler(context: context, serverHostname: configuration.serverHostname))
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder()))
-                    try sync.addHandler(ClientConnectionHandler(requestTimeout: requestTimeout))
+                    try sync.addHandler(ClientConnectionHandler(
+                        requestTimeout: requestTimeout, handshake: handshake, closeCause: closeCause))
                 }
             }
             .connect(host: configuration.host, port: configuration.port).get()
         do {
+            // Hello goes out only after the handshake, so a refused handshake is reported as
+            // itself rather than as a write on a closing channel.
+            try await handshake.futureResult.get()
             let hello = Hello(minVersion: 1, maxVersion: 1, clientName: configuration.clientName)
-            guard case .welcome(let welcome) = try await request(channel, requestId: 1, .hello(hello)) else {
+            guard case .welcome(let welcome) = try await request(channel, closeCause, requestId: 1, .hello(hello)) else {
                 throw RemitClientError.protocolViolation("Hello was not answered by Welcome")
             }
             guard welcome.version == 1 else {
                 throw RemitClientError.protocolViolation("the gateway chose version \(welcome.version)")
             }
-            return RemitClient(channel: channel, welcome: welcome)
+            return RemitClient(channel: channel, closeCause: closeCause, welcome: welcome)
         } catch {
             try? await channel.close()
             throw error
@@ -65,15 +74,19 @@ public final class RemitClient: Sendable {
 
     /// Encodes on the calling task (a `ProtocolError` here means nothing was sent), then waits
     /// for the answer with the same request id.
-    private static func request(_ channel: any Channel, requestId: UInt64, _ message: Message,
+    private static func request(_ channel: any Channel, _ closeCause: CloseCause, requestId: UInt64, _ message: Message,
                                 events: AsyncThrowingStream<Event, any Error>.Continuation? = nil) async throws -> Message {
         var frame = channel.allocator.buffer(capacity: 256)
         try Frame(requestId: requestId, message: message).encode(into: &frame)
         let answer = channel.eventLoop.makePromise(of: Message.self)
         let written = channel.eventLoop.makePromise(of: Void.self)
-        // A write on a closed channel never reaches the handler: fail the answer from here too.
-        // (A promise completed twice keeps its first result.)
-        written.futureResult.whenFailure { answer.fail(RemitClientError.from($0)) }
+        // A write on a closed channel never reaches the handler, so nothing else would fail this
+        // answer: fail it with the cause the handler recorded once the channel has closed. (A
+        // promise completed twice keeps its first result.)
+        written.futureResult.whenFailure { error in
+            guard RemitClientError.isClosed(error) else { return answer.fail(error) }
+            channel.closeFuture.whenComplete { _ in answer.fail(closeCause.error) }
+        }
         channel.writeAndFlush(ClientRequest(requestId: requestId, frame: frame, answer: answer, events: events),
                               promise: written)
         return try await answer.futureResult.get()
@@ -84,7 +97,7 @@ public final class RemitClient: Sendable {
     }
 
     private func request(_ message: Message) async throws -> Message {
-        try await Self.request(channel, requestId: nextRequestId(), message)
+        try await Self.request(channel, closeCause, requestId: nextRequestId(), message)
     }
 
     private static func unexpected(_ message: Message, _ request: String) -> RemitClientError {
@@ -137,7 +150,7 @@ public final class RemitClient: Sendable {
         -> (subscribed: Subscribed, events: AsyncThrowingStream<Event, any Error>)
     {
         let (events, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
-        let answer = try await Self.request(channel, requestId: nextRequestId(),
+        let answer = try await Self.request(channel, closeCause, requestId: nextRequestId(),
                                             .subscribe(Subscribe(afterSequence: afterSequence)), events: continuation)
         guard case .subscribed(let subscribed) = answer else {
             continuation.finish()
@@ -153,7 +166,7 @@ public final class RemitClient: Sendable {
         do {
             try await channel.writeAndFlush(ClientRequest(requestId: 0, frame: frame, answer: nil, events: nil))
         } catch {
-            throw RemitClientError.from(error)
+            throw RemitClientError.isClosed(error) ? closeCause.error : error
         }
     }
 

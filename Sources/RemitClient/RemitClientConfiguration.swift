@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import RemitProtocol
 
 /// Where and how to connect: the gateway's address, the operator's client certificate and key,
 /// the CA that signed the gateway's certificate, and the client's limits.
@@ -41,18 +42,16 @@ public struct RemitClientConfiguration: Sendable {
         self.allowTLS12 = allowTLS12
     }
 
-    /// The protocol's id in ALPN (PROTOCOL.md section 1).
-    public static let alpn = "remit/1"
-
     func makeTLSConfiguration() throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         // The library's default minimum is TLS 1.0: the protocol never accepts below 1.2.
         tls.minimumTLSVersion = allowTLS12 ? .tlsv12 : .tlsv13
+        tls.cipherSuites = TransportSecurity.tls12CipherSuites
         tls.certificateVerification = serverHostname == nil ? .noHostnameVerification : .fullVerification
         tls.trustRoots = .file(trustRootsPath)
         tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateChainPath).map { .certificate($0) }
         tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: privateKeyPath, format: .pem))
-        tls.applicationProtocols = [Self.alpn]
+        tls.applicationProtocols = [TransportSecurity.alpn]
         return tls
     }
 }

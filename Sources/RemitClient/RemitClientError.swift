@@ -13,11 +13,11 @@ public enum RemitClientError: Error, Sendable, Equatable, CustomStringConvertibl
     /// No answer within the request timeout; as for `connectionClosed`, resend with the same ids.
     case timeout
 
-    /// A closed channel, however NIO words it, is `.connectionClosed`; other errors stay as they are.
-    static func from(_ error: any Error) -> any Error {
+    /// A write refused because the channel is closed or closing, however NIO words it.
+    static func isClosed(_ error: any Error) -> Bool {
         switch error as? ChannelError {
-        case .ioOnClosedChannel?, .alreadyClosed?, .eof?: RemitClientError.connectionClosed
-        default: error
+        case .ioOnClosedChannel?, .alreadyClosed?, .eof?: true
+        default: false
         }
     }
 

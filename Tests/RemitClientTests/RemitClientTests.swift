@@ -187,7 +187,8 @@ final class RemitClientTests: XCTestCase {
     }
 
     func testTLS12IsRefusedUnlessAllowed() async throws {
-        let old = try await TestGateway.start(certificates: certificates, tls12Only: true)
+        let old = try await TestGateway.start(certificates: certificates,
+                                              tls12Ciphers: TransportSecurity.tls12CipherSuites)
         var configuration = configuration()
         configuration.port = old.port
         do {
@@ -200,5 +201,21 @@ final class RemitClientTests: XCTestCase {
         XCTAssertEqual(client.welcome.operatorId, "ACME")
         try await client.close()
         try await old.stop()
+    }
+
+    func testTLS12WithoutAnAEADCipherIsRefused() async throws {
+        let cbc = try await TestGateway.start(certificates: certificates,
+                                              tls12Ciphers: "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA")
+        var configuration = configuration()
+        configuration.port = cbc.port
+        configuration.allowTLS12 = true
+        do {
+            let client = try await RemitClient.connect(configuration)
+            try await client.close()
+            XCTFail("connected with a CBC cipher suite")
+        } catch let error as NIOSSLError {
+            guard case .handshakeFailed = error else { return XCTFail("\(error)") }
+        }
+        try await cbc.stop()
     }
 }

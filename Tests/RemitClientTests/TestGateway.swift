@@ -12,15 +12,20 @@ final class TestGateway: Sendable {
 
     static let noon: Int64 = 1_795_435_200_000
 
-    static func start(certificates: TestCertificates, tls12Only: Bool = false) async throws -> TestGateway {
+    /// `tls12Ciphers`: a TLS 1.2-only server offering just these suites.
+    static func start(certificates: TestCertificates, tls12Ciphers: String? = nil) async throws -> TestGateway {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.path("server.pem")).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.path("server.key"), format: .pem)))
-        tls.minimumTLSVersion = tls12Only ? .tlsv12 : .tlsv13
-        if tls12Only { tls.maximumTLSVersion = .tlsv12 }
+        tls.minimumTLSVersion = .tlsv13
+        if let tls12Ciphers {
+            tls.minimumTLSVersion = .tlsv12
+            tls.maximumTLSVersion = .tlsv12
+            tls.cipherSuites = tls12Ciphers
+        }
         tls.certificateVerification = .noHostnameVerification
         tls.trustRoots = .file(certificates.path("ca.pem"))
-        tls.applicationProtocols = ["remit/1"]
+        tls.applicationProtocols = [TransportSecurity.alpn]
         let context = try NIOSSLContext(configuration: tls)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
