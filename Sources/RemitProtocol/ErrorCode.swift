@@ -122,7 +122,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         7001: ("QUOTE_NOT_FOUND", .fix), 7002: ("QUOTE_EXPIRED", .fix), 7003: ("QUOTE_MISMATCH", .fix),
         7004: ("QUOTE_REQUIRED", .fix), 7005: ("RATE_UNAVAILABLE", .yes),
         8001: ("NO_PARTNER_AVAILABLE", .fix), 8002: ("PARTNER_REJECTED", .no),
-        8003: ("PARTNER_UNREACHABLE", .yes), 8004: ("PARTNER_REVERSED", .no),
+        8003: ("PARTNER_UNREACHABLE", .no), 8004: ("PARTNER_REVERSED", .no),
         9001: ("SERVER_BUSY", .yes), 9002: ("SHUTTING_DOWN", .yes), 9003: ("STORAGE_UNAVAILABLE", .yes),
         9004: ("INTERNAL_ERROR", .yes), 9005: ("TIMEOUT", .yes),
     ]
