@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .target(
@@ -25,7 +27,14 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(name: "RemitDomain"),
-        .target(name: "RemitLedger", dependencies: ["RemitDomain"]),
+        .target(
+            name: "RemitLedger",
+            dependencies: [
+                "RemitDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "RemitPayout", dependencies: ["RemitDomain", "RemitLedger"]),
         .target(
             name: "RemitGateway",
@@ -81,6 +90,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
+        .testTarget(name: "RemitLedgerTests", dependencies: ["RemitLedger", "RemitDomain"]),
         // Runs the built executables as a user would.
         .testTarget(name: "RemitCtlTests"),
     ],

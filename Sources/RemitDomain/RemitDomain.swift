@@ -1,1 +1,0 @@
-// RemitDomain: filled by later work; see docs/architecture.md.

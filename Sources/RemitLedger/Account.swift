@@ -1,0 +1,81 @@
+import RemitDomain
+
+/// What an account is, which fixes its normal balance: assets and expenses grow with debits,
+/// liabilities, equity and revenue with credits.
+public enum AccountType: String, Sendable, CaseIterable {
+    case asset, liability, equity, revenue, expense
+
+    /// +1 when the normal balance is a debit, −1 when it is a credit.
+    public var normalSign: Int64 {
+        switch self {
+        case .asset, .expense: 1
+        case .liability, .equity, .revenue: -1
+        }
+    }
+}
+
+/// A readable, unique account code: `operator/ACME/prefund/USD`. The last segment is always the
+/// account's currency; an account holds one currency only.
+///
+/// ```swift
+/// AccountCode.operatorPrefund("ACME", usd).text   // "operator/ACME/prefund/USD"
+/// ```
+public struct AccountCode: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let text: String
+    public let type: AccountType
+    public let currency: Currency
+
+    init(_ segments: [String], _ type: AccountType, _ currency: Currency) {
+        precondition(segments.allSatisfy { !$0.isEmpty && !$0.contains("/") }, "bad account segment in \(segments)")
+        text = (segments + [currency.code]).joined(separator: "/")
+        self.type = type
+        self.currency = currency
+    }
+
+    public var description: String { text }
+    public static func < (lhs: AccountCode, rhs: AccountCode) -> Bool { lhs.text < rhs.text }
+
+    /// Money the gateway owes an operator: its prefunded balance. Transfers are held from it.
+    public static func operatorPrefund(_ operatorId: String, _ currency: Currency) -> AccountCode {
+        AccountCode(["operator", operatorId, "prefund"], .liability, currency)
+    }
+
+    /// An operator's money held for accepted transfers not yet paid out or refunded.
+    public static func operatorHolds(_ operatorId: String, _ currency: Currency) -> AccountCode {
+        AccountCode(["operator", operatorId, "holds"], .liability, currency)
+    }
+
+    /// The gateway's bank account that operators fund and withdraw through.
+    public static func settlement(_ currency: Currency) -> AccountCode {
+        AccountCode(["settlement"], .asset, currency)
+    }
+
+    /// Money prefunded at a payout partner, spent as it pays out.
+    public static func partnerFloat(_ partner: String, _ currency: Currency) -> AccountCode {
+        AccountCode(["partner", partner, "float"], .asset, currency)
+    }
+
+    /// The FX position in one currency: a cross-currency remittance passes through the position
+    /// in each of its currencies, so every entry balances per currency.
+    public static func fxPosition(_ currency: Currency) -> AccountCode {
+        AccountCode(["fx", "position"], .asset, currency)
+    }
+
+    public static func feeRevenue(_ currency: Currency) -> AccountCode {
+        AccountCode(["revenue", "fees"], .revenue, currency)
+    }
+
+    public static func fxMarginRevenue(_ currency: Currency) -> AccountCode {
+        AccountCode(["revenue", "fx-margin"], .revenue, currency)
+    }
+
+    /// Where conversion rounding remainders go, so none is lost.
+    public static func rounding(_ currency: Currency) -> AccountCode {
+        AccountCode(["rounding"], .expense, currency)
+    }
+
+    /// Money whose destination is not yet known (an unmatched statement line, say).
+    public static func suspense(_ currency: Currency) -> AccountCode {
+        AccountCode(["suspense"], .liability, currency)
+    }
+}

@@ -1,0 +1,88 @@
+import GRDB
+import RemitDomain
+
+/// Two-phase holds: the money moves from the operator's prefund to its holds account when the
+/// hold is placed (so pending holds count against the prefund's floor), then leaves the holds
+/// account when it is posted, or goes back when it is voided or expires.
+enum Holds {
+    struct Row {
+        let operatorId: String
+        let currency: Currency
+        let remaining: Int64
+        let state: String
+    }
+
+    static func fetch(_ db: Database, _ id: String) throws -> Row {
+        guard let row = try GRDB.Row.fetchOne(db, sql: "SELECT operator_id, currency, remaining, state FROM hold WHERE id = ?",
+                                              arguments: [id])
+        else { throw LedgerError.unknownHold(id) }
+        let currency: Currency
+        do { currency = try Currency(row["currency"]) } catch { throw LedgerError.money(error) }
+        return Row(operatorId: row["operator_id"], currency: currency, remaining: row["remaining"], state: row["state"])
+    }
+
+    static func place(_ db: Database, id: String, operatorId: String, amount: Money, expiresAt: Int64, at time: Int64)
+        throws -> Int64
+    {
+        try Accounts.requireOperator(db, operatorId)
+        try Accounts.requirePositive(amount)
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM hold WHERE id = ?)", arguments: [id]) == false
+        else { throw LedgerError.holdExists(id) }
+        let entry = try Journal.append(db, kind: "hold", reference: id, at: time, postings: [
+            Posting(.operatorPrefund(operatorId, amount.currency), debit: amount),
+            Posting(.operatorHolds(operatorId, amount.currency), credit: amount),
+        ])
+        try db.execute(sql: """
+            INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id)
+            VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
+            """, arguments: [id, operatorId, amount.currency.code, amount.minorUnits, amount.minorUnits, expiresAt, entry])
+        return entry
+    }
+
+    static func post(_ db: Database, id: String, credits: [Posting], final: Bool, at time: Int64) throws -> [Int64] {
+        let hold = try fetch(db, id)
+        guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }
+        // Credits in the hold's currency come out of the hold; credits in other currencies must
+        // balance among themselves (the payout side of an FX conversion).
+        let fromHold = -credits.filter { $0.account.currency == hold.currency }.reduce(Int64(0)) { $0 + $1.amount }
+        guard fromHold > 0 else { throw LedgerError.invalidAmount(fromHold) }
+        guard fromHold <= hold.remaining else {
+            throw LedgerError.exceedsHold(id, remaining: hold.remaining, requested: fromHold)
+        }
+        let holds = AccountCode.operatorHolds(hold.operatorId, hold.currency)
+        let entry = try Journal.append(db, kind: "post", reference: id, at: time,
+                                       postings: [Posting(holds, debit: Money(fromHold, hold.currency))] + credits)
+        var entries = [entry]
+        let remaining = hold.remaining - fromHold
+        try db.execute(sql: "UPDATE hold SET remaining = ? WHERE id = ?", arguments: [remaining, id])
+        if final || remaining == 0 {
+            if remaining > 0 {
+                entries.append(try release(db, id: id, hold: hold, amount: remaining, kind: "release", at: time))
+            }
+            try db.execute(sql: "UPDATE hold SET state = 'posted', remaining = 0, closed_entry_id = ? WHERE id = ?",
+                           arguments: [entries.last!, id])
+        }
+        return entries
+    }
+
+    /// Voids or expires a pending hold: what is left returns to the prefund.
+    static func close(_ db: Database, id: String, state: String, at time: Int64) throws -> Int64 {
+        let hold = try fetch(db, id)
+        guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }
+        let entry = try release(db, id: id, hold: hold, amount: hold.remaining, kind: state == "expired" ? "expire" : "void",
+                                at: time)
+        try db.execute(sql: "UPDATE hold SET state = ?, remaining = 0, closed_entry_id = ? WHERE id = ?",
+                       arguments: [state, entry, id])
+        return entry
+    }
+
+    private static func release(_ db: Database, id: String, hold: Row, amount: Int64, kind: String, at time: Int64) throws
+        -> Int64
+    {
+        let money = Money(amount, hold.currency)
+        return try Journal.append(db, kind: kind, reference: id, at: time, postings: [
+            Posting(.operatorHolds(hold.operatorId, hold.currency), debit: money),
+            Posting(.operatorPrefund(hold.operatorId, hold.currency), credit: money),
+        ])
+    }
+}

@@ -1,0 +1,118 @@
+import GRDB
+import RemitDomain
+
+/// A change to the books. Each command is applied in its own savepoint inside the writer's
+/// transaction: it is recorded whole or not at all, and a refused command leaves the others of
+/// its batch untouched.
+public enum LedgerCommand: Sendable {
+    /// Registers an operator with prefund and holds accounts in a currency. `creditLimit` lets
+    /// the prefund go that far below zero for transfers (never for withdrawals). Repeating it
+    /// for the same operator and currency changes nothing.
+    case openOperator(id: String, currency: Currency, creditLimit: Int64)
+    /// Opens an account that is not an operator's (partner float, revenue, FX position, ...).
+    case openAccount(AccountCode)
+    /// Money received from an operator into the settlement account, with its bank reference.
+    case fund(operatorId: String, amount: Money, reference: String)
+    /// Money paid back to an operator; never below zero, whatever its credit limit.
+    case withdraw(operatorId: String, amount: Money, reference: String)
+    /// Moves `amount` from the operator's prefund to its holds, subject to the prefund's floor.
+    case hold(id: String, operatorId: String, amount: Money, expiresAt: Int64)
+    /// Posts part or all of a pending hold to `credits`; with `final`, the rest returns to the
+    /// prefund and the hold closes. Without it the hold stays pending with what is left.
+    case post(holdId: String, credits: [Posting], final: Bool)
+    /// Returns what is left of a pending hold to the prefund.
+    case void(holdId: String)
+    /// Voids every pending hold whose expiry is at or before `asOf`.
+    case expireHolds(asOf: Int64)
+    /// A balanced entry between accounts that already exist (FX, adjustments).
+    case journal(kind: String, reference: String, postings: [Posting])
+}
+
+/// What became of one command.
+public enum LedgerOutcome: Hashable, Sendable {
+    /// Recorded and committed; the ids of the entries it wrote, if any.
+    case done(entries: [Int64])
+    case rejected(LedgerError)
+
+    public var isDone: Bool { if case .done = self { true } else { false } }
+}
+
+extension LedgerCommand {
+    func apply(_ db: Database, at time: Int64) throws -> [Int64] {
+        switch self {
+        case .openOperator(let id, let currency, let creditLimit):
+            guard creditLimit >= 0 else { throw LedgerError.invalidAmount(creditLimit) }
+            try db.execute(sql: "INSERT OR IGNORE INTO operator (id, created_at) VALUES (?, ?)", arguments: [id, time])
+            try Accounts.open(db, .operatorPrefund(id, currency), floor: -creditLimit, at: time, ifMissing: true)
+            try Accounts.open(db, .operatorHolds(id, currency), floor: nil, at: time, ifMissing: true)
+            try Accounts.open(db, .settlement(currency), floor: nil, at: time, ifMissing: true)
+            return []
+
+        case .openAccount(let code):
+            try Accounts.open(db, code, floor: nil, at: time, ifMissing: false)
+            return []
+
+        case .fund(let operatorId, let amount, let reference):
+            try Accounts.requireOperator(db, operatorId)
+            try Accounts.requirePositive(amount)
+            return [try Journal.append(db, kind: "fund", reference: reference, at: time, postings: [
+                Posting(.settlement(amount.currency), debit: amount),
+                Posting(.operatorPrefund(operatorId, amount.currency), credit: amount),
+            ])]
+
+        case .withdraw(let operatorId, let amount, let reference):
+            try Accounts.requireOperator(db, operatorId)
+            try Accounts.requirePositive(amount)
+            let prefund = AccountCode.operatorPrefund(operatorId, amount.currency)
+            let available = try Journal.account(db, prefund).balance * prefund.type.normalSign
+            guard available >= amount.minorUnits else {
+                throw LedgerError.belowFloor(account: prefund.text, balance: available - amount.minorUnits, floor: 0)
+            }
+            return [try Journal.append(db, kind: "withdraw", reference: reference, at: time, postings: [
+                Posting(prefund, debit: amount),
+                Posting(.settlement(amount.currency), credit: amount),
+            ])]
+
+        case .hold(let id, let operatorId, let amount, let expiresAt):
+            return [try Holds.place(db, id: id, operatorId: operatorId, amount: amount, expiresAt: expiresAt, at: time)]
+
+        case .post(let holdId, let credits, let final):
+            return try Holds.post(db, id: holdId, credits: credits, final: final, at: time)
+
+        case .void(let holdId):
+            return [try Holds.close(db, id: holdId, state: "voided", at: time)]
+
+        case .expireHolds(let asOf):
+            let ids = try String.fetchAll(db, sql: """
+                SELECT id FROM hold WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id
+                """, arguments: [asOf])
+            return try ids.map { try Holds.close(db, id: $0, state: "expired", at: time) }
+
+        case .journal(let kind, let reference, let postings):
+            return [try Journal.append(db, kind: kind, reference: reference, at: time, postings: postings)]
+        }
+    }
+}
+
+enum Accounts {
+    static func open(_ db: Database, _ code: AccountCode, floor: Int64?, at time: Int64, ifMissing: Bool) throws {
+        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE code = ?)",
+                                       arguments: [code.text]) ?? false
+        if exists {
+            if ifMissing { return }
+            throw LedgerError.accountExists(code.text)
+        }
+        try db.execute(sql: """
+            INSERT INTO account (code, type, currency, balance, floor, created_at) VALUES (?, ?, ?, 0, ?, ?)
+            """, arguments: [code.text, code.type.rawValue, code.currency.code, floor, time])
+    }
+
+    static func requireOperator(_ db: Database, _ id: String) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM operator WHERE id = ?)", arguments: [id]) == true
+        else { throw LedgerError.unknownOperator(id) }
+    }
+
+    static func requirePositive(_ amount: Money) throws {
+        guard amount.minorUnits > 0 else { throw LedgerError.invalidAmount(amount.minorUnits) }
+    }
+}

@@ -1,0 +1,24 @@
+import RemitDomain
+
+/// Why the ledger refused a command. A refused command changes nothing; the other commands of
+/// its batch are not affected.
+public enum LedgerError: Error, Hashable, Sendable {
+    /// An entry's postings do not sum to zero in this currency.
+    case unbalanced(currency: String, sum: Int64)
+    /// The posting would take the account below its floor (in the account's normal terms).
+    case belowFloor(account: String, balance: Int64, floor: Int64)
+    case unknownAccount(String)
+    case accountExists(String)
+    case unknownOperator(String)
+    case unknownHold(String)
+    case holdNotPending(String, state: String)
+    case holdExists(String)
+    /// Posting more than the hold has left.
+    case exceedsHold(String, remaining: Int64, requested: Int64)
+    case invalidAmount(Int64)
+    case money(MoneyError)
+    /// A posting to an account in another currency than the amount's.
+    case currencyMismatch(account: String, currency: String)
+    /// The database could not commit (disk full, read-only, I/O): nothing was recorded.
+    case storage(String)
+}

@@ -1,0 +1,86 @@
+import GRDB
+
+/// The ledger's one writer, with group commit: commands that arrive while a commit is running
+/// wait and go into the next transaction together, so many callers share one fsync. Each
+/// caller resumes only after the transaction holding its commands has committed.
+actor LedgerWriter {
+    private struct Job {
+        let commands: [LedgerCommand]
+        let continuation: CheckedContinuation<[LedgerOutcome], Never>
+    }
+
+    private let pool: DatabasePool
+    private let clock: @Sendable () -> Int64
+    private var queue: [Job] = []
+    private var draining = false
+    /// Commits so far and the commands they held, for tests and metrics.
+    private(set) var commits = 0
+    private(set) var commandsCommitted = 0
+
+    init(pool: DatabasePool, clock: @escaping @Sendable () -> Int64) {
+        self.pool = pool
+        self.clock = clock
+    }
+
+    func submit(_ commands: [LedgerCommand]) async -> [LedgerOutcome] {
+        await withCheckedContinuation { continuation in
+            queue.append(Job(commands: commands, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !queue.isEmpty {
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            let outcomes = await commit(batch.map(\.commands))
+            commits += 1
+            commandsCommitted += batch.reduce(0) { $0 + $1.commands.count }
+            for (job, result) in zip(batch, outcomes) { job.continuation.resume(returning: result) }
+        }
+        draining = false
+    }
+
+    /// One transaction for the whole batch; one savepoint per command, so a refused command
+    /// rolls back alone. If the transaction itself fails, nothing was recorded and every
+    /// command gets the storage error.
+    private func commit(_ batch: [[LedgerCommand]]) async -> [[LedgerOutcome]] {
+        let time = clock()
+        do {
+            return try await pool.write { db in
+                try batch.map { commands in
+                    try commands.map { command -> LedgerOutcome in
+                        var entries: [Int64] = []
+                        do {
+                            try db.inSavepoint {
+                                entries = try command.apply(db, at: time)
+                                return .commit
+                            }
+                            return .done(entries: entries)
+                        } catch let error as LedgerError {
+                            return .rejected(error)
+                        } catch let error as DatabaseError where !error.isTransactionFatal {
+                            return .rejected(.storage(error.description))
+                        }
+                    }
+                }
+            }
+        } catch {
+            return batch.map { $0.map { _ in .rejected(.storage("\(error)")) } }
+        }
+    }
+}
+
+extension DatabaseError {
+    /// Errors after which the transaction cannot go on (disk full, I/O, corruption, read-only):
+    /// the whole batch fails, and nothing of it is recorded.
+    var isTransactionFatal: Bool {
+        switch resultCode {
+        case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CORRUPT, .SQLITE_READONLY, .SQLITE_NOMEM, .SQLITE_CANTOPEN: true
+        default: false
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// RemitLedger: filled by later work; see docs/architecture.md.

@@ -1,0 +1,62 @@
+import GRDB
+
+/// The ledger's tables. Amounts are INTEGER minor units; a posting's amount is positive for a
+/// debit and negative for a credit; `account.balance` is debits minus credits. STRICT tables and
+/// CHECK constraints refuse anything the code should never write.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: accounts, journal, holds") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL CHECK (type IN ('asset', 'liability', 'equity', 'revenue', 'expense')),
+                    currency TEXT NOT NULL CHECK (length(currency) = 3),
+                    balance INTEGER NOT NULL DEFAULT 0,
+                    floor INTEGER,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+
+                CREATE TABLE operator (
+                    id TEXT PRIMARY KEY,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+
+                CREATE TABLE entry (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    reference TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    previous_hash BLOB NOT NULL CHECK (length(previous_hash) = 32),
+                    hash BLOB NOT NULL UNIQUE CHECK (length(hash) = 32)
+                ) STRICT;
+
+                CREATE TABLE posting (
+                    entry_id INTEGER NOT NULL REFERENCES entry(id),
+                    line INTEGER NOT NULL,
+                    account_id INTEGER NOT NULL REFERENCES account(id),
+                    amount INTEGER NOT NULL CHECK (amount <> 0),
+                    PRIMARY KEY (entry_id, line)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX posting_by_account ON posting(account_id, entry_id);
+
+                CREATE TABLE hold (
+                    id TEXT PRIMARY KEY,
+                    operator_id TEXT NOT NULL REFERENCES operator(id),
+                    currency TEXT NOT NULL,
+                    amount INTEGER NOT NULL CHECK (amount > 0),
+                    remaining INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= amount),
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'voided', 'expired')),
+                    expires_at INTEGER NOT NULL,
+                    created_entry_id INTEGER NOT NULL REFERENCES entry(id),
+                    closed_entry_id INTEGER REFERENCES entry(id),
+                    CHECK ((state = 'pending') = (closed_entry_id IS NULL)),
+                    CHECK (state = 'pending' OR remaining = 0)
+                ) STRICT;
+                CREATE INDEX hold_pending_by_expiry ON hold(expires_at) WHERE state = 'pending';
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+
+/// What `verify` found. Empty `problems` means the books are whole.
+public struct VerificationReport: Sendable, CustomStringConvertible {
+    public var entries = 0
+    public var postings = 0
+    public var accounts = 0
+    public var problems: [String] = []
+
+    public var isClean: Bool { problems.isEmpty }
+
+    public var description: String {
+        isClean ? "ledger verified: \(entries) entries, \(postings) postings, \(accounts) accounts, no problem"
+            : "ledger NOT verified: \(problems.count) problems\n" + problems.map { "  - " + $0 }.joined(separator: "\n")
+    }
+}
+
+extension Ledger {
+    /// Recomputes every balance from the postings, checks that every entry balances per
+    /// currency, walks the hash chain, and checks that the holds accounts equal the pending holds.
+    /// Reads one consistent snapshot; the writer goes on meanwhile.
+    public func verify() throws -> VerificationReport {
+        try pool.read { db in
+            var report = VerificationReport()
+            report.accounts = try Int.fetchOne(db, sql: "SELECT count(*) FROM account") ?? 0
+            report.postings = try Int.fetchOne(db, sql: "SELECT count(*) FROM posting") ?? 0
+
+            for row in try Row.fetchAll(db, sql: """
+                SELECT a.code, a.balance, coalesce(sum(p.amount), 0) AS computed
+                FROM account a LEFT JOIN posting p ON p.account_id = a.id GROUP BY a.id ORDER BY a.code
+                """) where (row["balance"] as Int64) != (row["computed"] as Int64) {
+                report.problems.append("account \(row["code"] as String): balance \(row["balance"] as Int64), "
+                                       + "postings sum to \(row["computed"] as Int64)")
+            }
+
+            for row in try Row.fetchAll(db, sql: """
+                SELECT p.entry_id, a.currency, sum(p.amount) AS total FROM posting p JOIN account a ON a.id = p.account_id
+                GROUP BY p.entry_id, a.currency HAVING total <> 0 ORDER BY p.entry_id
+                """) {
+                report.problems.append("entry \(row["entry_id"] as Int64): postings in \(row["currency"] as String) "
+                                       + "sum to \(row["total"] as Int64)")
+            }
+
+            var previous = Journal.genesisHash
+            var expectedId: Int64 = 1
+            let lines = try Row.fetchAll(db, sql: """
+                SELECT p.entry_id, a.code, p.amount FROM posting p JOIN account a ON a.id = p.account_id
+                ORDER BY p.entry_id, p.line
+                """)
+            var linesByEntry = [Int64: [(account: String, amount: Int64)]]()
+            for line in lines { linesByEntry[line["entry_id"], default: []].append((line["code"], line["amount"])) }
+            let entries = try Row.fetchCursor(db, sql: """
+                SELECT id, kind, reference, created_at, previous_hash, hash FROM entry ORDER BY id
+                """)
+            while let entry = try entries.next() {
+                report.entries += 1
+                let id: Int64 = entry["id"]
+                if id != expectedId { report.problems.append("entry \(expectedId): missing (next is \(id))") }
+                expectedId = id + 1
+                let stored: Data = entry["hash"]
+                if (entry["previous_hash"] as Data) != previous {
+                    report.problems.append("entry \(id): previous_hash does not match the hash of the entry before it")
+                }
+                let computed = Journal.entryHash(previous: entry["previous_hash"], id: id, kind: entry["kind"],
+                                                 reference: entry["reference"], createdAt: entry["created_at"],
+                                                 lines: linesByEntry[id] ?? [])
+                if computed != stored { report.problems.append("entry \(id): hash does not match its content") }
+                if linesByEntry[id] == nil { report.problems.append("entry \(id): has no postings") }
+                previous = stored
+            }
+
+            for row in try Row.fetchAll(db, sql: """
+                SELECT a.code, -a.balance AS held,
+                       coalesce((SELECT sum(h.remaining) FROM hold h WHERE h.state = 'pending'
+                                 AND 'operator/' || h.operator_id || '/holds/' || h.currency = a.code), 0) AS pending
+                FROM account a WHERE a.code LIKE 'operator/%/holds/%'
+                """) where (row["held"] as Int64) != (row["pending"] as Int64) {
+                report.problems.append("account \(row["code"] as String): holds \(row["held"] as Int64), "
+                                       + "pending holds add up to \(row["pending"] as Int64)")
+            }
+            return report
+        }
+    }
+}

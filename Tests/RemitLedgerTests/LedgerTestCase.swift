@@ -1,0 +1,54 @@
+import Foundation
+import RemitDomain
+import RemitLedger
+import XCTest
+
+/// A fresh ledger file per test, with a clock the test controls.
+class LedgerTestCase: XCTestCase {
+    var folder: URL!
+    var ledger: Ledger!
+    let usd = try! Currency("USD")
+    let kes = try! Currency("KES")
+
+    var path: String { folder.appendingPathComponent("ledger.sqlite").path }
+
+    override func setUp() async throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-ledger-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+    }
+
+    override func tearDownWithError() throws {
+        ledger = nil
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func usd(_ minor: Int64) -> Money { Money(minor, usd) }
+    func kes(_ minor: Int64) -> Money { Money(minor, kes) }
+
+    @discardableResult
+    func expectDone(_ command: LedgerCommand, file: StaticString = #filePath, line: UInt = #line) async -> [Int64] {
+        let outcome = await ledger.apply(command)
+        guard case .done(let entries) = outcome else {
+            XCTFail("\(outcome)", file: file, line: line)
+            return []
+        }
+        return entries
+    }
+
+    func expectRejected(_ command: LedgerCommand, _ error: LedgerError, file: StaticString = #filePath,
+                        line: UInt = #line) async {
+        let outcome = await ledger.apply(command)
+        XCTAssertEqual(outcome, .rejected(error), file: file, line: line)
+    }
+
+    func balance(_ code: AccountCode) throws -> Int64 { try XCTUnwrap(try ledger.balance(code)) }
+
+    func assertWhole(file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = try ledger.verify()
+        XCTAssertTrue(report.isClean, report.description, file: file, line: line)
+        var sums = [String: Int64]()
+        for account in try ledger.trialBalance() { sums[account.currency, default: 0] += account.balance }
+        XCTAssertTrue(sums.values.allSatisfy { $0 == 0 }, "trial balance \(sums)", file: file, line: line)
+    }
+}

@@ -1,0 +1,172 @@
+import GRDB
+import RemitDomain
+import RemitLedger
+import XCTest
+
+final class LedgerTests: LedgerTestCase {
+    func testFundingAndWithdrawalMoveMoneyBetweenSettlementAndPrefund() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1_000_000), reference: "wire 2026-11-23/1"))
+        await expectDone(.withdraw(operatorId: "ACME", amount: usd(250_000), reference: "return 1"))
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 750_000)
+        XCTAssertEqual(try balance(.settlement(usd)), 750_000)
+        try assertWhole()
+    }
+
+    func testOpeningAnOperatorTwiceChangesNothing() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100), reference: "w"))
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100)
+        await expectRejected(.fund(operatorId: "NOBODY", amount: usd(1), reference: "w"), .unknownOperator("NOBODY"))
+    }
+
+    func testAWithdrawalNeverUsesCredit() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 50_000))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(10_000), reference: "w"))
+        await expectRejected(.withdraw(operatorId: "ACME", amount: usd(10_001), reference: "r"),
+                             .belowFloor(account: "operator/ACME/prefund/USD", balance: -1, floor: 0))
+        await expectDone(.withdraw(operatorId: "ACME", amount: usd(10_000), reference: "r"))
+    }
+
+    func testPendingHoldsCountAgainstTheFloor() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(10_000), reference: "w"))
+        await expectDone(.hold(id: "t1", operatorId: "ACME", amount: usd(8_000), expiresAt: .max))
+        await expectRejected(.hold(id: "t2", operatorId: "ACME", amount: usd(2_001), expiresAt: .max),
+                             .belowFloor(account: "operator/ACME/prefund/USD", balance: -1, floor: 0))
+        await expectDone(.hold(id: "t3", operatorId: "ACME", amount: usd(2_000), expiresAt: .max))
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 0)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 10_000)
+        try assertWhole()
+    }
+
+    func testACreditLimitLetsHoldsGoBelowZeroAndNoFurther() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 5_000))
+        await expectDone(.hold(id: "t1", operatorId: "ACME", amount: usd(5_000), expiresAt: .max))
+        await expectRejected(.hold(id: "t2", operatorId: "ACME", amount: usd(1), expiresAt: .max),
+                             .belowFloor(account: "operator/ACME/prefund/USD", balance: -5_001, floor: -5_000))
+        // Funding always goes in, even below the floor: it only raises the balance.
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1), reference: "w"))
+        try assertWhole()
+    }
+
+    /// A USD 100.00 remittance with a USD 2.99 fee paid out as KES 12,815.55 from a partner's float.
+    func testAPostedHoldPaysThroughTheFXPositionInEachCurrency() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        for code in [AccountCode.feeRevenue(usd), .fxMarginRevenue(usd), .fxPosition(usd), .fxPosition(kes),
+                     .partnerFloat("SAFCOM", kes)] {
+            await expectDone(.openAccount(code))
+        }
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1_000_000), reference: "w"))
+        await expectDone(.hold(id: "t1", operatorId: "ACME", amount: usd(10_299), expiresAt: .max))
+        let entries = await expectDone(.post(holdId: "t1", credits: [
+            Posting(.feeRevenue(usd), credit: usd(299)),
+            Posting(.fxMarginRevenue(usd), credit: usd(100)),
+            Posting(.fxPosition(usd), credit: usd(9_900)),
+            Posting(.fxPosition(kes), debit: kes(1_281_555)),
+            Posting(.partnerFloat("SAFCOM", kes), credit: kes(1_281_555)),
+        ], final: true))
+        XCTAssertEqual(entries.count, 1)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 0)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 989_701)
+        XCTAssertEqual(try balance(.feeRevenue(usd)), 299)
+        XCTAssertEqual(try balance(.partnerFloat("SAFCOM", kes)), -1_281_555)
+        await expectRejected(.void(holdId: "t1"), .holdNotPending("t1", state: "posted"))
+        try assertWhole()
+    }
+
+    func testPostingInPartKeepsTheRestHeldAndFinalReleasesIt() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.openAccount(.fxPosition(usd)))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(10_000), reference: "w"))
+        await expectDone(.hold(id: "t1", operatorId: "ACME", amount: usd(10_000), expiresAt: .max))
+        await expectDone(.post(holdId: "t1", credits: [Posting(.fxPosition(usd), credit: usd(7_000))], final: false))
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 3_000)
+        await expectRejected(.post(holdId: "t1", credits: [Posting(.fxPosition(usd), credit: usd(3_001))], final: false),
+                             .exceedsHold("t1", remaining: 3_000, requested: 3_001))
+        let entries = await expectDone(.post(holdId: "t1", credits: [Posting(.fxPosition(usd), credit: usd(2_000))],
+                                             final: true))
+        XCTAssertEqual(entries.count, 2, "the post, then the release of the last 1,000")
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 0)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 1_000)
+        try assertWhole()
+    }
+
+    func testVoidAndExpiryReturnTheHold() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(10_000), reference: "w"))
+        await expectDone(.hold(id: "a", operatorId: "ACME", amount: usd(1_000), expiresAt: 100))
+        await expectDone(.hold(id: "b", operatorId: "ACME", amount: usd(2_000), expiresAt: 200))
+        await expectDone(.hold(id: "c", operatorId: "ACME", amount: usd(3_000), expiresAt: 300))
+        await expectDone(.void(holdId: "c"))
+        let expired = await expectDone(.expireHolds(asOf: 200))
+        XCTAssertEqual(expired.count, 2)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 10_000)
+        await expectRejected(.void(holdId: "a"), .holdNotPending("a", state: "expired"))
+        await expectRejected(.void(holdId: "zz"), .unknownHold("zz"))
+        await expectRejected(.hold(id: "a", operatorId: "ACME", amount: usd(1), expiresAt: 1), .holdExists("a"))
+        try assertWhole()
+    }
+
+    func testUnbalancedAndMismatchedEntriesAreRefused() async throws {
+        await expectDone(.openAccount(.fxPosition(usd)))
+        await expectDone(.openAccount(.suspense(usd)))
+        await expectRejected(.journal(kind: "adjust", reference: "x", postings: [
+            Posting(.fxPosition(usd), debit: usd(100)), Posting(.suspense(usd), credit: usd(99)),
+        ]), .unbalanced(currency: "USD", sum: 1))
+        await expectRejected(.journal(kind: "adjust", reference: "x", postings: [
+            Posting(.fxPosition(usd), debit: usd(100)), Posting(.suspense(kes), credit: kes(100)),
+        ]), .unbalanced(currency: "KES", sum: -100))
+        await expectRejected(.journal(kind: "adjust", reference: "x", postings: [
+            Posting(.fxPosition(usd), debit: usd(0)), Posting(.suspense(usd), credit: usd(0)),
+        ]), .invalidAmount(0))
+        await expectRejected(.journal(kind: "adjust", reference: "x", postings: [
+            Posting(.fxPosition(kes), debit: kes(1)), Posting(.suspense(kes), credit: kes(1)),
+        ]), .unknownAccount("fx/position/KES"))
+        try assertWhole()
+    }
+
+    func testOneRefusedCommandLeavesTheRestOfItsBatch() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        let outcomes = await ledger.apply([
+            .fund(operatorId: "ACME", amount: usd(100), reference: "1"),
+            .withdraw(operatorId: "ACME", amount: usd(1_000), reference: "too much"),
+            .fund(operatorId: "ACME", amount: usd(50), reference: "2"),
+        ])
+        XCTAssertEqual(outcomes.map(\.isDone), [true, false, true])
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 150)
+        try assertWhole()
+    }
+
+    func testConcurrentCallersShareCommits() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        let before = await ledger.writerStatistics()
+        let count = 400
+        let outcomes = await withTaskGroup(of: LedgerOutcome.self) { group in
+            for index in 0..<count {
+                group.addTask { [ledger, usd] in
+                    await ledger!.apply(.fund(operatorId: "ACME", amount: Money(1, usd), reference: "w\(index)"))
+                }
+            }
+            return await group.reduce(into: [LedgerOutcome]()) { $0.append($1) }
+        }
+        XCTAssertTrue(outcomes.allSatisfy(\.isDone))
+        let after = await ledger.writerStatistics()
+        XCTAssertEqual(after.commands - before.commands, count)
+        XCTAssertLessThan(after.commits - before.commits, count, "group commit: callers shared transactions")
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), Int64(count))
+        try assertWhole()
+    }
+
+    func testCommittedEntriesSurviveReopening() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(12_345), reference: "w"))
+        ledger = nil
+        ledger = try Ledger(path: path)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 12_345)
+        let mode = try await DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        XCTAssertEqual(mode, "wal")
+        try assertWhole()
+    }
+}
