@@ -26,18 +26,37 @@ public enum LedgerCommand: Sendable {
     case expireHolds(asOf: Int64)
     /// A balanced entry between accounts that already exist (FX, adjustments).
     case journal(kind: String, reference: String, postings: [Posting])
+    /// Records a submitted transfer (accepted with its hold, legs, outbox rows and event, or
+    /// rejected), or returns what was recorded for the same id before.
+    case submitTransfer(TransferSubmission)
+    /// Moves a transfer forward to `state`, with an event.
+    case moveTransfer(operatorId: String, transferId: TransferID, to: TransferState, reason: ReasonCode)
+    /// Moves one leg forward to `state`, with an event.
+    case moveLeg(operatorId: String, transferId: TransferID, leg: Int, to: LegState, reason: ReasonCode,
+                 partnerReference: String)
+    /// Several commands as one: all are recorded or none (a leg paid and its hold posted, say).
+    indirect case atomic([LedgerCommand])
 }
 
 /// What became of one command.
 public enum LedgerOutcome: Hashable, Sendable {
     /// Recorded and committed; the ids of the entries it wrote, if any.
     case done(entries: [Int64])
+    /// A submitted transfer's result, committed (accepted or rejected, or replayed).
+    case transfer(TransferReceipt)
     case rejected(LedgerError)
 
-    public var isDone: Bool { if case .done = self { true } else { false } }
+    public var isDone: Bool { if case .rejected = self { false } else { true } }
 }
 
 extension LedgerCommand {
+    func outcome(_ db: Database, at time: Int64) throws -> LedgerOutcome {
+        if case .submitTransfer(let submission) = self {
+            return .transfer(try Transfers.submit(db, submission, at: time))
+        }
+        return .done(entries: try apply(db, at: time))
+    }
+
     func apply(_ db: Database, at time: Int64) throws -> [Int64] {
         switch self {
         case .openOperator(let id, let currency, let creditLimit):
@@ -90,6 +109,22 @@ extension LedgerCommand {
 
         case .journal(let kind, let reference, let postings):
             return [try Journal.append(db, kind: kind, reference: reference, at: time, postings: postings)]
+
+        case .submitTransfer(let submission):
+            _ = try Transfers.submit(db, submission, at: time)
+            return []
+
+        case .moveTransfer(let operatorId, let transferId, let state, let reason):
+            try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: state, reason: reason, at: time)
+            return []
+
+        case .moveLeg(let operatorId, let transferId, let leg, let state, let reason, let partnerReference):
+            try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: state, reason: reason,
+                                  partnerReference: partnerReference, at: time)
+            return []
+
+        case .atomic(let commands):
+            return try commands.flatMap { try $0.apply(db, at: time) }
         }
     }
 }

@@ -19,6 +19,12 @@ public enum LedgerError: Error, Hashable, Sendable {
     case money(MoneyError)
     /// A posting to an account in another currency than the amount's.
     case currencyMismatch(account: String, currency: String)
+    /// A transfer id used before with different content (the original is untouched).
+    case idReused(String)
+    case unknownTransfer(String)
+    case unknownLeg(String, Int)
+    /// A state change that is not forward along the state graph.
+    case illegalTransition(String, from: String, to: String)
     /// The database could not commit (disk full, read-only, I/O): nothing was recorded.
     case storage(String)
 }

@@ -53,13 +53,13 @@ actor LedgerWriter {
             return try await pool.write { db in
                 try batch.map { commands in
                     try commands.map { command -> LedgerOutcome in
-                        var entries: [Int64] = []
+                        var outcome = LedgerOutcome.done(entries: [])
                         do {
                             try db.inSavepoint {
-                                entries = try command.apply(db, at: time)
+                                outcome = try command.outcome(db, at: time)
                                 return .commit
                             }
-                            return .done(entries: entries)
+                            return outcome
                         } catch let error as LedgerError {
                             return .rejected(error)
                         } catch let error as DatabaseError where !error.isTransactionFatal {

@@ -57,6 +57,68 @@ enum Schema {
                 CREATE INDEX hold_pending_by_expiry ON hold(expires_at) WHERE state = 'pending';
                 """)
         }
+        migrator.registerMigration("v2: transfers, legs, outbox, events") { db in
+            try db.execute(sql: """
+                ALTER TABLE operator ADD COLUMN last_event_sequence INTEGER NOT NULL DEFAULT 0;
+
+                CREATE TABLE transfer (
+                    operator_id TEXT NOT NULL REFERENCES operator(id),
+                    transfer_id BLOB NOT NULL CHECK (length(transfer_id) = 16),
+                    content_hash BLOB NOT NULL CHECK (length(content_hash) = 32),
+                    state TEXT NOT NULL,
+                    reason INTEGER NOT NULL DEFAULT 0,
+                    field INTEGER NOT NULL DEFAULT 0,
+                    hold_id TEXT REFERENCES hold(id),
+                    send_currency TEXT,
+                    send_amount INTEGER NOT NULL DEFAULT 0,
+                    fee INTEGER NOT NULL DEFAULT 0,
+                    payout_currency TEXT,
+                    payout_amount INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    last_event_sequence INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (operator_id, transfer_id),
+                    CHECK ((state = 'rejected') = (hold_id IS NULL))
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TABLE leg (
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    leg_index INTEGER NOT NULL CHECK (leg_index >= 0),
+                    product TEXT NOT NULL,
+                    institution TEXT NOT NULL,
+                    account TEXT NOT NULL,
+                    share INTEGER NOT NULL CHECK (share > 0 AND share <= 10000),
+                    payout_amount INTEGER NOT NULL CHECK (payout_amount >= 0),
+                    state TEXT NOT NULL,
+                    reason INTEGER NOT NULL DEFAULT 0,
+                    partner_reference TEXT NOT NULL DEFAULT '',
+                    PRIMARY KEY (operator_id, transfer_id, leg_index),
+                    FOREIGN KEY (operator_id, transfer_id) REFERENCES transfer(operator_id, transfer_id)
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    leg_index INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    FOREIGN KEY (operator_id, transfer_id, leg_index) REFERENCES leg(operator_id, transfer_id, leg_index)
+                ) STRICT;
+
+                CREATE TABLE event (
+                    operator_id TEXT NOT NULL REFERENCES operator(id),
+                    sequence INTEGER NOT NULL CHECK (sequence > 0),
+                    transfer_id BLOB NOT NULL,
+                    leg_index INTEGER,
+                    state TEXT NOT NULL,
+                    reason INTEGER NOT NULL DEFAULT 0,
+                    partner_reference TEXT NOT NULL DEFAULT '',
+                    occurred_at INTEGER NOT NULL,
+                    PRIMARY KEY (operator_id, sequence)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

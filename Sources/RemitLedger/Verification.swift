@@ -79,6 +79,26 @@ extension Ledger {
                 report.problems.append("account \(row["code"] as String): holds \(row["held"] as Int64), "
                                        + "pending holds add up to \(row["pending"] as Int64)")
             }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT o.id, o.last_event_sequence AS last, count(e.sequence) AS events,
+                       coalesce(max(e.sequence), 0) AS highest
+                FROM operator o LEFT JOIN event e ON e.operator_id = o.id GROUP BY o.id ORDER BY o.id
+                """) {
+                let last: Int64 = row["last"], count: Int64 = row["events"], highest: Int64 = row["highest"]
+                if count != highest || last != highest {
+                    report.problems.append("operator \(row["id"] as String): events 1...\(last) expected, "
+                                           + "\(count) found, highest \(highest)")
+                }
+            }
+
+            for row in try Row.fetchAll(db, sql: """
+                SELECT t.operator_id, hex(t.transfer_id) AS id FROM transfer t LEFT JOIN hold h ON h.id = t.hold_id
+                WHERE t.state <> 'rejected' AND (h.id IS NULL OR h.operator_id <> t.operator_id
+                      OR h.amount <> t.send_amount + t.fee)
+                """) {
+                report.problems.append("transfer \(row["operator_id"] as String)/\(row["id"] as String): "
+                                       + "its hold is missing or differs from send amount plus fee")
+            }
             return report
         }
     }

@@ -1,0 +1,82 @@
+/// A transfer's state. States only move forward, along `successors` (PROTOCOL.md section 5
+/// draws the same graph); the ledger refuses any other move.
+public enum TransferState: String, Sendable, CaseIterable {
+    case accepted, dispatched, inDoubt, paid, failed, refunded, cancelled, reversed, rejected, inReview, partiallyPaid
+
+    public var successors: Set<TransferState> {
+        switch self {
+        // In review is the compliance hold before acceptance; a payout in doubt past the inquiry
+        // limit stays in doubt (operations review it), so no path leads back.
+        case .inReview: [.accepted, .rejected, .cancelled]
+        case .accepted: [.dispatched, .cancelled]
+        case .dispatched: [.paid, .partiallyPaid, .inDoubt, .failed]
+        case .inDoubt: [.paid, .partiallyPaid, .failed]
+        case .failed: [.refunded]
+        case .paid: [.reversed]
+        case .rejected, .refunded, .cancelled, .reversed, .partiallyPaid: []
+        }
+    }
+
+    public func canMove(to next: TransferState) -> Bool { successors.contains(next) }
+    public var isFinal: Bool { successors.isEmpty }
+}
+
+/// A payout leg's state, forward only like the transfer's.
+public enum LegState: String, Sendable, CaseIterable {
+    case pending, dispatched, inDoubt, paid, failed, refunded, redirected, cancelled, reversed
+
+    public var successors: Set<LegState> {
+        switch self {
+        case .pending: [.dispatched, .cancelled]
+        case .dispatched: [.paid, .inDoubt, .failed]
+        case .inDoubt: [.paid, .failed]
+        case .failed: [.refunded, .redirected]
+        case .paid: [.reversed]
+        case .refunded, .redirected, .cancelled, .reversed: []
+        }
+    }
+
+    public func canMove(to next: LegState) -> Bool { successors.contains(next) }
+}
+
+/// A client-chosen 128-bit transfer id, as 16 bytes in the order of its UUID text.
+public struct TransferID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
+    }
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 16 else { return nil }
+        high = bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+        low = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    public var description: String {
+        let hex = bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
+            .joined()
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
+                     hex.dropFirst(20)]
+        return parts.joined(separator: "-")
+    }
+
+    public static func < (lhs: TransferID, rhs: TransferID) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }
+}
+
+/// The number of a rejection or failure reason, from the error catalogue of PROTOCOL.md
+/// section 7; the domain and the ledger name only the few they produce themselves.
+public struct ReasonCode: RawRepresentable, Hashable, Sendable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let none = ReasonCode(rawValue: 0)
+    public static let insufficientFunds = ReasonCode(rawValue: 5001)
+}

@@ -1,0 +1,77 @@
+import RemitDomain
+
+/// A remittance as the ledger records it when it arrives: either accepted on terms the domain
+/// computed (the ledger may still refuse it for insufficient prefund), or rejected with a reason.
+/// Rejections are recorded too, because a failed id stays failed.
+public struct TransferSubmission: Hashable, Sendable {
+    public var operatorId: String
+    public var transferId: TransferID
+    /// SHA-256 of the transfer's content as submitted (its version-1 encoding): the same id with
+    /// the same hash gets the stored result, with another hash `idReused`.
+    public var contentHash: [UInt8]
+    public var decision: Decision
+
+    public enum Decision: Hashable, Sendable {
+        case accept(Terms)
+        case reject(ReasonCode, field: UInt16)
+    }
+
+    public struct Terms: Hashable, Sendable {
+        public var sendAmount: Money
+        public var fee: Money
+        public var payoutAmount: Money
+        public var legs: [LegPlan]
+        /// When an unsettled hold lapses back to the prefund.
+        public var holdExpiresAt: Int64
+
+        public init(sendAmount: Money, fee: Money, payoutAmount: Money, legs: [LegPlan], holdExpiresAt: Int64) {
+            self.sendAmount = sendAmount
+            self.fee = fee
+            self.payoutAmount = payoutAmount
+            self.legs = legs
+            self.holdExpiresAt = holdExpiresAt
+        }
+    }
+
+    public struct LegPlan: Hashable, Sendable {
+        public var product: String
+        public var institution: String
+        public var account: String
+        public var share: UInt16
+        public var payoutAmount: Int64
+
+        public init(product: String, institution: String, account: String, share: UInt16, payoutAmount: Int64) {
+            self.product = product
+            self.institution = institution
+            self.account = account
+            self.share = share
+            self.payoutAmount = payoutAmount
+        }
+    }
+
+    public init(operatorId: String, transferId: TransferID, contentHash: [UInt8], decision: Decision) {
+        self.operatorId = operatorId
+        self.transferId = transferId
+        self.contentHash = contentHash
+        self.decision = decision
+    }
+
+    /// The id of the hold an accepted transfer places on its operator's prefund.
+    public static func holdId(_ operatorId: String, _ transferId: TransferID) -> String {
+        "transfer/\(operatorId)/\(transferId)"
+    }
+}
+
+/// What the ledger recorded for a submitted transfer, or had recorded for it before.
+public struct TransferReceipt: Hashable, Sendable {
+    public var transferId: TransferID
+    public var state: TransferState
+    public var reason: ReasonCode
+    public var field: UInt16
+    /// The id was submitted before with the same content: this is its stored result.
+    public var replayed: Bool
+    public var recordedAt: Int64
+    public var sendAmount: Int64
+    public var fee: Int64
+    public var payoutAmount: Int64
+}

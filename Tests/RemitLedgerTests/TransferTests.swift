@@ -1,0 +1,175 @@
+import RemitDomain
+import RemitLedger
+import XCTest
+
+final class TransferTests: LedgerTestCase {
+    let id1 = TransferID(high: 0x0191_F3C2_7A10_7C4E, low: 0x9D2B_3F6A_8E1C_5B07)
+    let id2 = TransferID(high: 0x0191_F3C2_7A10_7C4E, low: 0x9D2B_3F6A_8E1C_5B08)
+
+    override func setUp() async throws {
+        try await super.setUp()
+        for id in ["ACME", "BETA"] { await expectDone(.openOperator(id: id, currency: usd, creditLimit: 0)) }
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100_000), reference: "w"))
+    }
+
+    func hash(_ byte: UInt8) -> [UInt8] { [UInt8](repeating: byte, count: 32) }
+
+    func submission(_ id: TransferID, operatorId: String = "ACME", amount: Int64 = 10_000, content: UInt8 = 1)
+        -> TransferSubmission
+    {
+        TransferSubmission(
+            operatorId: operatorId, transferId: id, contentHash: hash(content),
+            decision: .accept(.init(
+                sendAmount: usd(amount), fee: usd(299), payoutAmount: kes(1_281_555),
+                legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "254712345678", share: 7_000,
+                             payoutAmount: 897_089),
+                       .init(product: "savingsDeposit", institution: "KWFT", account: "SAV-1", share: 3_000,
+                             payoutAmount: 384_466)],
+                holdExpiresAt: .max)))
+    }
+
+    func submit(_ submission: TransferSubmission, file: StaticString = #filePath, line: UInt = #line) async
+        -> TransferReceipt?
+    {
+        let outcome = await ledger.apply(.submitTransfer(submission))
+        guard case .transfer(let receipt) = outcome else {
+            XCTFail("\(outcome)", file: file, line: line)
+            return nil
+        }
+        return receipt
+    }
+
+    func testAnAcceptedTransferHoldsItsMoneyAndQueuesItsLegs() async throws {
+        let receipt = await submit(submission(id1))
+        XCTAssertEqual(receipt?.state, .accepted)
+        XCTAssertEqual(receipt?.replayed, false)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000 - 10_299)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 10_299)
+        let view = try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id1))
+        XCTAssertEqual(view.legs.map(\.state), [.pending, .pending])
+        XCTAssertEqual(view.legs.map(\.payoutAmount), [897_089, 384_466])
+        XCTAssertEqual(view.lastEventSequence, 1)
+        XCTAssertEqual(try ledger.outbox(limit: 10).map(\.leg), [0, 1])
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 0, limit: 10).map(\.state), ["accepted"])
+        try assertWhole()
+    }
+
+    func testTheSameIdAndContentReturnsTheStoredResultAndMovesNothing() async throws {
+        let first = await submit(submission(id1))
+        let again = await submit(submission(id1))
+        XCTAssertEqual(again?.replayed, true)
+        XCTAssertEqual(again?.recordedAt, first?.recordedAt)
+        XCTAssertEqual(again?.sendAmount, 10_000)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 10_299, "held once")
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 0, limit: 10).count, 1)
+        XCTAssertEqual(try ledger.outbox(limit: 10).count, 2)
+        try assertWhole()
+    }
+
+    func testTheSameIdWithOtherContentIsRefusedAndTheOriginalUntouched() async throws {
+        _ = await submit(submission(id1))
+        await expectRejected(.submitTransfer(submission(id1, amount: 20_000, content: 2)), .idReused(id1.description))
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.sendAmount, 10_000)
+        try assertWhole()
+    }
+
+    func testAFailedIdStaysFailedEvenAfterFunding() async throws {
+        let poor = await submit(submission(id1, operatorId: "BETA"))
+        XCTAssertEqual(poor?.state, .rejected)
+        XCTAssertEqual(poor?.reason, .insufficientFunds)
+        await expectDone(.fund(operatorId: "BETA", amount: usd(1_000_000), reference: "w"))
+        let again = await submit(submission(id1, operatorId: "BETA"))
+        XCTAssertEqual(again?.state, .rejected)
+        XCTAssertEqual(again?.reason, .insufficientFunds)
+        XCTAssertEqual(again?.replayed, true)
+        XCTAssertEqual(try balance(.operatorHolds("BETA", usd)), 0)
+        try assertWhole()
+    }
+
+    func testARejectionDecidedBeforeTheLedgerIsRecordedToo() async throws {
+        let rejected = TransferSubmission(operatorId: "ACME", transferId: id1, contentHash: hash(9),
+                                          decision: .reject(ReasonCode(rawValue: 2005), field: 40))
+        let receipt = await submit(rejected)
+        XCTAssertEqual(receipt?.state, .rejected)
+        XCTAssertEqual(receipt?.field, 40)
+        let replay = await submit(rejected)
+        XCTAssertEqual(replay?.replayed, true)
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 0, limit: 10).count, 0)
+    }
+
+    func testOperatorsHaveSeparateIdsAndSeparateGapFreeEventStreams() async throws {
+        await expectDone(.fund(operatorId: "BETA", amount: usd(100_000), reference: "w"))
+        _ = await submit(submission(id1))
+        _ = await submit(submission(id1, operatorId: "BETA", content: 7))
+        _ = await submit(submission(id2))
+        await expectDone(.moveTransfer(operatorId: "BETA", transferId: id1, to: .dispatched, reason: .none))
+        await expectDone(.moveLeg(operatorId: "ACME", transferId: id2, leg: 1, to: .dispatched, reason: .none,
+                                  partnerReference: ""))
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 0, limit: 10).map(\.sequence), [1, 2, 3])
+        XCTAssertEqual(try ledger.events(operatorId: "BETA", after: 0, limit: 10).map(\.sequence), [1, 2])
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 2, limit: 10).map(\.leg), [1])
+        XCTAssertNil(try ledger.transfer(operatorId: "BETA", id: id2), "another operator's transfer is not found")
+        try assertWhole()
+    }
+
+    func testStatesOnlyMoveForward() async throws {
+        _ = await submit(submission(id1))
+        await expectRejected(.moveTransfer(operatorId: "ACME", transferId: id1, to: .paid, reason: .none),
+                             .illegalTransition(id1.description, from: "accepted", to: "paid"))
+        await expectDone(.moveTransfer(operatorId: "ACME", transferId: id1, to: .dispatched, reason: .none))
+        await expectRejected(.moveTransfer(operatorId: "ACME", transferId: id1, to: .accepted, reason: .none),
+                             .illegalTransition(id1.description, from: "dispatched", to: "accepted"))
+        await expectDone(.moveLeg(operatorId: "ACME", transferId: id1, leg: 0, to: .dispatched, reason: .none,
+                                  partnerReference: ""))
+        await expectDone(.moveLeg(operatorId: "ACME", transferId: id1, leg: 0, to: .paid, reason: .none,
+                                  partnerReference: "RKT4HZ81QX"))
+        await expectRejected(.moveLeg(operatorId: "ACME", transferId: id1, leg: 0, to: .failed, reason: .none,
+                                      partnerReference: ""),
+                             .illegalTransition("\(id1) leg 0", from: "paid", to: "failed"))
+        await expectRejected(.moveLeg(operatorId: "ACME", transferId: id1, leg: 5, to: .paid, reason: .none,
+                                      partnerReference: ""), .unknownLeg(id1.description, 5))
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.legs[0].partnerReference, "RKT4HZ81QX")
+        try assertWhole()
+    }
+
+    func testEveryStateGraphOnlyMovesForward() {
+        // No state can come back to itself through its successors: the graphs have no cycles.
+        func reachable<S: Hashable>(from start: S, _ next: (S) -> Set<S>) -> Set<S> {
+            var seen = Set<S>(), queue = Array(next(start))
+            while let state = queue.popLast() {
+                if seen.insert(state).inserted { queue += next(state) }
+            }
+            return seen
+        }
+        for state in TransferState.allCases {
+            XCTAssertFalse(reachable(from: state, \.successors).contains(state), "\(state) is on a cycle")
+        }
+        for state in LegState.allCases {
+            XCTAssertFalse(reachable(from: state, \.successors).contains(state), "\(state) is on a cycle")
+        }
+    }
+
+    func testACancellationAndItsRefundCommitTogetherOrNotAtAll() async throws {
+        _ = await submit(submission(id1))
+        let holdId = TransferSubmission.holdId("ACME", id1)
+        let cancel = LedgerCommand.atomic([
+            .moveTransfer(operatorId: "ACME", transferId: id1, to: .cancelled, reason: .none),
+            .void(holdId: holdId),
+        ])
+        await expectDone(cancel)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000)
+        // A second cancellation fails on its first step; nothing of it is recorded.
+        let events = try ledger.events(operatorId: "ACME", after: 0, limit: 10).count
+        await expectRejected(cancel, .illegalTransition(id1.description, from: "cancelled", to: "cancelled"))
+        // The move succeeds but the void fails: the move is rolled back with it.
+        _ = await submit(submission(id2))
+        await expectDone(.void(holdId: TransferSubmission.holdId("ACME", id2)))
+        await expectRejected(.atomic([
+            .moveTransfer(operatorId: "ACME", transferId: id2, to: .cancelled, reason: .none),
+            .void(holdId: TransferSubmission.holdId("ACME", id2)),
+        ]), .holdNotPending(TransferSubmission.holdId("ACME", id2), state: "voided"))
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id2)?.state, .accepted)
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 0, limit: 10).count, events + 1)
+        try assertWhole()
+    }
+}
