@@ -19,8 +19,20 @@ public final class Ledger: Sendable {
 
     public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
 
-    public init(path: String, clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) throws {
+    public convenience init(path: String, clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) throws {
+        try self.init(path: path, readOnly: false, clock: clock)
+    }
+
+    /// Opens an existing ledger for reading only, as `remitctl` does beside a running daemon:
+    /// nothing is migrated or written, and a ledger whose schema is newer than this build's is refused.
+    public static func openForReading(path: String) throws -> Ledger {
+        guard FileManager.default.fileExists(atPath: path) else { throw LedgerOpenError.noLedger(path) }
+        return try Ledger(path: path, readOnly: true, clock: wallClock)
+    }
+
+    private init(path: String, readOnly: Bool, clock: @escaping @Sendable () -> Int64) throws {
         var configuration = Configuration()
+        configuration.readonly = readOnly
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             // FULL: a commit returns only after the WAL is synced, so an acknowledged entry
@@ -29,7 +41,15 @@ public final class Ledger: Sendable {
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
-        try Schema.migrator.migrate(pool)
+        let migrator = Schema.migrator
+        if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+            throw LedgerOpenError.newerSchema(path)
+        }
+        if readOnly {
+            guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else { throw LedgerOpenError.olderSchema(path) }
+        } else {
+            try migrator.migrate(pool)
+        }
         writer = LedgerWriter(pool: pool, clock: clock)
     }
 
@@ -51,9 +71,35 @@ public final class Ledger: Sendable {
         }.map { $0 * code.type.normalSign }
     }
 
+    /// Copies the whole ledger to a new file at `path` through SQLite's backup API, from one
+    /// consistent snapshot, while the writer goes on.
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { throw LedgerOpenError.backupExists(path) }
+        let destination = try DatabaseQueue(path: path)
+        try pool.backup(to: destination)
+        try destination.close()
+    }
+
     /// Group commits so far and the commands they carried.
     public func writerStatistics() async -> (commits: Int, commands: Int) {
         await (writer.commits, writer.commandsCommitted)
+    }
+}
+
+/// Why a ledger file could not be opened.
+public enum LedgerOpenError: Error, Hashable, Sendable, CustomStringConvertible {
+    case noLedger(String)
+    case newerSchema(String)
+    case olderSchema(String)
+    case backupExists(String)
+
+    public var description: String {
+        switch self {
+        case .noLedger(let path): "no ledger at \(path)"
+        case .newerSchema(let path): "\(path) was written by a newer version of the gateway: upgrade this one first"
+        case .olderSchema(let path): "\(path) has an older schema: start remitd once to migrate it"
+        case .backupExists(let path): "\(path) exists already: a backup never overwrites a file"
+        }
     }
 }
 
