@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "remitctl",
             dependencies: [
-                "RemitClient", "RemitProtocol",
+                "RemitClient", "RemitProtocol", "RemitLedger", "RemitDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
         .testTarget(name: "RemitLedgerTests", dependencies: ["RemitLedger", "RemitDomain"]),
         // Runs the built executables as a user would.
-        .testTarget(name: "RemitCtlTests"),
+        .testTarget(name: "RemitCtlTests", dependencies: ["RemitLedger", "RemitDomain"]),
     ],
     swiftLanguageModes: [.v6]
 )

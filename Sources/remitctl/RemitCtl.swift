@@ -6,5 +6,7 @@ struct RemitCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remitctl",
         abstract: "Operate a Remit Gateway.",
-        subcommands: [ProtocolCommand.self])
+        subcommands: [
+            VerifyCommand.self, TrialBalanceCommand.self, ExportCommand.self, BackupCommand.self, ProtocolCommand.self,
+        ])
 }

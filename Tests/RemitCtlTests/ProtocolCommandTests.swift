@@ -7,26 +7,8 @@ final class ProtocolCommandTests: XCTestCase {
         .deletingLastPathComponent()
     static let vectors = root.appendingPathComponent("Protocol/vectors")
 
-    /// Runs an executable built beside the test bundle.
     func run(_ name: String, _ arguments: [String], input: Data = Data()) throws -> (status: Int32, out: String, err: String) {
-        let binary = Bundle.main.bundleURL.appendingPathComponent(name)
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("\(name) not built at \(binary.path)")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        try Executables.run(name, arguments, input: input)
     }
 
     func files(_ folder: String) throws -> [URL] {

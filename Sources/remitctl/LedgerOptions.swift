@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import RemitLedger
+
+/// Where the ledger is. The read commands open it read-only, beside a running daemon.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger file.", valueName: "path"))
+    var database: String = ProcessInfo.processInfo.environment["REMIT_DATABASE"] ?? "./.remit-demo/ledger.sqlite"
+
+    func open() throws -> Ledger {
+        do {
+            return try Ledger.openForReading(path: database)
+        } catch let error as LedgerOpenError {
+            throw CommandFailure(error.description, exitCode: 66)  // EX_NOINPUT
+        }
+    }
+}
+
+/// A failure to report in one line with its own exit code (documented in each command's help).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    let exitCode: Int32
+    init(_ description: String, exitCode: Int32 = 1) {
+        self.description = description
+        self.exitCode = exitCode
+    }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, printing a `CommandFailure` to standard error and exiting with its code.
+    func reporting(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("remitctl: \(failure.description)\n".utf8))
+            throw ExitCode(failure.exitCode)
+        }
+    }
+}
+
+/// Parses `YYYY-MM-DD` as midnight UTC, in milliseconds since the epoch.
+func parseDay(_ text: String) throws -> Int64 {
+    let parts = text.split(separator: "-").compactMap { Int($0) }
+    var components = DateComponents()
+    components.timeZone = TimeZone(identifier: "UTC")
+    guard parts.count == 3, text.count == 10 else { throw ValidationError("not a date (YYYY-MM-DD): \(text)") }
+    (components.year, components.month, components.day) = (parts[0], parts[1], parts[2])
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else {
+        throw ValidationError("not a date (YYYY-MM-DD): \(text)")
+    }
+    return Int64(date.timeIntervalSince1970 * 1_000)
+}
