@@ -92,6 +92,12 @@ let package = Package(
         ),
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
         .testTarget(name: "RemitLedgerTests", dependencies: ["RemitLedger", "RemitDomain"]),
+        // A child process for the ledger's crash test: writes batches until it is killed.
+        .executableTarget(
+            name: "ledger-crash-child",
+            dependencies: ["RemitLedger", "RemitDomain"],
+            path: "Tests/LedgerCrashChild"
+        ),
         // Runs the built executables as a user would.
         .testTarget(name: "RemitCtlTests", dependencies: ["RemitLedger", "RemitDomain"]),
     ],
