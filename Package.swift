@@ -74,6 +74,16 @@ let package = Package(
             dependencies: ["RemitProtocol", .product(name: "NIOCore", package: "swift-nio")],
             path: "Benchmarks/CodecBenchmark"
         ),
+        // Accept-transfer throughput of the ledger against raw SQLite writing the same rows.
+        .executableTarget(
+            name: "LedgerBenchmark",
+            dependencies: [
+                "RemitLedger", "RemitDomain",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/LedgerBenchmark"
+        ),
         // libFuzzer entry for the frame and message decoders. Built normally it replays a
         // corpus; built by Fuzz/run.sh with -sanitize=fuzzer it is the fuzzer.
         .executableTarget(name: "RemitFuzz", dependencies: ["RemitProtocol"]),

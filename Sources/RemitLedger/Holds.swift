@@ -13,7 +13,7 @@ enum Holds {
     }
 
     static func fetch(_ db: Database, _ id: String) throws -> Row {
-        guard let row = try GRDB.Row.fetchOne(db, sql: "SELECT operator_id, currency, remaining, state FROM hold WHERE id = ?",
+        guard let row = try GRDB.Row.fetchOne(db.cachedStatement(sql: "SELECT operator_id, currency, remaining, state FROM hold WHERE id = ?"),
                                               arguments: [id])
         else { throw LedgerError.unknownHold(id) }
         let currency: Currency
@@ -21,25 +21,25 @@ enum Holds {
         return Row(operatorId: row["operator_id"], currency: currency, remaining: row["remaining"], state: row["state"])
     }
 
-    static func place(_ db: Database, id: String, operatorId: String, amount: Money, expiresAt: Int64, at time: Int64)
+    static func place(_ db: Database, id: String, operatorId: String, amount: Money, expiresAt: Int64, _ context: WriteContext)
         throws -> Int64
     {
-        try Accounts.requireOperator(db, operatorId)
+        try context.requireOperator(db, operatorId)
         try Accounts.requirePositive(amount)
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM hold WHERE id = ?)", arguments: [id]) == false
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM hold WHERE id = ?)"), arguments: [id]) == false
         else { throw LedgerError.holdExists(id) }
-        let entry = try Journal.append(db, kind: "hold", reference: id, at: time, postings: [
+        let entry = try Journal.append(db, context, kind: "hold", reference: id, postings: [
             Posting(.operatorPrefund(operatorId, amount.currency), debit: amount),
             Posting(.operatorHolds(operatorId, amount.currency), credit: amount),
         ])
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id)
             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
-            """, arguments: [id, operatorId, amount.currency.code, amount.minorUnits, amount.minorUnits, expiresAt, entry])
+            """).execute(arguments: [id, operatorId, amount.currency.code, amount.minorUnits, amount.minorUnits, expiresAt, entry])
         return entry
     }
 
-    static func post(_ db: Database, id: String, credits: [Posting], final: Bool, at time: Int64) throws -> [Int64] {
+    static func post(_ db: Database, id: String, credits: [Posting], final: Bool, _ context: WriteContext) throws -> [Int64] {
         let hold = try fetch(db, id)
         guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }
         // Credits in the hold's currency come out of the hold; credits in other currencies must
@@ -50,37 +50,34 @@ enum Holds {
             throw LedgerError.exceedsHold(id, remaining: hold.remaining, requested: fromHold)
         }
         let holds = AccountCode.operatorHolds(hold.operatorId, hold.currency)
-        let entry = try Journal.append(db, kind: "post", reference: id, at: time,
+        let entry = try Journal.append(db, context, kind: "post", reference: id,
                                        postings: [Posting(holds, debit: Money(fromHold, hold.currency))] + credits)
         var entries = [entry]
         let remaining = hold.remaining - fromHold
-        try db.execute(sql: "UPDATE hold SET remaining = ? WHERE id = ?", arguments: [remaining, id])
+        try db.cachedStatement(sql: "UPDATE hold SET remaining = ? WHERE id = ?").execute(arguments: [remaining, id])
         if final || remaining == 0 {
             if remaining > 0 {
-                entries.append(try release(db, id: id, hold: hold, amount: remaining, kind: "release", at: time))
+                entries.append(try release(db, id: id, hold: hold, amount: remaining, kind: "release", context))
             }
-            try db.execute(sql: "UPDATE hold SET state = 'posted', remaining = 0, closed_entry_id = ? WHERE id = ?",
-                           arguments: [entries.last!, id])
+            try db.cachedStatement(sql: "UPDATE hold SET state = 'posted', remaining = 0, closed_entry_id = ? WHERE id = ?").execute(arguments: [entries.last!, id])
         }
         return entries
     }
 
     /// Voids or expires a pending hold: what is left returns to the prefund.
-    static func close(_ db: Database, id: String, state: String, at time: Int64) throws -> Int64 {
+    static func close(_ db: Database, id: String, state: String, _ context: WriteContext) throws -> Int64 {
         let hold = try fetch(db, id)
         guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }
-        let entry = try release(db, id: id, hold: hold, amount: hold.remaining, kind: state == "expired" ? "expire" : "void",
-                                at: time)
-        try db.execute(sql: "UPDATE hold SET state = ?, remaining = 0, closed_entry_id = ? WHERE id = ?",
-                       arguments: [state, entry, id])
+        let entry = try release(db, id: id, hold: hold, amount: hold.remaining, kind: state == "expired" ? "expire" : "void", context)
+        try db.cachedStatement(sql: "UPDATE hold SET state = ?, remaining = 0, closed_entry_id = ? WHERE id = ?").execute(arguments: [state, entry, id])
         return entry
     }
 
-    private static func release(_ db: Database, id: String, hold: Row, amount: Int64, kind: String, at time: Int64) throws
+    private static func release(_ db: Database, id: String, hold: Row, amount: Int64, kind: String, _ context: WriteContext) throws
         -> Int64
     {
         let money = Money(amount, hold.currency)
-        return try Journal.append(db, kind: kind, reference: id, at: time, postings: [
+        return try Journal.append(db, context, kind: kind, reference: id, postings: [
             Posting(.operatorHolds(hold.operatorId, hold.currency), debit: money),
             Posting(.operatorPrefund(hold.operatorId, hold.currency), credit: money),
         ])

@@ -26,26 +26,12 @@ public struct Posting: Hashable, Sendable {
 enum Journal {
     static let genesisHash = Data(repeating: 0, count: 32)
 
-    struct AccountRow {
-        let id: Int64
-        let type: AccountType
-        let balance: Int64
-        let floor: Int64?
-    }
-
-    static func account(_ db: Database, _ code: AccountCode) throws -> AccountRow {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, type, balance, floor FROM account WHERE code = ?",
-                                         arguments: [code.text])
-        else { throw LedgerError.unknownAccount(code.text) }
-        return AccountRow(id: row["id"], type: AccountType(rawValue: row["type"])!, balance: row["balance"],
-                          floor: row["floor"])
-    }
-
     /// Appends a balanced entry and returns its id.
     @discardableResult
-    static func append(_ db: Database, kind: String, reference: String, at time: Int64, postings: [Posting]) throws
-        -> Int64
+    static func append(_ db: Database, _ context: WriteContext, kind: String, reference: String, postings: [Posting])
+        throws -> Int64
     {
+        let time = context.time
         guard !postings.isEmpty else { throw LedgerError.unbalanced(currency: "", sum: 0) }
         var sums = [Currency: Int64]()
         for posting in postings {
@@ -58,38 +44,44 @@ enum Journal {
             throw LedgerError.unbalanced(currency: currency.code, sum: sum)
         }
 
-        // Accounts and their new balances, floors checked before anything is written.
-        var accounts = [AccountCode: AccountRow]()
-        var balances = [AccountCode: Int64]()
+        // Each account's change; floors checked (against the stored balance) before anything is written.
+        var changes = [(code: AccountCode, account: WriteContext.Account, delta: Int64)]()
         for posting in postings {
-            let row = try accounts[posting.account] ?? account(db, posting.account)
-            accounts[posting.account] = row
-            let (balance, overflow) = balances[posting.account, default: row.balance].addingReportingOverflow(posting.amount)
-            guard !overflow else { throw LedgerError.money(.overflow) }
-            balances[posting.account] = balance
-        }
-        for (code, balance) in balances {
-            let row = accounts[code]!
-            let normal = balance * row.type.normalSign
-            if let floor = row.floor, normal < floor, normal < row.balance * row.type.normalSign {
-                throw LedgerError.belowFloor(account: code.text, balance: normal, floor: floor)
+            if let index = changes.firstIndex(where: { $0.code == posting.account }) {
+                let (delta, overflow) = changes[index].delta.addingReportingOverflow(posting.amount)
+                guard !overflow else { throw LedgerError.money(.overflow) }
+                changes[index].delta = delta
+            } else {
+                changes.append((posting.account, try context.account(db, posting.account), posting.amount))
             }
         }
+        for change in changes {
+            guard let floor = change.account.floor, change.delta * change.account.type.normalSign < 0 else { continue }
+            let balance = try Int64.fetchOne(db.cachedStatement(sql: "SELECT balance FROM account WHERE id = ?"),
+                                             arguments: [change.account.id])!
+            let (after, overflow) = balance.addingReportingOverflow(change.delta)
+            guard !overflow else { throw LedgerError.money(.overflow) }
+            let normal = after * change.account.type.normalSign
+            if normal < floor { throw LedgerError.belowFloor(account: change.code.text, balance: normal, floor: floor) }
+        }
 
-        let previous = try Data.fetchOne(db, sql: "SELECT hash FROM entry ORDER BY id DESC LIMIT 1") ?? genesisHash
-        let id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM entry") ?? 0) + 1
-        let hash = entryHash(previous: previous, id: id, kind: kind, reference: reference, createdAt: time,
+        let head = try context.chainHead(db)
+        let id = head.id + 1
+        let hash = entryHash(previous: head.hash, id: id, kind: kind, reference: reference, createdAt: time,
                              lines: postings.map { ($0.account.text, $0.amount) })
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO entry (id, kind, reference, created_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [id, kind, reference, time, previous, hash])
+            """).execute(arguments: [id, kind, reference, time, head.hash, hash])
         for (line, posting) in postings.enumerated() {
-            try db.execute(sql: "INSERT INTO posting (entry_id, line, account_id, amount) VALUES (?, ?, ?, ?)",
-                           arguments: [id, line, accounts[posting.account]!.id, posting.amount])
+            let account = try context.account(db, posting.account)
+            try db.cachedStatement(sql: "INSERT INTO posting (entry_id, line, account_id, amount) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id, line, account.id, posting.amount])
         }
-        for (code, balance) in balances {
-            try db.execute(sql: "UPDATE account SET balance = ? WHERE id = ?", arguments: [balance, accounts[code]!.id])
+        for change in changes where change.delta != 0 {
+            try db.cachedStatement(sql: "UPDATE account SET balance = balance + ? WHERE id = ?")
+                .execute(arguments: [change.delta, change.account.id])
         }
+        context.advance(to: id, hash: hash)
         return id
     }
 

@@ -38,6 +38,9 @@ public final class Ledger: Sendable {
             // FULL: a commit returns only after the WAL is synced, so an acknowledged entry
             // survives power loss.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Each command runs in a savepoint, whose sub-journal would otherwise go to a temp
+            // file: a write per command that durability does not need.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)

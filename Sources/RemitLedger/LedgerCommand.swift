@@ -50,101 +50,98 @@ public enum LedgerOutcome: Hashable, Sendable {
 }
 
 extension LedgerCommand {
-    func outcome(_ db: Database, at time: Int64) throws -> LedgerOutcome {
+    func outcome(_ db: Database, _ context: WriteContext) throws -> LedgerOutcome {
         if case .submitTransfer(let submission) = self {
-            return .transfer(try Transfers.submit(db, submission, at: time))
+            return .transfer(try Transfers.submit(db, submission, context))
         }
-        return .done(entries: try apply(db, at: time))
+        return .done(entries: try apply(db, context))
     }
 
-    func apply(_ db: Database, at time: Int64) throws -> [Int64] {
+    func apply(_ db: Database, _ context: WriteContext) throws -> [Int64] {
         switch self {
         case .openOperator(let id, let currency, let creditLimit):
             guard creditLimit >= 0 else { throw LedgerError.invalidAmount(creditLimit) }
-            try db.execute(sql: "INSERT OR IGNORE INTO operator (id, created_at) VALUES (?, ?)", arguments: [id, time])
-            try Accounts.open(db, .operatorPrefund(id, currency), floor: -creditLimit, at: time, ifMissing: true)
-            try Accounts.open(db, .operatorHolds(id, currency), floor: nil, at: time, ifMissing: true)
-            try Accounts.open(db, .settlement(currency), floor: nil, at: time, ifMissing: true)
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO operator (id, created_at) VALUES (?, ?)").execute(arguments: [id, context.time])
+            try Accounts.open(db, .operatorPrefund(id, currency), floor: -creditLimit, at: context.time, ifMissing: true)
+            try Accounts.open(db, .operatorHolds(id, currency), floor: nil, at: context.time, ifMissing: true)
+            try Accounts.open(db, .settlement(currency), floor: nil, at: context.time, ifMissing: true)
             return []
 
         case .openAccount(let code):
-            try Accounts.open(db, code, floor: nil, at: time, ifMissing: false)
+            try Accounts.open(db, code, floor: nil, at: context.time, ifMissing: false)
             return []
 
         case .fund(let operatorId, let amount, let reference):
-            try Accounts.requireOperator(db, operatorId)
+            try context.requireOperator(db, operatorId)
             try Accounts.requirePositive(amount)
-            return [try Journal.append(db, kind: "fund", reference: reference, at: time, postings: [
+            return [try Journal.append(db, context, kind: "fund", reference: reference, postings: [
                 Posting(.settlement(amount.currency), debit: amount),
                 Posting(.operatorPrefund(operatorId, amount.currency), credit: amount),
             ])]
 
         case .withdraw(let operatorId, let amount, let reference):
-            try Accounts.requireOperator(db, operatorId)
+            try context.requireOperator(db, operatorId)
             try Accounts.requirePositive(amount)
             let prefund = AccountCode.operatorPrefund(operatorId, amount.currency)
-            let available = try Journal.account(db, prefund).balance * prefund.type.normalSign
+            let balance = try Int64.fetchOne(db.cachedStatement(sql: "SELECT balance FROM account WHERE code = ?"),
+                                             arguments: [prefund.text]) ?? 0
+            let available = balance * prefund.type.normalSign
             guard available >= amount.minorUnits else {
                 throw LedgerError.belowFloor(account: prefund.text, balance: available - amount.minorUnits, floor: 0)
             }
-            return [try Journal.append(db, kind: "withdraw", reference: reference, at: time, postings: [
+            return [try Journal.append(db, context, kind: "withdraw", reference: reference, postings: [
                 Posting(prefund, debit: amount),
                 Posting(.settlement(amount.currency), credit: amount),
             ])]
 
         case .hold(let id, let operatorId, let amount, let expiresAt):
-            return [try Holds.place(db, id: id, operatorId: operatorId, amount: amount, expiresAt: expiresAt, at: time)]
+            return [try Holds.place(db, id: id, operatorId: operatorId, amount: amount, expiresAt: expiresAt, context)]
 
         case .post(let holdId, let credits, let final):
-            return try Holds.post(db, id: holdId, credits: credits, final: final, at: time)
+            return try Holds.post(db, id: holdId, credits: credits, final: final, context)
 
         case .void(let holdId):
-            return [try Holds.close(db, id: holdId, state: "voided", at: time)]
+            return [try Holds.close(db, id: holdId, state: "voided", context)]
 
         case .expireHolds(let asOf):
-            let ids = try String.fetchAll(db, sql: """
+            let ids = try String.fetchAll(db.cachedStatement(sql: """
                 SELECT id FROM hold WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id
-                """, arguments: [asOf])
-            return try ids.map { try Holds.close(db, id: $0, state: "expired", at: time) }
+                """), arguments: [asOf])
+            return try ids.map { try Holds.close(db, id: $0, state: "expired", context) }
 
         case .journal(let kind, let reference, let postings):
-            return [try Journal.append(db, kind: kind, reference: reference, at: time, postings: postings)]
+            return [try Journal.append(db, context, kind: kind, reference: reference, postings: postings)]
 
         case .submitTransfer(let submission):
-            _ = try Transfers.submit(db, submission, at: time)
+            _ = try Transfers.submit(db, submission, context)
             return []
 
         case .moveTransfer(let operatorId, let transferId, let state, let reason):
-            try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: state, reason: reason, at: time)
+            try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: state, reason: reason, context)
             return []
 
         case .moveLeg(let operatorId, let transferId, let leg, let state, let reason, let partnerReference):
             try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: state, reason: reason,
-                                  partnerReference: partnerReference, at: time)
+                                  partnerReference: partnerReference, context)
             return []
 
         case .atomic(let commands):
-            return try commands.flatMap { try $0.apply(db, at: time) }
+            return try commands.flatMap { try $0.apply(db, context) }
         }
     }
 }
 
 enum Accounts {
     static func open(_ db: Database, _ code: AccountCode, floor: Int64?, at time: Int64, ifMissing: Bool) throws {
-        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE code = ?)",
+        let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM account WHERE code = ?)"),
                                        arguments: [code.text]) ?? false
         if exists {
             if ifMissing { return }
             throw LedgerError.accountExists(code.text)
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO account (code, type, currency, balance, floor, created_at) VALUES (?, ?, ?, 0, ?, ?)
-            """, arguments: [code.text, code.type.rawValue, code.currency.code, floor, time])
-    }
-
-    static func requireOperator(_ db: Database, _ id: String) throws {
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM operator WHERE id = ?)", arguments: [id]) == true
-        else { throw LedgerError.unknownOperator(id) }
+            """).execute(arguments: [code.text, code.type.rawValue, code.currency.code, floor, time])
     }
 
     static func requirePositive(_ amount: Money) throws {

@@ -11,6 +11,7 @@ actor LedgerWriter {
 
     private let pool: DatabasePool
     private let clock: @Sendable () -> Int64
+    private let context = WriteContext()
     private var queue: [Job] = []
     private var draining = false
     /// Commits so far and the commands they held, for tests and metrics.
@@ -48,7 +49,8 @@ actor LedgerWriter {
     /// rolls back alone. If the transaction itself fails, nothing was recorded and every
     /// command gets the storage error.
     private func commit(_ batch: [[LedgerCommand]]) async -> [[LedgerOutcome]] {
-        let time = clock()
+        let context = self.context
+        context.time = clock()
         do {
             return try await pool.write { db in
                 try batch.map { commands in
@@ -56,19 +58,22 @@ actor LedgerWriter {
                         var outcome = LedgerOutcome.done(entries: [])
                         do {
                             try db.inSavepoint {
-                                outcome = try command.outcome(db, at: time)
+                                outcome = try command.outcome(db, context)
                                 return .commit
                             }
                             return outcome
                         } catch let error as LedgerError {
+                            context.forget()
                             return .rejected(error)
                         } catch let error as DatabaseError where !error.isTransactionFatal {
+                            context.forget()
                             return .rejected(.storage(error.description))
                         }
                     }
                 }
             }
         } catch {
+            context.forget()
             return batch.map { $0.map { _ in .rejected(.storage("\(error)")) } }
         }
     }

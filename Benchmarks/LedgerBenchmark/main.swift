@@ -1,0 +1,167 @@
+import Crypto
+import Foundation
+import GRDBSQLite
+import RemitDomain
+import RemitLedger
+
+// Accept-transfer commands per second: a hold on the operator's prefund (one entry, two
+// postings, two balance updates, the hold row), the transfer row, one leg, one outbox row and
+// one event (with the operator's sequence), in WAL mode with synchronous=FULL. The raw baseline
+// writes the same rows with prepared statements through the SQLite C API and nothing else.
+//
+//   swift build -c release --product LedgerBenchmark && .build/release/LedgerBenchmark [FOLDER]
+
+let folder = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : NSTemporaryDirectory()
+let usd = try Currency("USD"), kes = try Currency("KES")
+let budget: [Int: Int] = [1: 2_000, 100: 30_000, 1_000: 60_000, 8_189: 81_890]
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func fresh(_ name: String) -> String {
+    let path = (folder as NSString).appendingPathComponent("remit-bench-\(name).sqlite")
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    return path
+}
+
+func transferId(_ n: Int) -> TransferID { TransferID(high: 0x0191_F3C2_0000_0000, low: UInt64(n)) }
+
+// MARK: the ledger
+
+func ledgerRun(batch: Int, total: Int) async throws -> Double {
+    let ledger = try Ledger(path: fresh("ledger-\(batch)"))
+    _ = await ledger.apply([.openOperator(id: "ACME", currency: usd, creditLimit: 0),
+                            .fund(operatorId: "ACME", amount: Money(Int64(total) * 20_000, usd), reference: "w")])
+    let terms = TransferSubmission.Terms(
+        sendAmount: Money(10_000, usd), fee: Money(299, usd), payoutAmount: Money(1_281_555, kes),
+        legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "254712345678", share: 10_000,
+                     payoutAmount: 1_281_555)],
+        holdExpiresAt: .max)
+    var hash = [UInt8](repeating: 7, count: 32)
+    let start = now()
+    var n = 0
+    while n < total {
+        var commands = [LedgerCommand]()
+        commands.reserveCapacity(batch)
+        for _ in 0..<min(batch, total - n) {
+            n += 1
+            hash[0] = UInt8(truncatingIfNeeded: n)
+            commands.append(.submitTransfer(TransferSubmission(operatorId: "ACME", transferId: transferId(n),
+                                                               contentHash: hash, decision: .accept(terms))))
+        }
+        let outcomes = await ledger.apply(commands)
+        precondition(outcomes.allSatisfy { if case .transfer(let r) = $0 { r.state == .accepted } else { false } })
+    }
+    let seconds = now() - start
+    let report = try ledger.verify()
+    precondition(report.isClean, "\(report)")
+    return Double(total) / seconds
+}
+
+// MARK: the raw baseline
+
+struct Raw {
+    var db: OpaquePointer?
+    var statements: [String: OpaquePointer] = [:]
+
+    init(path: String) {
+        precondition(sqlite3_open(path, &db) == SQLITE_OK)
+        exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+    }
+
+    func exec(_ sql: String) { precondition(sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK, String(cString: sqlite3_errmsg(db))) }
+
+    mutating func statement(_ sql: String) -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var statement: OpaquePointer?
+        precondition(sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, String(cString: sqlite3_errmsg(db)))
+        statements[sql] = statement!
+        return statement!
+    }
+
+    /// Binds and steps one statement: integers, text and blobs.
+    mutating func run(_ sql: String, _ values: [Any?]) {
+        let s = statement(sql)
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (index, value) in values.enumerated() {
+            let i = Int32(index + 1)
+            switch value {
+            case let v as Int64: sqlite3_bind_int64(s, i, v)
+            case let v as Int: sqlite3_bind_int64(s, i, Int64(v))
+            case let v as String: sqlite3_bind_text(s, i, v, -1, transient)
+            case let v as [UInt8]: v.withUnsafeBytes { _ = sqlite3_bind_blob(s, i, $0.baseAddress, Int32($0.count), transient) }
+            default: sqlite3_bind_null(s, i)
+            }
+        }
+        let result = sqlite3_step(s)
+        precondition(result == SQLITE_DONE || result == SQLITE_ROW, String(cString: sqlite3_errmsg(db)))
+        sqlite3_reset(s)
+    }
+}
+
+func rawRun(batch: Int, total: Int) throws -> Double {
+    let path = fresh("raw-\(batch)")
+    // The same schema, made by the ledger itself, then closed.
+    do {
+        let ledger = try Ledger(path: path)
+        _ = ledger
+    }
+    var raw = Raw(path: path)
+    raw.exec("BEGIN")
+    raw.run("INSERT INTO operator (id, created_at) VALUES ('ACME', 0)", [])
+    raw.run("INSERT INTO account (id, code, type, currency, balance, floor, created_at) VALUES (1, 'operator/ACME/prefund/USD', 'liability', 'USD', ?, 0, 0)", [-Int64(total) * 20_000])
+    raw.run("INSERT INTO account (id, code, type, currency, balance, created_at) VALUES (2, 'operator/ACME/holds/USD', 'liability', 'USD', 0, 0)", [])
+    raw.exec("COMMIT")
+    var previous = [UInt8](repeating: 0, count: 32)
+    var prefund = -Int64(total) * 20_000, holds: Int64 = 0, sequence: Int64 = 0
+    let start = now()
+    var n = 0
+    while n < total {
+        raw.exec("BEGIN IMMEDIATE")
+        for _ in 0..<min(batch, total - n) {
+            n += 1
+            let id = transferId(n)
+            let time = Int64(Date().timeIntervalSince1970 * 1_000)
+            var hasher = SHA256()
+            hasher.update(data: previous)
+            withUnsafeBytes(of: Int64(n)) { hasher.update(bufferPointer: $0) }
+            let hash = [UInt8](hasher.finalize())
+            let holdId = "transfer/ACME/\(id)"
+            raw.run("INSERT INTO entry (id, kind, reference, created_at, previous_hash, hash) VALUES (?, 'hold', ?, ?, ?, ?)",
+                    [Int64(n), holdId, time, previous, hash])
+            previous = hash
+            raw.run("INSERT INTO posting (entry_id, line, account_id, amount) VALUES (?, 0, 1, 10299)", [Int64(n)])
+            raw.run("INSERT INTO posting (entry_id, line, account_id, amount) VALUES (?, 1, 2, -10299)", [Int64(n)])
+            prefund += 10_299
+            holds -= 10_299
+            raw.run("UPDATE account SET balance = ? WHERE id = 1", [prefund])
+            raw.run("UPDATE account SET balance = ? WHERE id = 2", [holds])
+            raw.run("INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id) VALUES (?, 'ACME', 'USD', 10299, 10299, 'pending', ?, ?)",
+                    [holdId, Int64.max, Int64(n)])
+            let idBytes = id.bytes
+            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at) VALUES ('ACME', ?, ?, 'accepted', ?, 'USD', 10000, 299, 'KES', 1281555, ?, ?)",
+                    [idBytes, hash, holdId, time, time])
+            raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending')", [idBytes])
+            raw.run("INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES ('ACME', ?, 0, ?)", [idBytes, time])
+            sequence += 1
+            raw.run("UPDATE operator SET last_event_sequence = ? WHERE id = 'ACME'", [sequence])
+            raw.run("INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, occurred_at) VALUES ('ACME', ?, ?, NULL, 'accepted', ?)",
+                    [sequence, idBytes, time])
+            raw.run("UPDATE transfer SET last_event_sequence = ? WHERE operator_id = 'ACME' AND transfer_id = ?", [sequence, idBytes])
+        }
+        raw.exec("COMMIT")
+    }
+    return Double(total) / (now() - start)
+}
+
+// `LedgerBenchmark FOLDER ledger 1000` runs only the ledger at one batch size (for a profiler).
+if CommandLine.arguments.count > 3, CommandLine.arguments[2] == "ledger", let batch = Int(CommandLine.arguments[3]) {
+    print(String(format: "ledger batch %d: %.0f/s", batch, try await ledgerRun(batch: batch, total: budget[batch] ?? 60_000)))
+    exit(0)
+}
+print("batch   raw/s      ledger/s   ratio")
+for batch in [1, 100, 1_000, 8_189] {
+    let total = budget[batch]!
+    let raw = try rawRun(batch: batch, total: total)
+    let ledger = try await ledgerRun(batch: batch, total: total)
+    print(String(format: "%5d  %8.0f  %10.0f   %.2f", batch, raw, ledger, ledger / raw))
+}

@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+
+/// What the writer knows across commands, so the write path does not read it again each time:
+/// Used only inside the writer's transactions, which the one writer runs one at a time: hence
+/// `@unchecked Sendable`. It holds the commit's timestamp, account ids and floors (immutable once created), known operators,
+/// and the head of the hash chain. Any rollback drops the caches, since a rolled-back savepoint
+/// may have created what they remember.
+final class WriteContext: @unchecked Sendable {
+    struct Account {
+        let id: Int64
+        let type: AccountType
+        let floor: Int64?
+    }
+
+    var time: Int64 = 0
+    private var accounts: [String: Account] = [:]
+    private var operators: Set<String> = []
+    private var head: (id: Int64, hash: Data)?
+
+    func forget() {
+        accounts.removeAll(keepingCapacity: true)
+        operators.removeAll(keepingCapacity: true)
+        head = nil
+    }
+
+    func account(_ db: Database, _ code: AccountCode) throws -> Account {
+        if let known = accounts[code.text] { return known }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, type, floor FROM account WHERE code = ?"),
+                                         arguments: [code.text])
+        else { throw LedgerError.unknownAccount(code.text) }
+        let account = Account(id: row[0], type: AccountType(rawValue: row[1])!, floor: row[2])
+        accounts[code.text] = account
+        return account
+    }
+
+    func requireOperator(_ db: Database, _ id: String) throws {
+        if operators.contains(id) { return }
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM operator WHERE id = ?)"),
+                                arguments: [id]) == true
+        else { throw LedgerError.unknownOperator(id) }
+        operators.insert(id)
+    }
+
+    /// The last entry's id and hash (0 and the genesis hash for an empty journal).
+    func chainHead(_ db: Database) throws -> (id: Int64, hash: Data) {
+        if let head { return head }
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, hash FROM entry ORDER BY id DESC LIMIT 1"))
+        let current = row.map { (id: $0[0] as Int64, hash: $0[1] as Data) } ?? (0, Journal.genesisHash)
+        head = current
+        return current
+    }
+
+    func advance(to id: Int64, hash: Data) { head = (id, hash) }
+}
