@@ -60,12 +60,23 @@ public struct TransferID: Hashable, Sendable, Comparable, CustomStringConvertibl
         low = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
     }
 
+    /// The UUID text form, lowercase: `0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b07`.
     public var description: String {
-        let hex = bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
-            .joined()
-        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
-                     hex.dropFirst(20)]
-        return parts.joined(separator: "-")
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var out = 0
+            for index in 0..<32 {
+                if index == 8 || index == 12 || index == 16 || index == 20 {
+                    buffer[out] = UInt8(ascii: "-")
+                    out += 1
+                }
+                let word = index < 16 ? high : low
+                let nibble = Int((word >> UInt64(60 - 4 * (index % 16))) & 0xF)
+                buffer[out] = digits.utf8Start[nibble]
+                out += 1
+            }
+            return out
+        }
     }
 
     public static func < (lhs: TransferID, rhs: TransferID) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }

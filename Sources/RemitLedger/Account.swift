@@ -26,7 +26,8 @@ public struct AccountCode: Hashable, Sendable, Comparable, CustomStringConvertib
     public let currency: Currency
 
     init(_ segments: [String], _ type: AccountType, _ currency: Currency) {
-        precondition(segments.allSatisfy { !$0.isEmpty && !$0.contains("/") }, "bad account segment in \(segments)")
+        precondition(segments.allSatisfy { !$0.isEmpty && !$0.utf8.contains(UInt8(ascii: "/")) },
+                     "bad account segment in \(segments)")
         text = (segments + [currency.code]).joined(separator: "/")
         self.type = type
         self.currency = currency

@@ -21,21 +21,35 @@ enum Holds {
         return Row(operatorId: row["operator_id"], currency: currency, remaining: row["remaining"], state: row["state"])
     }
 
-    static func place(_ db: Database, id: String, operatorId: String, amount: Money, expiresAt: Int64, _ context: WriteContext)
-        throws -> Int64
+    /// Ids in this namespace belong to transfers (`TransferSubmission.holdId`); the `hold`
+    /// command cannot use them, so a new transfer's hold cannot exist already.
+    static let transferNamespace = "transfer/"
+
+    /// `isNew`: the caller knows no hold has this id (a transfer seen for the first time).
+    static func place(_ db: Database, id: String, operatorId: String, amount: Money, expiresAt: Int64, isNew: Bool = false,
+                      _ context: WriteContext) throws -> Int64
     {
         try context.requireOperator(db, operatorId)
         try Accounts.requirePositive(amount)
-        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM hold WHERE id = ?)"), arguments: [id]) == false
-        else { throw LedgerError.holdExists(id) }
+        if !isNew {
+            guard !id.hasPrefix(transferNamespace) else { throw LedgerError.reservedHoldId(id) }
+            guard try context.hot.query(db, .holdExists, { $0.text(id) }, { _ in true }) == nil else {
+                throw LedgerError.holdExists(id)
+            }
+        }
         let entry = try Journal.append(db, context, kind: "hold", reference: id, postings: [
             Posting(.operatorPrefund(operatorId, amount.currency), debit: amount),
             Posting(.operatorHolds(operatorId, amount.currency), credit: amount),
         ])
-        try db.cachedStatement(sql: """
-            INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id)
-            VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
-            """).execute(arguments: [id, operatorId, amount.currency.code, amount.minorUnits, amount.minorUnits, expiresAt, entry])
+        try context.hot.run(db, .insertHold) {
+            $0.text(id)
+            $0.text(operatorId)
+            $0.text(amount.currency.code)
+            $0.int(amount.minorUnits)
+            $0.int(amount.minorUnits)
+            $0.int(expiresAt)
+            $0.int(entry)
+        }
         return entry
     }
 

@@ -57,8 +57,7 @@ enum Journal {
         }
         for change in changes {
             guard let floor = change.account.floor, change.delta * change.account.type.normalSign < 0 else { continue }
-            let balance = try Int64.fetchOne(db.cachedStatement(sql: "SELECT balance FROM account WHERE id = ?"),
-                                             arguments: [change.account.id])!
+            let balance = try context.floorBalance(db, change.account)
             let (after, overflow) = balance.addingReportingOverflow(change.delta)
             guard !overflow else { throw LedgerError.money(.overflow) }
             let normal = after * change.account.type.normalSign
@@ -68,18 +67,30 @@ enum Journal {
         let head = try context.chainHead(db)
         let id = head.id + 1
         let hash = entryHash(previous: head.hash, id: id, kind: kind, reference: reference, createdAt: time,
-                             lines: postings.map { ($0.account.text, $0.amount) })
-        try db.cachedStatement(sql: """
-            INSERT INTO entry (id, kind, reference, created_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, kind, reference, time, head.hash, hash])
+                             lines: postings.lazy.map { (account: $0.account.text, amount: $0.amount) })
+        try context.hot.run(db, .insertEntry) {
+            $0.int(id)
+            $0.text(kind)
+            $0.text(reference)
+            $0.int(time)
+            $0.blob(head.hash)
+            $0.blob(hash)
+        }
         for (line, posting) in postings.enumerated() {
             let account = try context.account(db, posting.account)
-            try db.cachedStatement(sql: "INSERT INTO posting (entry_id, line, account_id, amount) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [id, line, account.id, posting.amount])
+            try context.hot.run(db, .insertPosting) {
+                $0.int(id)
+                $0.int(Int64(line))
+                $0.int(account.id)
+                $0.int(posting.amount)
+            }
         }
         for change in changes where change.delta != 0 {
-            try db.cachedStatement(sql: "UPDATE account SET balance = balance + ? WHERE id = ?")
-                .execute(arguments: [change.delta, change.account.id])
+            try context.hot.run(db, .addBalance) {
+                $0.int(change.delta)
+                $0.int(change.account.id)
+            }
+            context.adjust(change.account, by: change.delta)
         }
         context.advance(to: id, hash: hash)
         return id
@@ -87,26 +98,28 @@ enum Journal {
 
     /// SHA-256 of the previous hash and a canonical encoding of the entry: its id, kind,
     /// reference and time, then each line's account code and amount, in line order. Strings are
-    /// length-prefixed so that no two entries encode alike.
-    static func entryHash(previous: Data, id: Int64, kind: String, reference: String, createdAt: Int64,
-                          lines: [(account: String, amount: Int64)]) -> Data {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(128 + 48 * lines.count)
-        func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    /// length-prefixed so that no two entries encode alike. Streamed into the hash: no buffer.
+    static func entryHash<Lines: Sequence>(previous: Data, id: Int64, kind: String, reference: String, createdAt: Int64,
+                                           lines: Lines) -> Data where Lines.Element == (account: String, amount: Int64) {
+        var hasher = SHA256()
+        func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { hasher.update(bufferPointer: $0) } }
         func text(_ value: String) {
+            var value = value
             integer(Int64(value.utf8.count))
-            bytes.append(contentsOf: value.utf8)
+            value.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
-        bytes.append(contentsOf: previous)
+        hasher.update(data: previous)
         integer(id)
         text(kind)
         text(reference)
         integer(createdAt)
-        integer(Int64(lines.count))
+        var count: Int64 = 0
+        for _ in lines { count += 1 }
+        integer(count)
         for line in lines {
             text(line.account)
             integer(line.amount)
         }
-        return Data(SHA256.hash(data: bytes))
+        return Data(hasher.finalize())
     }
 }

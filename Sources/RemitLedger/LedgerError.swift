@@ -13,6 +13,8 @@ public enum LedgerError: Error, Hashable, Sendable {
     case unknownHold(String)
     case holdNotPending(String, state: String)
     case holdExists(String)
+    /// Hold ids starting `transfer/` are the transfers' own.
+    case reservedHoldId(String)
     /// Posting more than the hold has left.
     case exceedsHold(String, remaining: Int64, requested: Int64)
     case invalidAmount(Int64)

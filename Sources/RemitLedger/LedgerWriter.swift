@@ -45,23 +45,29 @@ actor LedgerWriter {
         draining = false
     }
 
-    /// One transaction for the whole batch; one savepoint per command, so a refused command
-    /// rolls back alone. If the transaction itself fails, nothing was recorded and every
-    /// command gets the storage error.
+    /// One transaction for the whole batch. Optimistically every command runs under a single
+    /// savepoint; if one throws, that savepoint is rolled back and the batch replayed with a
+    /// savepoint per command, so a refused command rolls back alone. (Recorded rejections, such
+    /// as insufficient funds, do not throw.) If the transaction itself fails, nothing was
+    /// recorded and every command gets the storage error.
     private func commit(_ batch: [[LedgerCommand]]) async -> [[LedgerOutcome]] {
         let context = self.context
         context.time = clock()
         do {
             return try await pool.write { db in
-                try batch.map { commands in
+                do {
+                    return try context.hot.inSavepoint(db) {
+                        try batch.map { try $0.map { try $0.outcome(db, context) } }
+                    }
+                } catch let error as DatabaseError where error.isTransactionFatal {
+                    throw error
+                } catch {
+                    context.forget()
+                }
+                return try batch.map { commands in
                     try commands.map { command -> LedgerOutcome in
-                        var outcome = LedgerOutcome.done(entries: [])
                         do {
-                            try db.inSavepoint {
-                                outcome = try command.outcome(db, context)
-                                return .commit
-                            }
-                            return outcome
+                            return try context.hot.inSavepoint(db) { try command.outcome(db, context) }
                         } catch let error as LedgerError {
                             context.forget()
                             return .rejected(error)

@@ -9,20 +9,25 @@ enum Transfers {
     static func submit(_ db: Database, _ submission: TransferSubmission, _ context: WriteContext) throws -> TransferReceipt {
         try context.requireOperator(db, submission.operatorId)
         guard submission.contentHash.count == 32 else { throw LedgerError.invalidAmount(Int64(submission.contentHash.count)) }
-        let key: [DatabaseValueConvertible] = [submission.operatorId, Data(submission.transferId.bytes)]
+        let idBytes = submission.transferId.bytes
+        let time = context.time
 
-        if let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT content_hash, state, reason, field, send_amount, fee, payout_amount, created_at
-            FROM transfer WHERE operator_id = ? AND transfer_id = ?
-            """), arguments: StatementArguments(key)) {
-            guard (row["content_hash"] as Data) == Data(submission.contentHash) else {
+        let stored = try context.hot.query(db, .selectTransfer, {
+            $0.text(submission.operatorId)
+            $0.blob(idBytes)
+        }) { row in
+            (hash: row.blob(0), state: row.text(1), reason: row.int(2), field: row.int(3), sendAmount: row.int(4),
+             fee: row.int(5), payoutAmount: row.int(6), createdAt: row.int(7))
+        }
+        if let stored {
+            guard stored.hash == Data(submission.contentHash) else {
                 throw LedgerError.idReused(submission.transferId.description)
             }
             return TransferReceipt(
-                transferId: submission.transferId, state: TransferState(rawValue: row["state"])!,
-                reason: ReasonCode(rawValue: UInt16(row["reason"] as Int64)), field: UInt16(row["field"] as Int64),
-                replayed: true, recordedAt: row["created_at"], sendAmount: row["send_amount"], fee: row["fee"],
-                payoutAmount: row["payout_amount"])
+                transferId: submission.transferId, state: TransferState(rawValue: stored.state)!,
+                reason: ReasonCode(rawValue: UInt16(stored.reason)), field: UInt16(stored.field), replayed: true,
+                recordedAt: stored.createdAt, sendAmount: stored.sendAmount, fee: stored.fee,
+                payoutAmount: stored.payoutAmount)
         }
 
         switch submission.decision {
@@ -34,33 +39,48 @@ enum Transfers {
             let holdId = TransferSubmission.holdId(submission.operatorId, submission.transferId)
             do {
                 _ = try Holds.place(db, id: holdId, operatorId: submission.operatorId, amount: debit,
-                                    expiresAt: terms.holdExpiresAt, context)
+                                    expiresAt: terms.holdExpiresAt, isNew: true, context)
             } catch LedgerError.belowFloor {
+                // Nothing was written: the floor is checked before the entry.
                 return try recordRejection(db, submission, reason: .insufficientFunds, field: 0, context)
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount,
-                                      fee, payout_currency, payout_amount, created_at, updated_at)
-                VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [submission.operatorId, Data(submission.transferId.bytes), Data(submission.contentHash),
-                                 holdId, terms.sendAmount.currency.code, terms.sendAmount.minorUnits,
-                                 terms.fee.minorUnits, terms.payoutAmount.currency.code, terms.payoutAmount.minorUnits,
-                                 context.time, context.time])
-            for (index, leg) in terms.legs.enumerated() {
-                try db.cachedStatement(sql: """
-                    INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share,
-                                     payout_amount, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')
-                    """).execute(arguments: [submission.operatorId, Data(submission.transferId.bytes), index, leg.product,
-                                     leg.institution, leg.account, Int(leg.share), leg.payoutAmount])
-                try db.cachedStatement(sql: """
-                    INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES (?, ?, ?, ?)
-                    """).execute(arguments: [submission.operatorId, Data(submission.transferId.bytes), index, context.time])
+            let sequence = try nextSequence(db, submission.operatorId, context)
+            try context.hot.run(db, .insertTransfer) {
+                $0.text(submission.operatorId)
+                $0.blob(idBytes)
+                $0.blob(submission.contentHash)
+                $0.text(holdId)
+                $0.text(terms.sendAmount.currency.code)
+                $0.int(terms.sendAmount.minorUnits)
+                $0.int(terms.fee.minorUnits)
+                $0.text(terms.payoutAmount.currency.code)
+                $0.int(terms.payoutAmount.minorUnits)
+                $0.int(time)
+                $0.int(time)
+                $0.int(sequence)
             }
-            try appendEvent(db, operatorId: submission.operatorId, transferId: submission.transferId, leg: nil,
-                            state: TransferState.accepted.rawValue, reason: .none, partnerReference: "", context)
+            for (index, leg) in terms.legs.enumerated() {
+                try context.hot.run(db, .insertLeg) {
+                    $0.text(submission.operatorId)
+                    $0.blob(idBytes)
+                    $0.int(Int64(index))
+                    $0.text(leg.product)
+                    $0.text(leg.institution)
+                    $0.text(leg.account)
+                    $0.int(Int64(leg.share))
+                    $0.int(leg.payoutAmount)
+                }
+                try context.hot.run(db, .insertOutbox) {
+                    $0.text(submission.operatorId)
+                    $0.blob(idBytes)
+                    $0.int(Int64(index))
+                    $0.int(time)
+                }
+            }
+            try insertEvent(db, context, operatorId: submission.operatorId, sequence: sequence, transferId: idBytes,
+                            leg: nil, state: TransferState.accepted.rawValue, reason: .none, partnerReference: "")
             return TransferReceipt(transferId: submission.transferId, state: .accepted, reason: .none, field: 0,
-                                   replayed: false, recordedAt: context.time, sendAmount: terms.sendAmount.minorUnits,
+                                   replayed: false, recordedAt: time, sendAmount: terms.sendAmount.minorUnits,
                                    fee: terms.fee.minorUnits, payoutAmount: terms.payoutAmount.minorUnits)
         }
     }
@@ -88,8 +108,8 @@ enum Transfers {
         try db.cachedStatement(sql: """
             UPDATE transfer SET state = ?, reason = ?, updated_at = ? WHERE operator_id = ? AND transfer_id = ?
             """).execute(arguments: [next.rawValue, Int(reason.rawValue), context.time, operatorId, Data(transferId.bytes)])
-        try appendEvent(db, operatorId: operatorId, transferId: transferId, leg: nil, state: next.rawValue,
-                        reason: reason, partnerReference: "", context)
+        try appendEvent(db, context, operatorId: operatorId, transferId: transferId, leg: nil, state: next.rawValue,
+                        reason: reason, partnerReference: "")
     }
 
     static func moveLeg(_ db: Database, operatorId: String, transferId: TransferID, leg: Int, to next: LegState,
@@ -107,24 +127,43 @@ enum Transfers {
             WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
             """).execute(arguments: [next.rawValue, Int(reason.rawValue), partnerReference, partnerReference, operatorId,
                              Data(transferId.bytes), leg])
-        try db.cachedStatement(sql: "UPDATE transfer SET updated_at = ? WHERE operator_id = ? AND transfer_id = ?").execute(arguments: [context.time, operatorId, Data(transferId.bytes)])
-        try appendEvent(db, operatorId: operatorId, transferId: transferId, leg: leg, state: next.rawValue,
-                        reason: reason, partnerReference: partnerReference, context)
+        try db.cachedStatement(sql: "UPDATE transfer SET updated_at = ? WHERE operator_id = ? AND transfer_id = ?")
+            .execute(arguments: [context.time, operatorId, Data(transferId.bytes)])
+        try appendEvent(db, context, operatorId: operatorId, transferId: transferId, leg: leg, state: next.rawValue,
+                        reason: reason, partnerReference: partnerReference)
     }
 
-    /// Appends the operator's next event: the sequence is the operator's counter plus one, in
-    /// the same transaction as the change, so the stream has no gaps and no event without its change.
-    static func appendEvent(_ db: Database, operatorId: String, transferId: TransferID, leg: Int?, state: String,
-                            reason: ReasonCode, partnerReference: String, _ context: WriteContext) throws {
-        guard let sequence = try Int64.fetchOne(db.cachedStatement(sql: """
-            UPDATE operator SET last_event_sequence = last_event_sequence + 1 WHERE id = ? RETURNING last_event_sequence
-            """), arguments: [operatorId])
-        else { throw LedgerError.unknownOperator(operatorId) }
-        try db.cachedStatement(sql: """
-            INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, reason, partner_reference, occurred_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [operatorId, sequence, Data(transferId.bytes), leg, state, Int(reason.rawValue),
-                             partnerReference, context.time])
-        try db.cachedStatement(sql: "UPDATE transfer SET last_event_sequence = ? WHERE operator_id = ? AND transfer_id = ?").execute(arguments: [sequence, operatorId, Data(transferId.bytes)])
+    /// Appends the operator's next event and records it as the transfer's latest: the sequence
+    /// is the operator's counter plus one, in the same transaction as the change, so the stream
+    /// has no gaps and no event exists without its change.
+    static func appendEvent(_ db: Database, _ context: WriteContext, operatorId: String, transferId: TransferID, leg: Int?,
+                            state: String, reason: ReasonCode, partnerReference: String) throws {
+        let sequence = try nextSequence(db, operatorId, context)
+        try insertEvent(db, context, operatorId: operatorId, sequence: sequence, transferId: transferId.bytes, leg: leg,
+                        state: state, reason: reason, partnerReference: partnerReference)
+        try db.cachedStatement(sql: "UPDATE transfer SET last_event_sequence = ? WHERE operator_id = ? AND transfer_id = ?")
+            .execute(arguments: [sequence, operatorId, Data(transferId.bytes)])
+    }
+
+    static func nextSequence(_ db: Database, _ operatorId: String, _ context: WriteContext) throws -> Int64 {
+        guard let sequence = try context.hot.query(db, .nextEventSequence, { $0.text(operatorId) }, { $0.int(0) }) else {
+            throw LedgerError.unknownOperator(operatorId)
+        }
+        return sequence
+    }
+
+    static func insertEvent(_ db: Database, _ context: WriteContext, operatorId: String, sequence: Int64,
+                            transferId: [UInt8], leg: Int?, state: String, reason: ReasonCode,
+                            partnerReference: String) throws {
+        try context.hot.run(db, .insertEvent) {
+            $0.text(operatorId)
+            $0.int(sequence)
+            $0.blob(transferId)
+            if let leg { $0.int(Int64(leg)) } else { $0.null() }
+            $0.text(state)
+            $0.int(Int64(reason.rawValue))
+            $0.text(partnerReference)
+            $0.int(context.time)
+        }
     }
 }

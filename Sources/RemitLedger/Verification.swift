@@ -99,6 +99,17 @@ extension Ledger {
                 report.problems.append("transfer \(row["operator_id"] as String)/\(row["id"] as String): "
                                        + "its hold is missing or differs from send amount plus fee")
             }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT t.operator_id, hex(t.transfer_id) AS id, t.payout_amount, coalesce(sum(l.payout_amount), 0) AS legs,
+                       count(l.leg_index) AS count
+                FROM transfer t LEFT JOIN leg l ON l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id
+                WHERE t.state <> 'rejected' GROUP BY t.operator_id, t.transfer_id
+                HAVING legs <> t.payout_amount OR count = 0
+                """) {
+                report.problems.append("transfer \(row["operator_id"] as String)/\(row["id"] as String): legs pay "
+                                       + "\(row["legs"] as Int64) in \(row["count"] as Int64) legs, the transfer "
+                                       + "\(row["payout_amount"] as Int64)")
+            }
             return report
         }
     }

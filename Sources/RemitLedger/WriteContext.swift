@@ -14,12 +14,16 @@ final class WriteContext: @unchecked Sendable {
     }
 
     var time: Int64 = 0
+    let hot = HotStatements()
     private var accounts: [String: Account] = [:]
     private var operators: Set<String> = []
     private var head: (id: Int64, hash: Data)?
+    /// Balances of accounts with a floor, as this writer last left them.
+    private var floorBalances: [Int64: Int64] = [:]
 
     func forget() {
         accounts.removeAll(keepingCapacity: true)
+        floorBalances.removeAll(keepingCapacity: true)
         operators.removeAll(keepingCapacity: true)
         head = nil
     }
@@ -52,4 +56,18 @@ final class WriteContext: @unchecked Sendable {
     }
 
     func advance(to id: Int64, hash: Data) { head = (id, hash) }
+
+    /// The balance of an account with a floor: read once, then kept up to date by `adjust`.
+    /// Exact because this writer is the only one and every balance change goes through the journal.
+    func floorBalance(_ db: Database, _ account: Account) throws -> Int64 {
+        if let known = floorBalances[account.id] { return known }
+        let balance = try hot.query(db, .selectBalance, { $0.int(account.id) }) { $0.int(0) } ?? 0
+        floorBalances[account.id] = balance
+        return balance
+    }
+
+    func adjust(_ account: Account, by delta: Int64) {
+        guard account.floor != nil, let known = floorBalances[account.id] else { return }
+        floorBalances[account.id] = known + delta
+    }
 }

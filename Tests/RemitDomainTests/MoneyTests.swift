@@ -30,3 +30,20 @@ final class MoneyTests: XCTestCase {
         XCTAssertEqual(Money(.min, try Currency("USD")).formatted, "-92233720368547758.08")
     }
 }
+
+final class TransferIDTests: XCTestCase {
+    func testTextFormAndBytesRoundTrip() {
+        let id = TransferID(high: 0x0191_F3C2_7A10_7C4E, low: 0x9D2B_3F6A_8E1C_5B07)
+        XCTAssertEqual(id.description, "0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b07")
+        XCTAssertEqual(TransferID(bytes: id.bytes), id)
+        XCTAssertEqual(TransferID(high: 0, low: 0).description, "00000000-0000-0000-0000-000000000000")
+        XCTAssertNil(TransferID(bytes: [1, 2, 3]))
+    }
+
+    func testTransferStatesOnlyMoveForward() {
+        XCTAssertTrue(TransferState.accepted.canMove(to: .dispatched))
+        XCTAssertFalse(TransferState.dispatched.canMove(to: .accepted))
+        XCTAssertTrue(TransferState.refunded.isFinal)
+        XCTAssertFalse(LegState.paid.canMove(to: .failed))
+    }
+}

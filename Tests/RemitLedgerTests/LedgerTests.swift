@@ -170,3 +170,28 @@ final class LedgerTests: LedgerTestCase {
         try assertWhole()
     }
 }
+
+final class HoldNamespaceTests: LedgerTestCase {
+    func testTheHoldCommandCannotTakeATransfersHoldId() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100), reference: "w"))
+        await expectRejected(.hold(id: "transfer/ACME/x", operatorId: "ACME", amount: usd(1), expiresAt: .max),
+                             .reservedHoldId("transfer/ACME/x"))
+    }
+
+    /// The writer keeps floor balances in memory; a rolled-back command must not leave them stale.
+    func testARolledBackCommandLeavesNoStaleBalance() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100), reference: "w"))
+        let outcomes = await ledger.apply([
+            // Holds 60, then fails on the unknown hold: the whole atomic command rolls back.
+            .atomic([.hold(id: "a", operatorId: "ACME", amount: usd(60), expiresAt: .max), .void(holdId: "nope")]),
+            // So 100 is still there for this hold.
+            .hold(id: "b", operatorId: "ACME", amount: usd(100), expiresAt: .max),
+            .hold(id: "c", operatorId: "ACME", amount: usd(1), expiresAt: .max),
+        ])
+        XCTAssertEqual(outcomes.map(\.isDone), [false, true, false])
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 0)
+        try assertWhole()
+    }
+}

@@ -1,3 +1,4 @@
+import GRDB
 import RemitDomain
 import RemitLedger
 import XCTest
@@ -24,7 +25,7 @@ final class TransferTests: LedgerTestCase {
                 legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "254712345678", share: 7_000,
                              payoutAmount: 897_089),
                        .init(product: "savingsDeposit", institution: "KWFT", account: "SAV-1", share: 3_000,
-                             payoutAmount: 384_466)],
+                             payoutAmount: 384_466)],  // 897,089 + 384,466 = 1,281,555
                 holdExpiresAt: .max)))
     }
 
@@ -130,6 +131,16 @@ final class TransferTests: LedgerTestCase {
                                       partnerReference: ""), .unknownLeg(id1.description, 5))
         XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.legs[0].partnerReference, "RKT4HZ81QX")
         try assertWhole()
+    }
+
+    func testVerifyFindsLegsThatDoNotAddUpToTheTransfer() async throws {
+        _ = await submit(submission(id1))
+        try await DatabaseQueue(path: path).write {
+            try $0.execute(sql: "UPDATE leg SET payout_amount = payout_amount - 1 WHERE leg_index = 1")
+        }
+        let problems = try ledger.verify().problems
+        XCTAssertEqual(problems.count, 1)
+        XCTAssertTrue(problems[0].hasSuffix("legs pay 1281554 in 2 legs, the transfer 1281555"), "\(problems)")
     }
 
     func testEveryStateGraphOnlyMovesForward() {

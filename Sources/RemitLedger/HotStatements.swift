@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The write path's statements, prepared once on the writer's connection and bound and stepped
+/// through the SQLite C API. At tens of thousands of commands a second, GRDB's general argument
+/// handling (arrays of existential values, statements looked up by their SQL text) costs more
+/// than SQLite's own work; everything else (connections, transactions, migrations, reads) stays
+/// with GRDB. `Statement.sqliteStatement` is GRDB's public handle for this.
+enum HotSQL: Int, CaseIterable {
+    case savepoint, release, rollbackTo
+    case selectBalance, addBalance, insertEntry, insertPosting
+    case holdExists, insertHold
+    case selectTransfer, insertTransfer, insertLeg, insertOutbox
+    case nextEventSequence, insertEvent
+
+    var sql: String {
+        switch self {
+        case .savepoint: "SAVEPOINT command"
+        case .release: "RELEASE command"
+        case .rollbackTo: "ROLLBACK TO command"
+        case .selectBalance: "SELECT balance FROM account WHERE id = ?"
+        case .addBalance: "UPDATE account SET balance = balance + ? WHERE id = ?"
+        case .insertEntry:
+            "INSERT INTO entry (id, kind, reference, created_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)"
+        case .insertPosting: "INSERT INTO posting (entry_id, line, account_id, amount) VALUES (?, ?, ?, ?)"
+        case .holdExists: "SELECT 1 FROM hold WHERE id = ?"
+        case .insertHold:
+            """
+            INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id)
+            VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
+            """
+        case .selectTransfer:
+            """
+            SELECT content_hash, state, reason, field, send_amount, fee, payout_amount, created_at
+            FROM transfer WHERE operator_id = ? AND transfer_id = ?
+            """
+        case .insertTransfer:
+            """
+            INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount,
+                                  fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence)
+            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        case .insertLeg:
+            """
+            INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+            """
+        case .insertOutbox: "INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES (?, ?, ?, ?)"
+        case .nextEventSequence:
+            "UPDATE operator SET last_event_sequence = last_event_sequence + 1 WHERE id = ? RETURNING last_event_sequence"
+        case .insertEvent:
+            """
+            INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, reason, partner_reference, occurred_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        }
+    }
+}
+
+/// Binds parameters left to right.
+struct Binder {
+    let statement: OpaquePointer
+    private var index: Int32 = 1
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ statement: OpaquePointer) { self.statement = statement }
+
+    mutating func int(_ value: Int64) {
+        sqlite3_bind_int64(statement, index, value)
+        index += 1
+    }
+
+    mutating func text(_ value: String) {
+        sqlite3_bind_text(statement, index, value, -1, Binder.transient)
+        index += 1
+    }
+
+    mutating func blob(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Binder.transient) }
+        index += 1
+    }
+
+    mutating func blob(_ data: Data) {
+        data.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Binder.transient) }
+        index += 1
+    }
+
+    mutating func null() {
+        sqlite3_bind_null(statement, index)
+        index += 1
+    }
+}
+
+/// One result row, read by column index.
+struct Columns {
+    let statement: OpaquePointer
+
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    func text(_ column: Int32) -> String { String(cString: sqlite3_column_text(statement, column)) }
+    func blob(_ column: Int32) -> Data {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let bytes = sqlite3_column_blob(statement, column) else { return Data() }
+        return Data(bytes: bytes, count: count)
+    }
+}
+
+/// The prepared statements of one writer connection.
+final class HotStatements {
+    private var statements: [Statement?] = Array(repeating: nil, count: HotSQL.allCases.count)
+
+    private func prepared(_ db: Database, _ which: HotSQL) throws -> OpaquePointer {
+        if let statement = statements[which.rawValue] { return statement.sqliteStatement }
+        let statement = try db.makeStatement(sql: which.sql)
+        statements[which.rawValue] = statement
+        return statement.sqliteStatement
+    }
+
+    /// Runs a statement that returns no row.
+    func run(_ db: Database, _ which: HotSQL, _ bind: (inout Binder) -> Void = { _ in }) throws {
+        _ = try query(db, which, bind) { _ in () }
+    }
+
+    /// Runs a statement and reads its first row, if any.
+    func query<T>(_ db: Database, _ which: HotSQL, _ bind: (inout Binder) -> Void, _ read: (Columns) -> T) throws -> T? {
+        let statement = try prepared(db, which)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        var binder = Binder(statement)
+        bind(&binder)
+        switch sqlite3_step(statement) {
+        case SQLITE_ROW:
+            return read(Columns(statement: statement))
+        case SQLITE_DONE:
+            return nil
+        case let code:
+            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: which.sql)
+        }
+    }
+
+    /// Runs `body` in a savepoint: kept if it returns, rolled back if it throws.
+    func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try run(db, .savepoint)
+        do {
+            let result = try body()
+            try run(db, .release)
+            return result
+        } catch {
+            try? run(db, .rollbackTo)
+            try? run(db, .release)
+            throw error
+        }
+    }
+}
