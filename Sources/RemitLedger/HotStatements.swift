@@ -141,7 +141,9 @@ final class HotStatements {
         }
     }
 
-    /// Runs `body` in a savepoint: kept if it returns, rolled back if it throws.
+    /// Runs `body` in a savepoint: kept if it returns, rolled back if it throws. If the rollback
+    /// itself fails, `SavepointRollbackFailed` is thrown, which no caller treats as a refusal of
+    /// one command: the whole transaction is abandoned and nothing of it is recorded.
     func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try run(db, .savepoint)
         do {
@@ -149,9 +151,20 @@ final class HotStatements {
             try run(db, .release)
             return result
         } catch {
-            try? run(db, .rollbackTo)
-            try? run(db, .release)
+            do {
+                try run(db, .rollbackTo)
+                try run(db, .release)
+            } catch let rollback {
+                throw SavepointRollbackFailed(underlying: "\(rollback)", cause: "\(error)")
+            }
             throw error
         }
     }
+}
+
+/// A savepoint could not be rolled back: the transaction's state is unknown, so it must not commit.
+struct SavepointRollbackFailed: Error, CustomStringConvertible {
+    let underlying: String
+    let cause: String
+    var description: String { "savepoint rollback failed (\(underlying)) after: \(cause)" }
 }

@@ -59,11 +59,13 @@ actor LedgerWriter {
                     return try context.hot.inSavepoint(db) {
                         try batch.map { try $0.map { try $0.outcome(db, context) } }
                     }
-                } catch let error as DatabaseError where error.isTransactionFatal {
-                    throw error
-                } catch {
+                } catch is LedgerError {
+                    context.forget()  // a command refused: replay one by one below
+                } catch let error as DatabaseError where !error.isTransactionFatal {
                     context.forget()
                 }
+                // Anything else (a fatal SQLite error, a failed rollback) has left the catch
+                // clauses above and abandons the transaction.
                 return try batch.map { commands in
                     try commands.map { command -> LedgerOutcome in
                         do {
