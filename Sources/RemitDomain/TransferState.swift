@@ -50,8 +50,13 @@ public struct TransferID: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     public var bytes: [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64($0))) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
+        [UInt8](unsafeUninitializedCapacity: 16) { buffer, count in
+            for index in 0..<8 {
+                buffer[index] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index)))
+                buffer[8 + index] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(index)))
+            }
+            count = 16
+        }
     }
 
     public init?(bytes: [UInt8]) {

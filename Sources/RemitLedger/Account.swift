@@ -25,10 +25,12 @@ public struct AccountCode: Hashable, Sendable, Comparable, CustomStringConvertib
     public let type: AccountType
     public let currency: Currency
 
-    init(_ segments: [String], _ type: AccountType, _ currency: Currency) {
-        precondition(segments.allSatisfy { !$0.isEmpty && !$0.utf8.contains(UInt8(ascii: "/")) },
-                     "bad account segment in \(segments)")
-        text = (segments + [currency.code]).joined(separator: "/")
+    /// `text` is the code without its currency; `names` are the caller-supplied segments in it
+    /// (operator or partner ids), which must be non-empty and hold no slash.
+    init(_ text: String, names: String..., type: AccountType, currency: Currency) {
+        precondition(names.allSatisfy { !$0.isEmpty && !$0.utf8.contains(UInt8(ascii: "/")) },
+                     "bad account segment in \(names)")
+        self.text = text + "/" + currency.code
         self.type = type
         self.currency = currency
     }
@@ -38,45 +40,45 @@ public struct AccountCode: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Money the gateway owes an operator: its prefunded balance. Transfers are held from it.
     public static func operatorPrefund(_ operatorId: String, _ currency: Currency) -> AccountCode {
-        AccountCode(["operator", operatorId, "prefund"], .liability, currency)
+        AccountCode("operator/\(operatorId)/prefund", names: operatorId, type: .liability, currency: currency)
     }
 
     /// An operator's money held for accepted transfers not yet paid out or refunded.
     public static func operatorHolds(_ operatorId: String, _ currency: Currency) -> AccountCode {
-        AccountCode(["operator", operatorId, "holds"], .liability, currency)
+        AccountCode("operator/\(operatorId)/holds", names: operatorId, type: .liability, currency: currency)
     }
 
     /// The gateway's bank account that operators fund and withdraw through.
     public static func settlement(_ currency: Currency) -> AccountCode {
-        AccountCode(["settlement"], .asset, currency)
+        AccountCode("settlement", type: .asset, currency: currency)
     }
 
     /// Money prefunded at a payout partner, spent as it pays out.
     public static func partnerFloat(_ partner: String, _ currency: Currency) -> AccountCode {
-        AccountCode(["partner", partner, "float"], .asset, currency)
+        AccountCode("partner/\(partner)/float", names: partner, type: .asset, currency: currency)
     }
 
     /// The FX position in one currency: a cross-currency remittance passes through the position
     /// in each of its currencies, so every entry balances per currency.
     public static func fxPosition(_ currency: Currency) -> AccountCode {
-        AccountCode(["fx", "position"], .asset, currency)
+        AccountCode("fx/position", type: .asset, currency: currency)
     }
 
     public static func feeRevenue(_ currency: Currency) -> AccountCode {
-        AccountCode(["revenue", "fees"], .revenue, currency)
+        AccountCode("revenue/fees", type: .revenue, currency: currency)
     }
 
     public static func fxMarginRevenue(_ currency: Currency) -> AccountCode {
-        AccountCode(["revenue", "fx-margin"], .revenue, currency)
+        AccountCode("revenue/fx-margin", type: .revenue, currency: currency)
     }
 
     /// Where conversion rounding remainders go, so none is lost.
     public static func rounding(_ currency: Currency) -> AccountCode {
-        AccountCode(["rounding"], .expense, currency)
+        AccountCode("rounding", type: .expense, currency: currency)
     }
 
     /// Money whose destination is not yet known (an unmatched statement line, say).
     public static func suspense(_ currency: Currency) -> AccountCode {
-        AccountCode(["suspense"], .liability, currency)
+        AccountCode("suspense", type: .liability, currency: currency)
     }
 }

@@ -77,7 +77,7 @@ enum Journal {
             $0.blob(hash)
         }
         for (line, posting) in postings.enumerated() {
-            let account = try context.account(db, posting.account)
+            let account = changes.first { $0.code == posting.account }!.account
             try context.hot.run(db, .insertPosting) {
                 $0.int(id)
                 $0.int(Int64(line))
