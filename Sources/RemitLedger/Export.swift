@@ -17,6 +17,9 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 }
 
 extension Ledger {
+    /// A time as exports write it: ISO 8601 UTC with milliseconds.
+    public static func utcTimestamp(_ milliseconds: Int64) -> String { ExportWriter.timestamp(milliseconds) }
+
     struct ExportAccount {
         let id: Int64
         let code: String
@@ -86,17 +89,19 @@ struct ExportWriter {
     var text = ""
 
     static func day(_ milliseconds: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1_000)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        let t = UTCTime(milliseconds)
+        return "\(pad(t.year, 4))-\(pad(t.month, 2))-\(pad(t.day, 2))"
     }
 
+    /// ISO 8601 with milliseconds: `2026-11-23T12:00:00.000Z`.
     static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1_000))
+        let t = UTCTime(milliseconds)
+        return "\(day(milliseconds))T\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)).\(pad(t.millisecond, 3))Z"
+    }
+
+    static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
     }
 
     func amount(_ minor: Int64, _ account: Ledger.ExportAccount) -> String {
@@ -218,4 +223,32 @@ struct ExportWriter {
             }
         }
     }
+}
+
+/// A UTC calendar time from milliseconds since the epoch, in integers only (the days-to-civil
+/// algorithm of Howard Hinnant's date library), so no floating point touches the ledger.
+struct UTCTime {
+    let year, month, day, hour, minute, second, millisecond: Int64
+
+    init(_ milliseconds: Int64) {
+        let (days, msOfDay) = (milliseconds.floorDiv(86_400_000), milliseconds.floorMod(86_400_000))
+        hour = msOfDay / 3_600_000
+        minute = msOfDay / 60_000 % 60
+        second = msOfDay / 1_000 % 60
+        millisecond = msOfDay % 1_000
+        let z = days + 719_468
+        let era = z.floorDiv(146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        day = dayOfYear - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    }
+}
+
+extension Int64 {
+    func floorDiv(_ divisor: Int64) -> Int64 { (self >= 0 ? self : self - divisor + 1) / divisor }
+    func floorMod(_ divisor: Int64) -> Int64 { self - floorDiv(divisor) * divisor }
 }

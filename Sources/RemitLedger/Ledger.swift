@@ -17,7 +17,12 @@ public final class Ledger: Sendable {
     let pool: DatabasePool
     let writer: LedgerWriter
 
-    public static let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
+    /// Milliseconds since the epoch, from the system's real-time clock, in integers.
+    public static let wallClock: @Sendable () -> Int64 = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
+    }
 
     public convenience init(path: String, clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) throws {
         try self.init(path: path, readOnly: false, clock: clock)

@@ -158,3 +158,35 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(sums.values.allSatisfy { $0 == 0 }, "\(sums.filter { $0.value != 0 })")
     }
 }
+
+final class UTCTimeTests: XCTestCase {
+    /// Integer calendar arithmetic against Foundation's, over dates before and after the epoch,
+    /// from 1900 on (before 1582 Foundation's calendar is Julian; ISO 8601's is proleptic Gregorian).
+    func testAgreesWithTheGregorianCalendar() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var generator = SystemRandomNumberGenerator()
+        let samples: [Int64] = [0, -1, 951_782_400_000, 1_795_435_200_000, -2_208_988_800_000, 4_102_444_799_999]
+            + (0..<500).map { _ in Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &generator) }
+        for milliseconds in samples {
+            let expected = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                                   from: Date(timeIntervalSince1970: TimeInterval(milliseconds.floorDivision(1_000))))
+            let actual = UTCTimeProbe.components(milliseconds)
+            XCTAssertEqual(actual, [expected.year!, expected.month!, expected.day!, expected.hour!, expected.minute!,
+                                    expected.second!].map(Int64.init), "\(milliseconds)")
+        }
+    }
+}
+
+/// Reads the components back from the export's own timestamp text (the public surface).
+enum UTCTimeProbe {
+    static func components(_ milliseconds: Int64) -> [Int64] {
+        let text = Ledger.utcTimestamp(milliseconds)  // 2026-11-23T12:00:00.000Z
+        let digits = text.split(whereSeparator: { "-T:.Z".contains($0) }).map { Int64($0)! }
+        return Array(digits.prefix(6))
+    }
+}
+
+private extension Int64 {
+    func floorDivision(_ divisor: Int64) -> Int64 { (self >= 0 ? self : self - divisor + 1) / divisor }
+}
