@@ -58,7 +58,12 @@ enum Holds {
         guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }
         // Credits in the hold's currency come out of the hold; credits in other currencies must
         // balance among themselves (the payout side of an FX conversion).
-        let fromHold = -credits.filter { $0.account.currency == hold.currency }.reduce(Int64(0)) { $0 + $1.amount }
+        var fromHold: Int64 = 0
+        for credit in credits where credit.account.currency == hold.currency {
+            let (sum, overflow) = fromHold.subtractingReportingOverflow(credit.amount)
+            guard !overflow else { throw LedgerError.money(.overflow) }
+            fromHold = sum
+        }
         guard fromHold > 0 else { throw LedgerError.invalidAmount(fromHold) }
         guard fromHold <= hold.remaining else {
             throw LedgerError.exceedsHold(id, remaining: hold.remaining, requested: fromHold)

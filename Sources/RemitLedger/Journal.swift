@@ -13,9 +13,11 @@ public struct Posting: Hashable, Sendable {
         amount = debit.minorUnits
     }
 
+    /// A credit of `Int64.min` cannot be negated; it wraps to itself and `Journal.append` refuses
+    /// it as an invalid amount, rather than trapping in the writer.
     public init(_ account: AccountCode, credit: Money) {
         self.account = account
-        amount = -credit.minorUnits
+        amount = 0 &- credit.minorUnits
     }
 }
 
@@ -35,7 +37,8 @@ enum Journal {
         guard !postings.isEmpty else { throw LedgerError.unbalanced(currency: "", sum: 0) }
         var sums = [Currency: Int64]()
         for posting in postings {
-            guard posting.amount != 0 else { throw LedgerError.invalidAmount(0) }
+            // Zero moves nothing; Int64.min has no negation, so no sign arithmetic may meet it.
+            guard posting.amount != 0, posting.amount != .min else { throw LedgerError.invalidAmount(posting.amount) }
             let (sum, overflow) = sums[posting.account.currency, default: 0].addingReportingOverflow(posting.amount)
             guard !overflow else { throw LedgerError.money(.overflow) }
             sums[posting.account.currency] = sum
@@ -49,18 +52,20 @@ enum Journal {
         for posting in postings {
             if let index = changes.firstIndex(where: { $0.code == posting.account }) {
                 let (delta, overflow) = changes[index].delta.addingReportingOverflow(posting.amount)
-                guard !overflow else { throw LedgerError.money(.overflow) }
+                guard !overflow, delta != .min else { throw LedgerError.money(.overflow) }
                 changes[index].delta = delta
             } else {
                 changes.append((posting.account, try context.account(db, posting.account), posting.amount))
             }
         }
         for change in changes {
+            // A change that lowers the balance in the account's normal terms (deltas are never Int64.min).
             guard let floor = change.account.floor, change.delta * change.account.type.normalSign < 0 else { continue }
             let balance = try context.floorBalance(db, change.account)
             let (after, overflow) = balance.addingReportingOverflow(change.delta)
             guard !overflow else { throw LedgerError.money(.overflow) }
-            let normal = after * change.account.type.normalSign
+            let (normal, flipped) = after.multipliedReportingOverflow(by: change.account.type.normalSign)
+            guard !flipped else { throw LedgerError.money(.overflow) }
             if normal < floor { throw LedgerError.belowFloor(account: change.code.text, balance: normal, floor: floor) }
         }
 

@@ -21,6 +21,8 @@ public enum LedgerError: Error, Hashable, Sendable {
     case money(MoneyError)
     /// A posting to an account in another currency than the amount's.
     case currencyMismatch(account: String, currency: String)
+    /// A submission's content hash is not 32 bytes (SHA-256).
+    case invalidContentHash(Int)
     /// A transfer id used before with different content (the original is untouched).
     case idReused(String)
     case unknownTransfer(String)

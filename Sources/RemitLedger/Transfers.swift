@@ -8,7 +8,7 @@ import RemitDomain
 enum Transfers {
     static func submit(_ db: Database, _ submission: TransferSubmission, _ context: WriteContext) throws -> TransferReceipt {
         try context.requireOperator(db, submission.operatorId)
-        guard submission.contentHash.count == 32 else { throw LedgerError.invalidAmount(Int64(submission.contentHash.count)) }
+        guard submission.contentHash.count == 32 else { throw LedgerError.invalidContentHash(submission.contentHash.count) }
         let idBytes = submission.transferId.bytes
         let time = context.time
 

@@ -195,3 +195,33 @@ final class HoldNamespaceTests: LedgerTestCase {
         try assertWhole()
     }
 }
+
+/// Amounts at the edge of Int64 are refused, never trapped on, and change nothing.
+final class ExtremeAmountTests: LedgerTestCase {
+    func testExtremeAmountsAreRefusedAndTheBooksStayWhole() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.openAccount(.fxPosition(usd)))
+        await expectDone(.openAccount(.suspense(usd)))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1_000), reference: "w"))
+        // A credit of Int64.min cannot be negated.
+        await expectRejected(.journal(kind: "x", reference: "x", postings: [
+            Posting(.fxPosition(usd), debit: usd(.max)), Posting(.suspense(usd), credit: usd(.min)),
+        ]), .invalidAmount(.min))
+        // Two postings to one account whose sum overflows.
+        await expectRejected(.journal(kind: "x", reference: "x", postings: [
+            Posting(.fxPosition(usd), debit: usd(.max)), Posting(.fxPosition(usd), debit: usd(.max)),
+            Posting(.suspense(usd), credit: usd(.max)), Posting(.suspense(usd), credit: usd(.max)),
+        ]), .money(.overflow))
+        // Credits out of a hold whose sum overflows.
+        await expectDone(.hold(id: "h", operatorId: "ACME", amount: usd(500), expiresAt: .max))
+        await expectRejected(.post(holdId: "h", credits: [
+            Posting(.fxPosition(usd), credit: usd(.max)), Posting(.fxPosition(usd), credit: usd(.max)),
+        ], final: true), .money(.overflow))
+        await expectRejected(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: TransferID(high: 1, low: 1), contentHash: [1, 2, 3],
+            decision: .reject(.none, field: 0))), .invalidContentHash(3))
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 500)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 500)
+        try assertWhole()
+    }
+}
