@@ -45,44 +45,66 @@ actor LedgerWriter {
         draining = false
     }
 
-    /// One transaction for the whole batch. Optimistically every command runs under a single
-    /// savepoint; if one throws, that savepoint is rolled back and the batch replayed with a
-    /// savepoint per command, so a refused command rolls back alone. (Recorded rejections, such
-    /// as insufficient funds, do not throw.) If the transaction itself fails, nothing was
-    /// recorded and every command gets the storage error.
+    /// Commands per savepoint. Statement journals live in the open savepoint's in-memory
+    /// sub-journal, which SQLite truncates by walking from its first chunk, so one savepoint over
+    /// a whole batch makes each statement cost more the larger the batch (15 % of the writer's
+    /// time at 8,189 commands). Slices bound that walk and the replay after a refusal, and still
+    /// share one transaction and one fsync. Measured at batch 8,189 (transfers/s): one
+    /// savepoint 29,900; slices of 2,048 31,000; 256 32,400; 32 35,100; 8 34,500; 1 31,050.
+    static let savepointSlice = 32
+
+    /// One transaction for the whole batch, in slices of `savepointSlice` commands. Optimistically
+    /// every command of a slice runs under one savepoint; if one throws, that savepoint is rolled
+    /// back and the slice replayed with a savepoint per command, so a refused command rolls back
+    /// alone. (Recorded rejections, such as insufficient funds, do not throw.) If the transaction
+    /// itself fails, nothing was recorded and every command gets the storage error.
     private func commit(_ batch: [[LedgerCommand]]) async -> [[LedgerOutcome]] {
         let context = self.context
         context.time = clock()
+        let commands = batch.flatMap { $0 }
         do {
-            return try await pool.write { db in
-                do {
-                    return try context.hot.inSavepoint(db) {
-                        try batch.map { try $0.map { try $0.outcome(db, context) } }
-                    }
-                } catch is LedgerError {
-                    context.forget()  // a command refused: replay one by one below
-                } catch let error as DatabaseError where !error.isTransactionFatal {
-                    context.forget()
+            let outcomes = try await pool.write { db in
+                var outcomes = [LedgerOutcome]()
+                outcomes.reserveCapacity(commands.count)
+                var start = 0
+                while start < commands.count {
+                    let slice = commands[start..<min(start + Self.savepointSlice, commands.count)]
+                    outcomes += try Self.apply(slice, db, context)
+                    start = slice.endIndex
                 }
-                // Anything else (a fatal SQLite error, a failed rollback) has left the catch
-                // clauses above and abandons the transaction.
-                return try batch.map { commands in
-                    try commands.map { command -> LedgerOutcome in
-                        do {
-                            return try context.hot.inSavepoint(db) { try command.outcome(db, context) }
-                        } catch let error as LedgerError {
-                            context.forget()
-                            return .rejected(error)
-                        } catch let error as DatabaseError where !error.isTransactionFatal {
-                            context.forget()
-                            return .rejected(.storage(error.description))
-                        }
-                    }
-                }
+                return outcomes
+            }
+            var next = 0
+            return batch.map { job in
+                defer { next += job.count }
+                return Array(outcomes[next..<next + job.count])
             }
         } catch {
             context.forget()
             return batch.map { $0.map { _ in .rejected(.storage("\(error)")) } }
+        }
+    }
+
+    private static func apply(_ slice: ArraySlice<LedgerCommand>, _ db: Database, _ context: WriteContext) throws -> [LedgerOutcome] {
+        do {
+            return try context.hot.inSavepoint(db) { try slice.map { try $0.outcome(db, context) } }
+        } catch is LedgerError {
+            context.forget()  // a command refused: replay one by one below
+        } catch let error as DatabaseError where !error.isTransactionFatal {
+            context.forget()
+        }
+        // Anything else (a fatal SQLite error, a failed rollback) has left the catch clauses
+        // above and abandons the transaction.
+        return try slice.map { command -> LedgerOutcome in
+            do {
+                return try context.hot.inSavepoint(db) { try command.outcome(db, context) }
+            } catch let error as LedgerError {
+                context.forget()
+                return .rejected(error)
+            } catch let error as DatabaseError where !error.isTransactionFatal {
+                context.forget()
+                return .rejected(.storage(error.description))
+            }
         }
     }
 }

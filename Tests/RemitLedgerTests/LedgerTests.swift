@@ -139,6 +139,28 @@ final class LedgerTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// The writer runs a batch in savepoint slices; refusals in any slice, at its edges or
+    /// inside, roll back alone, and every caller gets its own outcomes in order.
+    func testRefusalsAcrossSavepointSlicesLeaveTheRestOfTheBatch() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        let count = 200
+        let refused: Set<Int> = [0, 31, 32, 33, 95, 150, 199]
+        let commands: [LedgerCommand] = (0..<count).map { index in
+            refused.contains(index)
+                ? .withdraw(operatorId: "ACME", amount: usd(1_000_000), reference: "too much \(index)")
+                : .fund(operatorId: "ACME", amount: usd(Int64(index)), reference: "f\(index)")
+        }
+        // Two callers in one commit: the writer flattens their commands and hands them back apart.
+        let ledger = self.ledger!
+        async let first = ledger.apply(Array(commands[..<70]))
+        async let second = ledger.apply(Array(commands[70...]))
+        let outcomes = await first + second
+        XCTAssertEqual(outcomes.map(\.isDone), (0..<count).map { !refused.contains($0) })
+        let expected = (0..<count).filter { !refused.contains($0) }.reduce(0, +)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), Int64(expected))
+        try assertWhole()
+    }
+
     func testConcurrentCallersShareCommits() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
         let before = await ledger.writerStatistics()
