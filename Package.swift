@@ -20,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -39,7 +45,22 @@ let package = Package(
         .target(name: "RemitPayout", dependencies: ["RemitDomain", "RemitLedger"]),
         .target(
             name: "RemitGateway",
-            dependencies: ["RemitProtocol", "RemitDomain", "RemitLedger", "RemitPayout"]
+            dependencies: [
+                "RemitProtocol", "RemitDomain", "RemitLedger", "RemitPayout",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(
             name: "RemitClient",
@@ -53,12 +74,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "remitd",
-            dependencies: ["RemitGateway", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "RemitGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(
             name: "remitctl",
             dependencies: [
-                "RemitClient", "RemitProtocol", "RemitLedger", "RemitDomain",
+                "RemitClient", "RemitProtocol", "RemitLedger", "RemitDomain", "RemitGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -108,6 +134,18 @@ let package = Package(
             name: "ledger-crash-child",
             dependencies: ["RemitLedger", "RemitDomain"],
             path: "Tests/LedgerCrashChild"
+        ),
+        .testTarget(
+            name: "RemitGatewayTests",
+            dependencies: ["RemitGateway", "RemitDomain", "RemitLedger", "RemitProtocol"]
+        ),
+        // The real remitd binary, started by the tests, driven by the client and by openssl.
+        .testTarget(
+            name: "RemitdTests",
+            dependencies: [
+                "RemitClient", "RemitProtocol", "RemitGateway",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         // Runs the built executables as a user would.
         .testTarget(name: "RemitCtlTests", dependencies: ["RemitLedger", "RemitDomain"]),

@@ -38,8 +38,9 @@ enum HotSQL: Int, CaseIterable {
         case .insertTransfer:
             """
             INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount,
-                                  fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence)
-            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence,
+                                  operator_reference, send_country, payout_country, quote_id, rate)
+            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         case .insertLeg:
             """
@@ -84,6 +85,10 @@ struct Binder {
     mutating func blob(_ data: Data) {
         data.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Binder.transient) }
         index += 1
+    }
+
+    mutating func optionalText(_ value: String?) {
+        if let value { text(value) } else { null() }
     }
 
     mutating func null() {

@@ -67,6 +67,13 @@ public final class Ledger: Sendable {
         await writer.submit(commands)
     }
 
+    /// Calls `observer` after every commit that appended events, with the operators whose streams
+    /// advanced: the gateway pushes those events to subscribed sessions. One observer; a later
+    /// call replaces it. It runs on the writer, so it must only hand the news on.
+    public func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void) async {
+        await writer.observeCommits(observer)
+    }
+
     public func apply(_ command: LedgerCommand) async -> LedgerOutcome {
         await writer.submit([command])[0]
     }

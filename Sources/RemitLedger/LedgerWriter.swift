@@ -15,12 +15,18 @@ actor LedgerWriter {
     private var queue: [Job] = []
     private var draining = false
     /// Commits so far and the commands they held, for tests and metrics.
+    /// Told, after each commit, which operators' event streams advanced in it.
+    private var commitObserver: (@Sendable (Set<String>) -> Void)?
     private(set) var commits = 0
     private(set) var commandsCommitted = 0
 
     init(pool: DatabasePool, clock: @escaping @Sendable () -> Int64) {
         self.pool = pool
         self.clock = clock
+    }
+
+    func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void) {
+        commitObserver = observer
     }
 
     func submit(_ commands: [LedgerCommand]) async -> [LedgerOutcome] {
@@ -61,6 +67,7 @@ actor LedgerWriter {
     private func commit(_ batch: [[LedgerCommand]]) async -> [[LedgerOutcome]] {
         let context = self.context
         context.time = clock()
+        context.eventOperators.removeAll(keepingCapacity: true)
         let commands = batch.flatMap { $0 }
         do {
             let outcomes = try await pool.write { db in
@@ -74,6 +81,7 @@ actor LedgerWriter {
                 }
                 return outcomes
             }
+            if !context.eventOperators.isEmpty, let commitObserver { commitObserver(context.eventOperators) }
             var next = 0
             return batch.map { job in
                 defer { next += job.count }

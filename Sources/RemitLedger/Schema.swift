@@ -119,6 +119,15 @@ enum Schema {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3: what a transfer status reports") { db in
+            try db.execute(sql: """
+                ALTER TABLE transfer ADD COLUMN operator_reference TEXT NOT NULL DEFAULT '';
+                ALTER TABLE transfer ADD COLUMN send_country TEXT;
+                ALTER TABLE transfer ADD COLUMN payout_country TEXT;
+                ALTER TABLE transfer ADD COLUMN quote_id BLOB CHECK (quote_id IS NULL OR length(quote_id) = 16);
+                ALTER TABLE transfer ADD COLUMN rate INTEGER NOT NULL DEFAULT 0 CHECK (rate >= 0);
+                """)
+        }
         return migrator
     }
 }

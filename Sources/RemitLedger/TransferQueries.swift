@@ -4,6 +4,7 @@ import RemitDomain
 
 /// A transfer as the ledger has it now.
 public struct TransferView: Hashable, Sendable {
+    public var operatorId: String
     public var transferId: TransferID
     public var state: TransferState
     public var reason: ReasonCode
@@ -16,6 +17,12 @@ public struct TransferView: Hashable, Sendable {
     public var updatedAt: Int64
     public var lastEventSequence: UInt64
     public var holdId: String?
+    public var operatorReference: String
+    public var sendCountry: String?
+    public var payoutCountry: String?
+    public var quoteId: TransferID?
+    /// The applied rate times 10^9, 0 if none.
+    public var rate: Int64
     public var legs: [LegView]
 }
 
@@ -47,25 +54,69 @@ extension Ledger {
     /// The operator's transfer with this id; another operator's transfer is not found.
     public func transfer(operatorId: String, id: TransferID) throws -> TransferView? {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT * FROM transfer WHERE operator_id = ? AND transfer_id = ?
-                """, arguments: [operatorId, Data(id.bytes)])
-            else { return nil }
-            let legs = try Row.fetchAll(db, sql: """
-                SELECT * FROM leg WHERE operator_id = ? AND transfer_id = ? ORDER BY leg_index
-                """, arguments: [operatorId, Data(id.bytes)]).map { leg in
-                LegView(index: leg["leg_index"], product: leg["product"], institution: leg["institution"],
-                        account: leg["account"], share: UInt16(leg["share"] as Int64),
-                        payoutAmount: leg["payout_amount"], state: LegState(rawValue: leg["state"])!,
-                        reason: ReasonCode(rawValue: UInt16(leg["reason"] as Int64)),
-                        partnerReference: leg["partner_reference"])
+            try Row.fetchOne(db, sql: "SELECT * FROM transfer WHERE operator_id = ? AND transfer_id = ?",
+                             arguments: [operatorId, Data(id.bytes)]).map { try Self.transferView(db, $0) }
+        }
+    }
+
+    /// The newest transfers first, of one operator or of all, at most `limit`.
+    public func transfers(operatorId: String? = nil, limit: Int) throws -> [TransferView] {
+        try pool.read { db in
+            let rows = if let operatorId {
+                try Row.fetchAll(db, sql: """
+                    SELECT * FROM transfer WHERE operator_id = ? ORDER BY created_at DESC, transfer_id DESC LIMIT ?
+                    """, arguments: [operatorId, limit])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM transfer ORDER BY created_at DESC, transfer_id DESC LIMIT ?",
+                                 arguments: [limit])
             }
-            return TransferView(
-                transferId: id, state: TransferState(rawValue: row["state"])!,
-                reason: ReasonCode(rawValue: UInt16(row["reason"] as Int64)), sendCurrency: row["send_currency"],
-                sendAmount: row["send_amount"], fee: row["fee"], payoutCurrency: row["payout_currency"],
-                payoutAmount: row["payout_amount"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-                lastEventSequence: UInt64(row["last_event_sequence"] as Int64), holdId: row["hold_id"], legs: legs)
+            return try rows.map { try Self.transferView(db, $0) }
+        }
+    }
+
+    /// Transfers with this id, of any operator (ids are unique per operator only): for operations.
+    public func transfers(id: TransferID) throws -> [TransferView] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM transfer WHERE transfer_id = ? ORDER BY operator_id",
+                             arguments: [Data(id.bytes)]).map { try Self.transferView(db, $0) }
+        }
+    }
+
+    private static func transferView(_ db: Database, _ row: Row) throws -> TransferView {
+        let operatorId: String = row["operator_id"]
+        let idData: Data = row["transfer_id"]
+        let legs = try Row.fetchAll(db, sql: """
+            SELECT * FROM leg WHERE operator_id = ? AND transfer_id = ? ORDER BY leg_index
+            """, arguments: [operatorId, idData]).map { leg in
+            LegView(index: leg["leg_index"], product: leg["product"], institution: leg["institution"],
+                    account: leg["account"], share: UInt16(leg["share"] as Int64),
+                    payoutAmount: leg["payout_amount"], state: LegState(rawValue: leg["state"])!,
+                    reason: ReasonCode(rawValue: UInt16(leg["reason"] as Int64)),
+                    partnerReference: leg["partner_reference"])
+        }
+        return TransferView(
+            operatorId: operatorId, transferId: TransferID(bytes: [UInt8](idData))!,
+            state: TransferState(rawValue: row["state"])!,
+            reason: ReasonCode(rawValue: UInt16(row["reason"] as Int64)), sendCurrency: row["send_currency"],
+            sendAmount: row["send_amount"], fee: row["fee"], payoutCurrency: row["payout_currency"],
+            payoutAmount: row["payout_amount"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+            lastEventSequence: UInt64(row["last_event_sequence"] as Int64), holdId: row["hold_id"],
+            operatorReference: row["operator_reference"], sendCountry: row["send_country"],
+            payoutCountry: row["payout_country"],
+            quoteId: (row["quote_id"] as Data?).flatMap { TransferID(bytes: [UInt8]($0)) }, rate: row["rate"],
+            legs: legs)
+    }
+
+    /// The oldest event retained and the newest committed in the operator's stream (0 and 0
+    /// before the first), or nil for an unknown operator.
+    public func eventRange(operatorId: String) throws -> (oldest: UInt64, latest: UInt64)? {
+        try pool.read { db in
+            guard let latest = try Int64.fetchOne(db, sql: "SELECT last_event_sequence FROM operator WHERE id = ?",
+                                                  arguments: [operatorId])
+            else { return nil }
+            let oldest = try Int64.fetchOne(db, sql: "SELECT min(sequence) FROM event WHERE operator_id = ?",
+                                            arguments: [operatorId]) ?? 0
+            return (UInt64(oldest), UInt64(latest))
         }
     }
 
@@ -81,6 +132,16 @@ extension Ledger {
                             partnerReference: row["partner_reference"], occurredAt: row["occurred_at"])
             }
         }
+    }
+
+    /// Legs waiting in the payout outbox.
+    public func outboxDepth() throws -> Int {
+        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox") ?? 0 }
+    }
+
+    /// Whether the file answers a read now, for readiness checks.
+    public func answers() -> Bool {
+        (try? pool.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
     }
 
     /// Payout legs waiting to be dispatched, oldest first.

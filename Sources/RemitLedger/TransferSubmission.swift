@@ -10,6 +10,33 @@ public struct TransferSubmission: Hashable, Sendable {
     /// the same hash gets the stored result, with another hash `idReused`.
     public var contentHash: [UInt8]
     public var decision: Decision
+    /// What the transfer said about itself, kept for its status whatever the decision.
+    public var details: Details
+
+    /// The parts of a submitted transfer that its status reports back, accepted or rejected.
+    /// Codes are kept as the client sent them (a rejection may be for an unknown currency).
+    public struct Details: Hashable, Sendable {
+        public var operatorReference: String
+        public var sendCurrency: String?
+        public var payoutCurrency: String?
+        public var sendCountry: String?
+        public var payoutCountry: String?
+        public var quoteId: TransferID?
+        /// The applied rate times 10^9 (PROTOCOL.md `rate`), 0 if none was applied.
+        public var rate: Int64
+
+        public init(operatorReference: String = "", sendCurrency: String? = nil, payoutCurrency: String? = nil,
+                    sendCountry: String? = nil, payoutCountry: String? = nil, quoteId: TransferID? = nil,
+                    rate: Int64 = 0) {
+            self.operatorReference = operatorReference
+            self.sendCurrency = sendCurrency
+            self.payoutCurrency = payoutCurrency
+            self.sendCountry = sendCountry
+            self.payoutCountry = payoutCountry
+            self.quoteId = quoteId
+            self.rate = rate
+        }
+    }
 
     public enum Decision: Hashable, Sendable {
         case accept(Terms)
@@ -49,11 +76,13 @@ public struct TransferSubmission: Hashable, Sendable {
         }
     }
 
-    public init(operatorId: String, transferId: TransferID, contentHash: [UInt8], decision: Decision) {
+    public init(operatorId: String, transferId: TransferID, contentHash: [UInt8], decision: Decision,
+                details: Details = Details()) {
         self.operatorId = operatorId
         self.transferId = transferId
         self.contentHash = contentHash
         self.decision = decision
+        self.details = details
     }
 
     /// The id of the hold an accepted transfer places on its operator's prefund.

@@ -58,6 +58,11 @@ enum Transfers {
                 $0.int(time)
                 $0.int(time)
                 $0.int(sequence)
+                $0.text(submission.details.operatorReference)
+                $0.optionalText(submission.details.sendCountry)
+                $0.optionalText(submission.details.payoutCountry)
+                if let quoteId = submission.details.quoteId { $0.blob(quoteId.bytes) } else { $0.null() }
+                $0.int(submission.details.rate)
             }
             for (index, leg) in terms.legs.enumerated() {
                 try context.hot.run(db, .insertLeg) {
@@ -87,11 +92,16 @@ enum Transfers {
 
     private static func recordRejection(_ db: Database, _ submission: TransferSubmission, reason: ReasonCode,
                                         field: UInt16, _ context: WriteContext) throws -> TransferReceipt {
+        let details = submission.details
         try db.cachedStatement(sql: """
-            INSERT INTO transfer (operator_id, transfer_id, content_hash, state, reason, field, created_at, updated_at)
-            VALUES (?, ?, ?, 'rejected', ?, ?, ?, ?)
+            INSERT INTO transfer (operator_id, transfer_id, content_hash, state, reason, field, created_at, updated_at,
+                                  operator_reference, send_currency, payout_currency, send_country, payout_country,
+                                  quote_id)
+            VALUES (?, ?, ?, 'rejected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [submission.operatorId, Data(submission.transferId.bytes), Data(submission.contentHash),
-                             Int(reason.rawValue), Int(field), context.time, context.time])
+                             Int(reason.rawValue), Int(field), context.time, context.time, details.operatorReference,
+                             details.sendCurrency, details.payoutCurrency, details.sendCountry, details.payoutCountry,
+                             details.quoteId.map { Data($0.bytes) }])
         return TransferReceipt(transferId: submission.transferId, state: .rejected, reason: reason, field: field,
                                replayed: false, recordedAt: context.time, sendAmount: 0, fee: 0, payoutAmount: 0)
     }
@@ -149,6 +159,7 @@ enum Transfers {
         guard let sequence = try context.hot.query(db, .nextEventSequence, { $0.text(operatorId) }, { $0.int(0) }) else {
             throw LedgerError.unknownOperator(operatorId)
         }
+        context.eventOperators.insert(operatorId)
         return sequence
     }
 

@@ -18,6 +18,9 @@ final class WriteContext: @unchecked Sendable {
     private var accounts: [String: Account] = [:]
     private var operators: Set<String> = []
     private var head: (id: Int64, hash: Data)?
+    /// Operators whose event streams this commit advanced, for the commit observer. A slice that
+    /// rolled back may leave a name here: a spurious notice costs a reader one empty query.
+    var eventOperators: Set<String> = []
     /// Balances of accounts with a floor, as this writer last left them.
     private var floorBalances: [Int64: Int64] = [:]
 

@@ -4,8 +4,17 @@ import RemitLedger
 
 /// Where the ledger is. The read commands open it read-only, beside a running daemon.
 struct LedgerOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The ledger file.", valueName: "path"))
-    var database: String = ProcessInfo.processInfo.environment["REMIT_DATABASE"] ?? "./.remit-demo/ledger.sqlite"
+    @Option(name: .customLong("database"), help: ArgumentHelp("The ledger file (default: $REMIT_DATABASE, else ledger.sqlite in the state folder).",
+                                            valueName: "path"))
+    var databasePath: String?
+
+    @Option(name: .long, help: ArgumentHelp("The demo's state folder.", valueName: "path"))
+    var stateDir: String = ProcessInfo.processInfo.environment["REMIT_STATE_DIR"] ?? ".remit-demo"
+
+    var database: String {
+        databasePath ?? ProcessInfo.processInfo.environment["REMIT_DATABASE"]
+            ?? (stateDir as NSString).appendingPathComponent("ledger.sqlite")
+    }
 
     func open() throws -> Ledger {
         do {

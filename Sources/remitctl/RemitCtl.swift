@@ -2,11 +2,11 @@ import ArgumentParser
 
 /// The operator CLI. Commands that read the ledger or talk to the daemon arrive with them.
 @main
-struct RemitCtl: ParsableCommand {
+struct RemitCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remitctl",
         abstract: "Operate a Remit Gateway.",
         subcommands: [
-            VerifyCommand.self, TrialBalanceCommand.self, ExportCommand.self, BackupCommand.self, ProtocolCommand.self,
+            SendCommand.self, TransfersCommand.self, VerifyCommand.self, TrialBalanceCommand.self, ExportCommand.self, BackupCommand.self, ProtocolCommand.self,
         ])
 }

@@ -60,9 +60,9 @@ final class ProtocolCommandTests: XCTestCase {
         XCTAssertEqual(try run("remitctl", ["protocol", "encode"], input: Data("{}".utf8)).status, 64)
     }
 
-    func testRemitdSaysPlainlyThatItCannotServeYet() throws {
-        let result = try run("remitd", ["--demo"])
-        XCTAssertEqual(result.status, 69)
-        XCTAssertTrue(result.err.contains("cannot serve yet"), result.err)
+    func testRemitdNeedsADemoOrAConfiguration() throws {
+        let result = try run("remitd", [])
+        XCTAssertEqual(result.status, 64)
+        XCTAssertTrue(result.err.contains("give either --demo or --config FILE"), result.err)
     }
 }

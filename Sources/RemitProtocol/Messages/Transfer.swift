@@ -1,3 +1,5 @@
+import NIOCore
+
 /// One remittance in a SubmitTransfers batch: its id, its terms, the sender and beneficiary data
 /// FATF Recommendation 16 asks for, and one or more payout legs.
 ///
@@ -163,5 +165,16 @@ public struct Leg: Hashable, Sendable, Codable {
         let institution = try r.string(.legInstitution, max: FieldLimit.institution, ascii: true)
         return Leg(product: product, share: share, institution: institution,
                    account: try r.string(.legAccount, max: FieldLimit.account, ascii: true))
+    }
+}
+
+extension Transfer {
+    /// The transfer's version-1 encoding as one entry of `SubmitTransfers` (block, strings, legs):
+    /// what PROTOCOL.md section 8 compares to decide whether a resubmitted id has the same
+    /// content. A decoded transfer re-encodes to the same bytes, since version 1 has one encoding.
+    public func canonicalBytes(limits: ProtocolLimits = .default) throws(ProtocolError) -> [UInt8] {
+        var writer = BodyWriter(ByteBuffer())
+        try encode(&writer, limits: limits)
+        return Array(writer.buffer.readableBytesView)
     }
 }

@@ -1,0 +1,215 @@
+import Foundation
+import RemitDomain
+
+/// Everything remitd needs to run, read from one TOML file (docs/configuration.md lists every
+/// key). Relative paths are taken from the configuration file's folder.
+///
+/// ```swift
+/// let configuration = try GatewayConfiguration.load(path: "/etc/remitd/remitd.toml")
+/// configuration.server.port   // 7443
+/// ```
+public struct GatewayConfiguration: Sendable {
+    public struct Server: Sendable {
+        public var host: String
+        public var port: Int
+        public var certificate: String
+        public var privateKey: String
+        public var operatorCA: String
+        /// A revocation list of the operator CA (PEM or DER), or nil.
+        public var crl: String?
+        public var allowTLS12: Bool
+        public var name: String
+        public var handshakeTimeoutMs: Int64
+        public var helloTimeoutMs: Int64
+        public var idleTimeoutMs: Int64
+        public var heartbeatIntervalMs: Int64
+        public var maxInFlightRequests: Int
+        public var maxConnections: Int
+        public var maxConnectionsPerOperator: Int
+        public var requestsPerSecondPerOperator: Int
+        public var eventWindow: Int
+        public var shutdownGraceMs: Int64
+        /// Bytes queued for a client that does not read before its connection is closed.
+        public var maxOutboundBytes: Int
+    }
+
+    public struct Admin: Sendable {
+        public var host: String
+        /// 0 turns the HTTP endpoint off.
+        public var port: Int
+        public var socket: String
+    }
+
+    public struct Ledger: Sendable {
+        public var path: String
+        /// How long an accepted transfer's hold lasts before it lapses, if nothing settles it.
+        public var holdExpiryMs: Int64
+    }
+
+    public struct Operator: Sendable, Hashable {
+        public var id: String
+        /// The subject common name of the operator's client certificates.
+        public var certificateName: String
+        public var currency: Currency
+        /// Minor units the operator may go below zero on its prefund.
+        public var creditLimit: Int64
+        public var suspended: Bool
+    }
+
+    public var file: String
+    public var server: Server
+    public var admin: Admin
+    public var ledger: Ledger
+    public var operators: [Operator]
+    public var corridors: [Corridor]
+
+    public func operatorFor(certificateName: String) -> Operator? {
+        operators.first { $0.certificateName == certificateName }
+    }
+
+    public static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigurationError(file: path, key: "", problem: "cannot be read: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigurationError) -> GatewayConfiguration {
+        let document: TOMLDocument
+        do { document = try TOMLDocument(parsing: text) } catch {
+            throw ConfigurationError(file: file, key: "", line: error.line > 0 ? error.line : nil, problem: error.problem)
+        }
+        let folder = (file as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        }
+        let root = document.root
+        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor"].contains(key) {
+            throw ConfigurationError(file: file, key: key, line: document.lines[key], problem: "unknown section or key")
+        }
+        func table(_ name: String) throws(ConfigurationError) -> ConfigurationReader {
+            switch root[name] {
+            case nil: return ConfigurationReader(file: file, path: name, table: [:], lines: document.lines)
+            case .table(let table): return ConfigurationReader(file: file, path: name, table: table, lines: document.lines)
+            default: throw ConfigurationError(file: file, key: name, problem: "must be a [\(name)] table")
+            }
+        }
+        func tables(_ name: String) throws(ConfigurationError) -> [ConfigurationReader] {
+            switch root[name] {
+            case nil: return []
+            case .tables(let list):
+                return list.enumerated().map {
+                    ConfigurationReader(file: file, path: "\(name)[\($0.offset)]", table: $0.element, lines: document.lines)
+                }
+            default: throw ConfigurationError(file: file, key: name, problem: "must be [[\(name)]] sections")
+            }
+        }
+
+        var s = try table("server")
+        let (host, port) = try address(&s, "listen", default: "127.0.0.1:7443")
+        let tlsMinimum = try s.string("tls_minimum", default: "1.3")
+        guard tlsMinimum == "1.3" || tlsMinimum == "1.2" else {
+            throw s.fail("tls_minimum", "must be \"1.3\" or \"1.2\", not \"\(tlsMinimum)\"")
+        }
+        let server = Server(
+            host: host, port: port,
+            certificate: resolve(try s.requiredString("certificate")),
+            privateKey: resolve(try s.requiredString("private_key")),
+            operatorCA: resolve(try s.requiredString("operator_ca")),
+            crl: try s.string("crl").flatMap { $0.isEmpty ? nil : resolve($0) },
+            allowTLS12: tlsMinimum == "1.2",
+            name: try s.string("name", default: "remitd"),
+            handshakeTimeoutMs: try s.integer("handshake_timeout_ms", default: 10_000, in: 100...120_000),
+            helloTimeoutMs: try s.integer("hello_timeout_ms", default: 10_000, in: 100...120_000),
+            idleTimeoutMs: try s.integer("idle_timeout_ms", default: 30_000, in: 1_000...3_600_000),
+            heartbeatIntervalMs: try s.integer("heartbeat_interval_ms", default: 10_000, in: 500...3_600_000),
+            maxInFlightRequests: Int(try s.integer("max_in_flight_requests", default: 256, in: 1...4_096)),
+            maxConnections: Int(try s.integer("max_connections", default: 1_024, in: 1...65_536)),
+            maxConnectionsPerOperator: Int(try s.integer("max_connections_per_operator", default: 256, in: 1...65_536)),
+            requestsPerSecondPerOperator: Int(try s.integer("requests_per_second_per_operator", default: 10_000,
+                                                            in: 1...1_000_000)),
+            eventWindow: Int(try s.integer("event_window", default: 4_096, in: 1...65_535)),
+            shutdownGraceMs: try s.integer("shutdown_grace_ms", default: 10_000, in: 0...600_000),
+            maxOutboundBytes: Int(try s.integer("max_outbound_bytes", default: 16 << 20, in: 65_536...(1 << 30))))
+        guard server.heartbeatIntervalMs < server.idleTimeoutMs else {
+            throw s.fail("heartbeat_interval_ms", "must be shorter than idle_timeout_ms (\(server.idleTimeoutMs))")
+        }
+        try s.finish()
+
+        var a = try table("admin")
+        let (adminHost, adminPort) = try address(&a, "listen", default: "127.0.0.1:7480", allowZeroPort: true)
+        guard ["127.0.0.1", "::1", "localhost"].contains(adminHost) else {
+            throw a.fail("listen", "the admin endpoint listens on loopback only (127.0.0.1, ::1 or localhost)")
+        }
+        let admin = Admin(host: adminHost, port: adminPort, socket: resolve(try a.string("socket", default: "admin.sock")))
+        try a.finish()
+
+        var l = try table("ledger")
+        let ledger = Ledger(path: resolve(try l.string("path", default: "ledger.sqlite")),
+                            holdExpiryMs: try l.integer("hold_expiry_hours", default: 720, in: 1...87_600) * 3_600_000)
+        try l.finish()
+
+        var operators: [Operator] = []
+        for var o in try tables("operator") {
+            let id = try o.requiredString("id")
+            guard id.utf8.count <= 32, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
+                throw o.fail("id", "must be 1 to 32 printable ASCII characters without spaces or /")
+            }
+            guard !operators.contains(where: { $0.id == id }) else { throw o.fail("id", "\(id) is configured twice") }
+            let currency = try o.currency("currency")
+            let name = try o.string("certificate_name", default: id)
+            guard !operators.contains(where: { $0.certificateName == name }) else {
+                throw o.fail("certificate_name", "\(name) already names another operator's certificates")
+            }
+            operators.append(Operator(id: id, certificateName: name, currency: currency,
+                                      creditLimit: try o.amount("credit_limit", currency, default: 0),
+                                      suspended: try o.boolean("suspended", default: false)))
+            try o.finish()
+        }
+
+        var corridors: [Corridor] = []
+        for var c in try tables("corridor") {
+            let sendCountry = try c.country("send_country")
+            let sendCurrency = try c.currency("send_currency")
+            let payoutCountry = try c.country("payout_country")
+            let payoutCurrency = try c.currency("payout_currency")
+            let products = try c.strings("products") ?? []
+            guard !products.isEmpty else { throw c.fail("products", "is required: at least one payout product") }
+            for product in products where Products.all[product] == nil {
+                throw c.fail("products", "unknown product \"\(product)\"; known: \(Products.all.keys.sorted().joined(separator: ", "))")
+            }
+            let rateText = try c.requiredString("rate")
+            let rate: Rate
+            do { rate = try Rate(rateText) } catch { throw c.fail("rate", error.description) }
+            let minimum = try c.amount("minimum", sendCurrency, default: 1)
+            let maximum = try c.amount("maximum", sendCurrency)
+            guard minimum > 0, minimum <= maximum else { throw c.fail("minimum", "must be above 0 and at most maximum") }
+            let feeFixed = try c.amount("fee_fixed", sendCurrency, default: 0)
+            let feeBps = try c.integer("fee_bps", default: 0, in: 0...10_000)
+            let fee = FeeSchedule(fixed: feeFixed, basisPoints: feeBps)
+            let corridor = Corridor(sendCountry: sendCountry, sendCurrency: sendCurrency, payoutCountry: payoutCountry,
+                                    payoutCurrency: payoutCurrency, products: Set(products), minimum: minimum,
+                                    maximum: maximum, rate: rate, fee: fee)
+            guard !corridors.contains(where: { $0.key == corridor.key }) else {
+                throw c.fail("send_country", "this corridor is configured twice")
+            }
+            corridors.append(corridor)
+            try c.finish()
+        }
+        return GatewayConfiguration(file: file, server: server, admin: admin, ledger: ledger, operators: operators,
+                                    corridors: corridors)
+    }
+
+    private static func address(_ reader: inout ConfigurationReader, _ key: String, default fallback: String,
+                                allowZeroPort: Bool = false) throws(ConfigurationError) -> (String, Int) {
+        let text = try reader.string(key, default: fallback)
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (allowZeroPort ? 0 : 1)...65_535 ~= port
+        else { throw reader.fail(key, "\"\(text)\" is not host:port such as 127.0.0.1:7443") }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw reader.fail(key, "\"\(text)\" has no host") }
+        return (host, port)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import RemitDomain
+import RemitLedger
+
+/// `remitd --demo`: a complete gateway in one folder, made on first start and reused after. A
+/// CA, a server certificate for localhost and 127.0.0.1, client certificates for two demo
+/// operators, a configuration with demo corridors, and a ledger where both operators are
+/// prefunded.
+///
+/// ```
+/// .remit-demo/
+///   remitd.toml            the configuration (edit it; a second start keeps it)
+///   ca.pem, ca.key         the demo CA, for operators' and the server's certificates
+///   server.pem, server.key
+///   operators/ACME.pem, operators/ACME.key, operators/BETA.pem, operators/BETA.key
+///   ledger.sqlite
+/// ```
+public struct DemoEnvironment: Sendable {
+    public let folder: String
+    public var configurationPath: String { path("remitd.toml") }
+
+    public static let operators: [(id: String, currency: String, funding: String)] = [
+        ("ACME", "USD", "1000000.00"),
+        ("BETA", "GBP", "500000.00"),
+    ]
+
+    public init(folder: String) { self.folder = folder }
+
+    public func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+
+    /// Creates what is missing. Returns true when the folder was made now (a first start).
+    public func prepare(listen: String = "127.0.0.1:7443", adminListen: String = "127.0.0.1:7480") throws -> Bool {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: configurationPath) { return false }
+        try manager.createDirectory(atPath: path("operators"), withIntermediateDirectories: true,
+                                    attributes: [.posixPermissions: 0o700])
+        try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
+        let ca = try CertificateAuthority.create(name: "Remit Demo CA")
+        try write(try ca.certificatePEM, "ca.pem")
+        try write(ca.privateKeyPEM, "ca.key", secret: true)
+        let server = try ca.issue(commonName: "localhost", usage: .server(hostnames: ["localhost"], addresses: [[127, 0, 0, 1]]))
+        try write(server.certificatePEM, "server.pem")
+        try write(server.privateKeyPEM, "server.key", secret: true)
+        for member in Self.operators {
+            let issued = try ca.issue(commonName: member.id, usage: .client)
+            try write(issued.certificatePEM, "operators/\(member.id).pem")
+            try write(issued.privateKeyPEM, "operators/\(member.id).key", secret: true)
+        }
+        // The configuration goes last: its presence means the folder is complete.
+        try write(Self.configuration(listen: listen, adminListen: adminListen), "remitd.toml")
+        return true
+    }
+
+    /// Prefunds the demo operators, once: funding carries a fixed reference, and it is skipped
+    /// when the prefund already holds money.
+    public func fund(_ ledger: Ledger) async throws {
+        for member in Self.operators {
+            let currency = try Currency(member.currency)
+            guard let balance = try ledger.balance(.operatorPrefund(member.id, currency)), balance == 0 else { continue }
+            let amount = Money(Money.parseMinorUnits(member.funding, currency)!, currency)
+            if case .rejected(let error) = await ledger.apply(.fund(operatorId: member.id, amount: amount,
+                                                                    reference: "demo opening balance")) {
+                throw error
+            }
+        }
+    }
+
+    private func write(_ text: String, _ name: String, secret: Bool = false) throws {
+        let file = path(name)
+        guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8),
+                                             attributes: [.posixPermissions: secret ? 0o600 : 0o644])
+        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file]) }
+    }
+
+    static func configuration(listen: String, adminListen: String) -> String {
+        """
+        # remitd demo configuration, written by `remitd --demo` on first start.
+        # Every key is described in docs/configuration.md.
+
+        [server]
+        listen = "\(listen)"
+        certificate = "server.pem"
+        private_key = "server.key"
+        operator_ca = "ca.pem"
+        name = "remitd demo"
+
+        [admin]
+        listen = "\(adminListen)"
+        socket = "admin.sock"
+
+        [ledger]
+        path = "ledger.sqlite"
+
+        [[operator]]
+        id = "ACME"
+        currency = "USD"
+
+        [[operator]]
+        id = "BETA"
+        currency = "GBP"
+
+        # United States to Kenya: mobile wallets and the products of a partner MFI.
+        [[corridor]]
+        send_country = "US"
+        send_currency = "USD"
+        payout_country = "KE"
+        payout_currency = "KES"
+        products = ["mobileWallet", "savingsDeposit", "loanRepayment", "insurancePremium", "educationFund"]
+        minimum = "1.00"
+        maximum = "10000.00"
+        rate = "129.45"
+        fee_fixed = "1.99"
+        fee_bps = 50
+
+        [[corridor]]
+        send_country = "US"
+        send_currency = "USD"
+        payout_country = "PH"
+        payout_currency = "PHP"
+        products = ["mobileWallet", "cashPickup", "accountCredit"]
+        minimum = "1.00"
+        maximum = "10000.00"
+        rate = "58.10"
+        fee_fixed = "2.49"
+
+        [[corridor]]
+        send_country = "GB"
+        send_currency = "GBP"
+        payout_country = "KE"
+        payout_currency = "KES"
+        products = ["mobileWallet", "savingsDeposit"]
+        minimum = "1.00"
+        maximum = "8000.00"
+        rate = "164.20"
+        fee_fixed = "0.99"
+        fee_bps = 40
+
+        """
+    }
+}

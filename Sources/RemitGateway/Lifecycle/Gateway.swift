@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import NIOCore
+import RemitDomain
+import RemitLedger
+import ServiceLifecycle
+import UnixSignals
+
+/// remitd assembled: the ledger, the operator port and the admin endpoint in one `ServiceGroup`.
+/// SIGTERM and SIGINT drain and exit; SIGHUP reloads the configuration file and certificates
+/// without dropping connections. Under systemd it reports READY, STATUS, WATCHDOG and STOPPING.
+///
+/// ```swift
+/// let gateway = try await Gateway(configuration: try GatewayConfiguration.load(path: "remitd.toml"), logger: logger)
+/// try await gateway.run()
+/// ```
+public final class Gateway: Sendable {
+    public let ledger: Ledger
+    let environment: SessionEnvironment
+    let server: GatewayServer
+    let admin: AdminServer?
+    let logger: Logger
+    let notifier: SystemdNotifier
+    let processEnvironment: [String: String]
+
+    public init(configuration: GatewayConfiguration, logger: Logger,
+                processEnvironment: [String: String] = ProcessInfo.processInfo.environment) async throws {
+        self.logger = logger
+        self.processEnvironment = processEnvironment
+        notifier = SystemdNotifier(environment: processEnvironment)
+        ledger = try Ledger(path: configuration.ledger.path)
+        try await Self.openOperators(configuration, ledger)
+        let hub = EventHub()
+        await ledger.observeCommits { hub.committed($0) }
+        let metrics = GatewayMetrics()
+        environment = SessionEnvironment(configuration: configuration, ledger: ledger, hub: hub, metrics: metrics,
+                                         logger: logger)
+        server = try GatewayServer(environment: environment)
+        let admin = configuration.admin
+        do {
+            let server = self.server
+            let ledger = self.ledger
+            self.admin = AdminServer(
+                host: admin.host, port: admin.port,
+                endpoints: .init(
+                    ready: { server.port != nil && ledger.answers() },
+                    metrics: {
+                        metrics.outboxDepth((try? ledger.outboxDepth()) ?? -1)
+                        return metrics.text()
+                    }),
+                logger: logger)
+        }
+    }
+
+    /// Every configured operator has its accounts in the ledger; opening again changes nothing.
+    static func openOperators(_ configuration: GatewayConfiguration, _ ledger: Ledger) async throws {
+        let commands = configuration.operators.map {
+            LedgerCommand.openOperator(id: $0.id, currency: $0.currency, creditLimit: $0.creditLimit)
+        }
+        for (member, outcome) in zip(configuration.operators, await ledger.apply(commands)) {
+            if case .rejected(let error) = outcome {
+                throw ConfigurationError(file: configuration.file, key: "operator \(member.id)",
+                                         problem: "cannot be opened in the ledger: \(error)")
+            }
+        }
+    }
+
+    /// The operator port's bound port and the admin port's, once listening.
+    public var ports: (operator: Int?, admin: Int?) { (server.port, admin?.listeningPort) }
+
+    /// Runs until SIGTERM or SIGINT (or cancellation); `onReady` is called once both ports listen.
+    public func run(onReady: @escaping @Sendable (Gateway) -> Void = { _ in }) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server),
+            .init(service: ReadinessReporter(gateway: self, onReady: onReady)),
+            .init(service: ReloadOnHangup(gateway: self)),
+        ]
+        if let admin { services.append(.init(service: admin)) }
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            logger: logger))
+        try await group.run()
+        environment.hub.finishAll()
+        logger.info("stopped")
+    }
+
+    /// SIGHUP: read the configuration file again and swap it in, with new certificates.
+    func reload() {
+        let file = environment.configuration.file
+        do {
+            let next = try GatewayConfiguration.load(path: file)
+            environment.replace(next)
+            try server.reloadTLS()
+            logger.info("configuration reloaded", metadata: ["file": "\(file)"])
+            notifier.status("serving; configuration reloaded")
+        } catch {
+            logger.error("configuration not reloaded; the previous one stays in force", metadata: ["error": "\(error)"])
+            notifier.status("serving; reload failed: \(error)")
+        }
+    }
+}
+
+/// Waits for both ports, tells systemd READY=1 and the caller, pets the watchdog, and says
+/// STOPPING=1 when the group shuts down.
+struct ReadinessReporter: Service {
+    let gateway: Gateway
+    let onReady: @Sendable (Gateway) -> Void
+
+    func run() async throws {
+        while gateway.server.port == nil || (gateway.admin != nil && gateway.admin?.listeningPort == nil) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let status = "serving operators on port \(gateway.server.port ?? 0)"
+        gateway.notifier.ready(status: status)
+        onReady(gateway)
+        let period = SystemdNotifier.watchdogMicroseconds(gateway.processEnvironment).map { Duration.microseconds($0 / 2) }
+        // Sleeps end at graceful shutdown: cancelWhenGracefulShutdown cancels the loop.
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                if period != nil { gateway.notifier.watchdog() }
+                try await Task.sleep(for: period ?? .seconds(3_600))
+            }
+        }
+        gateway.notifier.stopping()
+    }
+}
+
+/// Reloads on each SIGHUP until shutdown.
+struct ReloadOnHangup: Service {
+    let gateway: Gateway
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await withGracefulShutdownHandler {
+            for await _ in hangups.cancelOnGracefulShutdown() {
+                gateway.reload()
+            }
+        } onGracefulShutdown: {}
+    }
+}

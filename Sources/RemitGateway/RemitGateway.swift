@@ -1,1 +1,0 @@
-// RemitGateway: filled by later work; see docs/architecture.md.

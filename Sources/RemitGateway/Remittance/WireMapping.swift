@@ -1,0 +1,57 @@
+import RemitDomain
+import RemitLedger
+import RemitProtocol
+
+/// The ledger's records in the protocol's terms. The domain and the protocol name states alike
+/// (`inDoubt` is `IN_DOUBT`), so the mapping is by name; a state the protocol does not know is a
+/// bug, caught by `WireMappingTests` for every case.
+enum WireMapping {
+    static func state(_ state: RemitDomain.TransferState) -> RemitProtocol.TransferState {
+        RemitProtocol.TransferState.allCases.first { "\($0)" == state.rawValue }!
+    }
+
+    static func state(_ state: RemitDomain.LegState) -> RemitProtocol.LegState {
+        RemitProtocol.LegState.allCases.first { "\($0)" == state.rawValue }!
+    }
+
+    static func id(_ id: TransferID) -> ID128 { ID128(high: id.high, low: id.low) }
+    static func id(_ id: ID128) -> TransferID { TransferID(high: id.high, low: id.low) }
+
+    static func result(_ receipt: TransferReceipt) -> TransferResult {
+        TransferResult(
+            transferId: id(receipt.transferId), sendAmount: receipt.sendAmount, fee: receipt.fee,
+            payoutAmount: receipt.payoutAmount, recordedAt: receipt.recordedAt,
+            errorCode: ErrorCode(rawValue: receipt.reason.rawValue), fieldId: FieldID(rawValue: receipt.field),
+            state: state(receipt.state), replayed: receipt.replayed)
+    }
+
+    static func status(_ view: TransferView) -> TransferStatus {
+        TransferStatus(
+            transferId: id(view.transferId), quoteId: view.quoteId.map(id), sendAmount: view.sendAmount, fee: view.fee,
+            payoutAmount: view.payoutAmount, rate: view.rate, createdAt: view.createdAt, updatedAt: view.updatedAt,
+            lastEventSequence: view.lastEventSequence, errorCode: ErrorCode(rawValue: view.reason.rawValue),
+            state: state(view.state),
+            sendCurrency: view.sendCurrency.flatMap(CurrencyCode.init) ?? CurrencyCode("XXX")!,
+            payoutCurrency: view.payoutCurrency.flatMap(CurrencyCode.init) ?? CurrencyCode("XXX")!,
+            sendCountry: view.sendCountry.flatMap(CountryCode.init) ?? CountryCode("ZZ")!,
+            payoutCountry: view.payoutCountry.flatMap(CountryCode.init) ?? CountryCode("ZZ")!,
+            operatorReference: view.operatorReference,
+            legs: view.legs.map { leg in
+                LegStatus(product: Products.all[leg.product] ?? .mobileWallet, state: state(leg.state), share: leg.share,
+                          errorCode: ErrorCode(rawValue: leg.reason.rawValue), payoutAmount: leg.payoutAmount,
+                          institution: leg.institution, partnerReference: leg.partnerReference)
+            })
+    }
+
+    static func event(_ record: EventRecord) -> Event {
+        let change: Event.Change
+        if let leg = record.leg {
+            change = .leg(index: UInt8(leg), state: state(RemitDomain.LegState(rawValue: record.state)!))
+        } else {
+            change = .transfer(state(RemitDomain.TransferState(rawValue: record.state)!))
+        }
+        return Event(sequence: record.sequence, transferId: id(record.transferId), occurredAt: record.occurredAt,
+                     errorCode: ErrorCode(rawValue: record.reason.rawValue), change: change,
+                     partnerReference: record.partnerReference)
+    }
+}

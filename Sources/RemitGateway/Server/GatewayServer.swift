@@ -1,0 +1,103 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RemitProtocol
+import ServiceLifecycle
+import Synchronization
+
+/// The operator port: accepts mutual-TLS connections and runs a `Session` for each. On graceful
+/// shutdown it stops accepting, lets every session answer what it has read, say `9002
+/// SHUTTING_DOWN` and close, and after `shutdown_grace_ms` closes whatever is left.
+public final class GatewayServer: Service, Sendable {
+    let environment: SessionEnvironment
+    let group: any EventLoopGroup
+    private let tls: Mutex<NIOSSLContext>
+    private let channels = Mutex([ObjectIdentifier: any Channel]())
+    private let bound = Mutex<(any Channel)?>(nil)
+    private let portValue = Mutex<Int?>(nil)
+
+    init(environment: SessionEnvironment, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        self.environment = environment
+        self.group = group
+        tls = Mutex(try ServerTLS.context(environment.configuration.server))
+    }
+
+    /// The port bound, once listening (useful with port 0).
+    public var port: Int? { portValue.withLock { $0 } }
+
+    /// Reloads certificates (SIGHUP): new connections use the new context; open ones keep theirs.
+    func reloadTLS() throws {
+        let context = try ServerTLS.context(environment.configuration.server)
+        tls.withLock { $0 = context }
+    }
+
+    public func run() async throws {
+        let server = environment.configuration.server
+        let limits = environment.limits
+        let listener = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark,
+                                value: .init(low: server.maxOutboundBytes / 2, high: server.maxOutboundBytes))
+            .bind(host: server.host, port: server.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(NIOSSLServerHandler(context: self.tls.withLock { $0 }))
+                    try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: limits)))
+                    try sync.addHandler(MessageToByteHandler(FrameEncoder(limits: limits)))
+                    try sync.addHandler(ConnectionTimeoutHandler(
+                        handshake: .milliseconds(server.handshakeTimeoutMs), hello: .milliseconds(server.helloTimeoutMs),
+                        idle: .milliseconds(server.idleTimeoutMs)))
+                    try sync.addHandler(SlowReaderHandler(patience: .milliseconds(server.idleTimeoutMs)))
+                    try sync.addHandler(DrainHandler())
+                    return try NIOAsyncChannel<Result<Frame, ProtocolError>, Frame>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16)))
+                }
+            }
+        bound.withLock { $0 = listener.channel }
+        portValue.withLock { $0 = listener.channel.localAddress?.port }
+        environment.logger.info("listening for operators", metadata: [
+            "address": "\(server.host):\(listener.channel.localAddress?.port ?? server.port)",
+            "tls": "\(server.allowTLS12 ? "1.2+" : "1.3")",
+        ])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await listener.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let id = ObjectIdentifier(connection.channel)
+                        let over = channels.withLock { channels -> Bool in
+                            guard channels.count < server.maxConnections else { return true }
+                            channels[id] = connection.channel
+                            return false
+                        }
+                        if over {
+                            connection.channel.close(promise: nil)
+                            continue
+                        }
+                        group.addTask {
+                            await Session(environment: self.environment, connection: connection).run()
+                            _ = self.channels.withLock { $0.removeValue(forKey: id) }
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.drain(grace: .milliseconds(server.shutdownGraceMs))
+        }
+        environment.logger.info("operator port closed")
+    }
+
+    /// Stops accepting and asks every session to finish; closes what is still open after `grace`.
+    func drain(grace: TimeAmount) {
+        bound.withLock { $0 }?.close(promise: nil)
+        let open = channels.withLock { Array($0.values) }
+        environment.logger.info("draining sessions", metadata: ["open": "\(open.count)"])
+        for channel in open { channel.pipeline.fireUserInboundEventTriggered(DrainHandler.Drain()) }
+        group.next().scheduleTask(in: grace) {
+            for channel in self.channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+        }
+    }
+}

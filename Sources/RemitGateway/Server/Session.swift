@@ -1,0 +1,413 @@
+import Logging
+import NIOCore
+import NIOSSL
+import RemitDomain
+import RemitLedger
+import RemitProtocol
+import Synchronization
+
+/// One operator connection, from Hello to close (PROTOCOL.md section 2). Requests are answered
+/// concurrently up to `max_in_flight_requests`; beyond that the session stops taking frames from
+/// the channel, whose bounded inbound buffer then stops reading the socket (TCP backpressure).
+struct Session {
+    typealias Connection = NIOAsyncChannel<Result<Frame, ProtocolError>, Frame>
+    typealias Outbound = NIOAsyncChannelOutboundWriter<Frame>
+
+    let environment: SessionEnvironment
+    let connection: Connection
+
+    func run() async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                guard let (operatorId, welcome) = try await greet(&frames, outbound) else { return }
+                defer { environment.admission.closeConnection(operatorId) }
+                environment.metrics.connectionOpened()
+                defer { environment.metrics.connectionClosed() }
+                var logger = environment.logger
+                logger[metadataKey: "operator"] = "\(operatorId)"
+                logger[metadataKey: "session"] = "\(welcome.sessionId)"
+                logger.info("session started")
+                try await serve(&frames, outbound, operatorId: operatorId, logger: logger)
+                logger.info("session ended")
+            }
+        } catch {
+            environment.logger.debug("connection closed: \(error)")
+        }
+    }
+
+    // MARK: Hello
+
+    /// Reads Hello and answers Welcome; any refusal is answered and ends the connection.
+    private func greet(_ frames: inout NIOAsyncChannelInboundStream<Result<Frame, ProtocolError>>.AsyncIterator,
+                       _ outbound: Outbound) async throws -> (String, Welcome)? {
+        guard let first = try await frames.next() else { return nil }
+        let frame: Frame
+        switch first {
+        case .failure(let error):
+            try await send(outbound, error.requestId, .error(error.message))
+            return nil
+        case .success(let f): frame = f
+        }
+        guard case .hello(let hello) = frame.message else {
+            try await refuse(outbound, frame.requestId, .unexpectedMessage, "the first frame must be Hello")
+            return nil
+        }
+        guard hello.minVersion <= 1, hello.maxVersion >= 1 else {
+            try await refuse(outbound, frame.requestId, .unsupportedVersion,
+                             "this gateway speaks version 1 only; Hello offered \(hello.minVersion)...\(hello.maxVersion)")
+            return nil
+        }
+        let certificate = try await connection.channel.nioSSL_peerCertificate().get()
+        let configuration = environment.configuration
+        guard let name = certificate.flatMap(Identity.commonName(of:)),
+              let member = configuration.operatorFor(certificateName: name)
+        else {
+            environment.logger.warning("refused a client certificate that maps to no operator",
+                                       metadata: ["commonName": "\(certificate.flatMap(Identity.commonName(of:)) ?? "-")"])
+            try await refuse(outbound, frame.requestId, .unknownOperator, "the certificate maps to no configured operator")
+            return nil
+        }
+        guard !member.suspended else {
+            try await refuse(outbound, frame.requestId, .operatorSuspended, "operator \(member.id) is suspended")
+            return nil
+        }
+        guard environment.admission.openConnection(member.id) else {
+            try await refuse(outbound, frame.requestId, .tooManyConnections,
+                             "operator \(member.id) already has \(configuration.server.maxConnectionsPerOperator) connections",
+                             retryAfterMs: 1_000)
+            return nil
+        }
+        let server = configuration.server
+        let limits = environment.limits
+        let welcome = Welcome(
+            version: 1, maxLegsPerTransfer: UInt16(limits.maxLegsPerTransfer), maxBodyLength: UInt32(limits.maxBodyLength),
+            maxBatchTransfers: UInt16(limits.maxBatchTransfers), maxInFlightRequests: UInt16(server.maxInFlightRequests),
+            heartbeatIntervalMs: UInt32(server.heartbeatIntervalMs), idleTimeoutMs: UInt32(server.idleTimeoutMs),
+            eventWindow: UInt16(server.eventWindow), serverTime: environment.clock(),
+            sessionId: environment.nextSessionId(), operatorId: member.id, serverName: String(server.name.prefix(64)))
+        do {
+            try await send(outbound, frame.requestId, .welcome(welcome))
+        } catch {
+            environment.admission.closeConnection(member.id)
+            throw error
+        }
+        return (member.id, welcome)
+    }
+
+    private func refuse(_ outbound: Outbound, _ requestId: UInt64, _ code: ErrorCode, _ detail: String,
+                        retryAfterMs: UInt32 = 0) async throws {
+        try await send(outbound, requestId, .error(ErrorMessage(code: code, retryAfterMs: retryAfterMs, detail: detail)))
+    }
+
+    private func send(_ outbound: Outbound, _ requestId: UInt64, _ message: Message) async throws {
+        try await outbound.write(Frame(requestId: requestId, message: message))
+    }
+
+    // MARK: requests
+
+    private enum Finished: Sendable { case request(UInt64), pump }
+
+    private func serve(_ frames: inout NIOAsyncChannelInboundStream<Result<Frame, ProtocolError>>.AsyncIterator,
+                       _ outbound: Outbound, operatorId: String, logger: Logger) async throws {
+        let maxInFlight = environment.configuration.server.maxInFlightRequests
+        let subscription = Subscription()
+        defer { subscription.stop(environment.hub) }
+        var shuttingDown = false
+        try await withThrowingTaskGroup(of: Finished.self) { group in
+            var inFlight = Set<UInt64>()
+            func reclaim() async throws {
+                if case .request(let id) = try await group.next() { inFlight.remove(id) }
+            }
+            while let element = try await frames.next() {
+                let frame: Frame
+                switch element {
+                case .failure(let error) where error == DrainHandler.marker:
+                    shuttingDown = true
+                case .failure(let error):
+                    environment.metrics.request("malformed", error.code)
+                    try await send(outbound, error.requestId, .error(error.message))
+                    continue
+                case .success(let f):
+                    frame = f
+                    if shuttingDown { continue }
+                    switch frame.message {
+                    case .heartbeat(let heartbeat):
+                        environment.metrics.request("Heartbeat", .none)
+                        try await send(outbound, frame.requestId,
+                                       .heartbeatAck(HeartbeatAck(echoedSentAt: heartbeat.sentAt, serverTime: environment.clock())))
+                        continue
+                    case .eventAck(let ack):
+                        subscription.acknowledge(ack.throughSequence, environment.hub)
+                        continue
+                    case .subscribe(let subscribe):
+                        if let answer = try await startSubscription(subscribe, frame.requestId, operatorId, subscription,
+                                                                    &group, outbound) {
+                            try await send(outbound, frame.requestId, answer)
+                        }
+                        continue
+                    case .quoteRequest, .submitTransfers, .getTransfer, .cancelTransfer:
+                        guard !inFlight.contains(frame.requestId) else {
+                            try await refuse(outbound, frame.requestId, .duplicateRequestId,
+                                             "request id \(frame.requestId) is still in flight")
+                            continue
+                        }
+                        if let wait = environment.admission.admitRequest(operatorId) {
+                            environment.metrics.request(frame.message.type.name, .rateLimited)
+                            try await refuse(outbound, frame.requestId, .rateLimited,
+                                             "above \(environment.configuration.server.requestsPerSecondPerOperator) requests a second",
+                                             retryAfterMs: wait)
+                            continue
+                        }
+                        while inFlight.count >= maxInFlight { try await reclaim() }
+                        inFlight.insert(frame.requestId)
+                        let requestId = frame.requestId
+                        let message = frame.message
+                        group.addTask {
+                            let answer = await answer(message, operatorId: operatorId, logger: logger)
+                            try await send(outbound, requestId, answer)
+                            return .request(requestId)
+                        }
+                        continue
+                    default:
+                        try await refuse(outbound, frame.requestId, .unexpectedMessage,
+                                         "\(frame.message.type.name) is not sent by a client after Welcome")
+                        continue
+                    }
+                }
+                if shuttingDown { break }
+            }
+            // The client closed, or the gateway is draining: answer everything already read.
+            while !inFlight.isEmpty { try await reclaim() }
+            group.cancelAll()
+        }
+        if shuttingDown {
+            try? await send(outbound, 0, .error(ErrorMessage(code: .shuttingDown, retryAfterMs: 1_000,
+                                                             detail: "the gateway is shutting down; reconnect")))
+        }
+    }
+
+    private func answer(_ message: Message, operatorId: String, logger: Logger) async -> Message {
+        let name = message.type.name
+        let answer: Message
+        switch message {
+        case .submitTransfers(let submit): answer = await submitTransfers(submit, operatorId: operatorId, logger: logger)
+        case .getTransfer(let get): answer = getTransfer(get.transferId, operatorId: operatorId)
+        case .cancelTransfer(let cancel): answer = await cancelTransfer(cancel, operatorId: operatorId, logger: logger)
+        case .quoteRequest(let request): answer = quote(request, operatorId: operatorId)
+        default: answer = .error(ErrorMessage(code: .internalError, detail: "no handler for \(name)"))
+        }
+        if case .error(let error) = answer { environment.metrics.request(name, error.code) } else {
+            environment.metrics.request(name, .none)
+        }
+        return answer
+    }
+
+    // MARK: SubmitTransfers
+
+    private func submitTransfers(_ submit: SubmitTransfers, operatorId: String, logger: Logger) async -> Message {
+        let now = environment.clock()
+        let desk = environment.desk
+        guard let member = environment.configuration.operators.first(where: { $0.id == operatorId }) else {
+            return .error(ErrorMessage(code: .unknownOperator, detail: "operator \(operatorId) is no longer configured"))
+        }
+        var results = [TransferResult?](repeating: nil, count: submit.transfers.count)
+        var commands: [LedgerCommand] = []
+        var positions: [Int] = []
+        commands.reserveCapacity(submit.transfers.count)
+        var seen = Set<ID128>()
+        for (index, transfer) in submit.transfers.enumerated() {
+            guard seen.insert(transfer.transferId).inserted else {
+                results[index] = TransferResult(transferId: transfer.transferId, recordedAt: now,
+                                                errorCode: .duplicateInBatch, fieldId: .transferId, state: .rejected)
+                continue
+            }
+            do {
+                commands.append(.submitTransfer(try desk.submission(operatorId: operatorId, prefundCurrency: member.currency,
+                                                                    transfer, now: now)))
+                positions.append(index)
+            } catch {
+                return .error(ErrorMessage(code: error.code, fieldId: error.field, entryIndex: UInt32(index),
+                                           detail: ErrorMessage.clip("transfers[\(index)]: \(error.detail)")))
+            }
+        }
+        let outcomes = await environment.ledger.apply(commands)
+        var storageFailures = 0
+        for (position, outcome) in zip(positions, outcomes) {
+            let transfer = submit.transfers[position]
+            switch outcome {
+            case .transfer(let receipt):
+                results[position] = WireMapping.result(receipt)
+                environment.metrics.transfer(receipt)
+                if !receipt.replayed {
+                    logger.info("transfer recorded", metadata: [
+                        "transfer": "\(receipt.transferId)", "state": "\(receipt.state.rawValue)",
+                        "reason": "\(receipt.reason.rawValue)",
+                    ])
+                }
+            case .rejected(.idReused):
+                results[position] = TransferResult(transferId: transfer.transferId, recordedAt: now, errorCode: .idReused,
+                                                   fieldId: .transferId, state: .rejected)
+            case .rejected(let error):
+                storageFailures += 1
+                logger.error("transfer not recorded", metadata: ["transfer": "\(transfer.transferId)", "error": "\(error)"])
+                results[position] = TransferResult(transferId: transfer.transferId, recordedAt: now,
+                                                   errorCode: .storageUnavailable, state: .rejected)
+            case .done:
+                results[position] = TransferResult(transferId: transfer.transferId, recordedAt: now,
+                                                   errorCode: .internalError, state: .rejected)
+            }
+        }
+        if storageFailures > 0 && storageFailures == commands.count {
+            return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000,
+                                       detail: "the ledger cannot commit now; nothing was recorded"))
+        }
+        return .submitTransfersResult(SubmitTransfersResult(results: results.map { $0! }))
+    }
+
+    // MARK: GetTransfer and CancelTransfer
+
+    private func getTransfer(_ id: ID128, operatorId: String) -> Message {
+        do {
+            guard let view = try environment.ledger.transfer(operatorId: operatorId, id: WireMapping.id(id)) else {
+                return .error(ErrorMessage(code: .notFound, fieldId: .transferId, detail: "no transfer \(id) for this operator"))
+            }
+            return .transferStatus(WireMapping.status(view))
+        } catch {
+            return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
+        }
+    }
+
+    private func cancelTransfer(_ cancel: CancelTransfer, operatorId: String, logger: Logger) async -> Message {
+        let id = WireMapping.id(cancel.transferId)
+        let view: TransferView?
+        do { view = try environment.ledger.transfer(operatorId: operatorId, id: id) } catch {
+            return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
+        }
+        guard let view else {
+            return .error(ErrorMessage(code: .notFound, fieldId: .transferId, detail: "no transfer \(cancel.transferId) for this operator"))
+        }
+        if view.state == .cancelled { return .transferStatus(WireMapping.status(view)) }
+        guard view.state == .accepted || view.state == .inReview, let holdId = view.holdId else {
+            return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId,
+                                       detail: "the transfer is \(WireMapping.state(view.state).name), past cancellation"))
+        }
+        var steps: [LedgerCommand] = [.moveTransfer(operatorId: operatorId, transferId: id, to: .cancelled, reason: .none),
+                                      .void(holdId: holdId)]
+        for leg in view.legs where leg.state == .pending {
+            steps.append(.moveLeg(operatorId: operatorId, transferId: id, leg: leg.index, to: .cancelled, reason: .none,
+                                  partnerReference: ""))
+        }
+        switch await environment.ledger.apply(.atomic(steps)) {
+        case .rejected(.illegalTransition), .rejected(.holdNotPending):
+            // Raced with a dispatch or another cancel: report what is there now.
+            return getTransfer(cancel.transferId, operatorId: operatorId).cancelRaceAnswer
+        case .rejected(let error):
+            logger.error("cancel not recorded", metadata: ["transfer": "\(id)", "error": "\(error)"])
+            return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot commit now"))
+        default:
+            logger.info("transfer cancelled", metadata: ["transfer": "\(id)"])
+            return getTransfer(cancel.transferId, operatorId: operatorId)
+        }
+    }
+
+    // MARK: quotes
+
+    private func quote(_ request: QuoteRequest, operatorId: String) -> Message {
+        .error(ErrorMessage(code: .rateUnavailable, retryAfterMs: 60_000,
+                            detail: "quotes are not offered by this gateway version; submit without a quote"))
+    }
+
+    // MARK: events
+
+    private func startSubscription(_ subscribe: Subscribe, _ requestId: UInt64, _ operatorId: String,
+                                   _ subscription: Subscription, _ group: inout ThrowingTaskGroup<Finished, any Error>,
+                                   _ outbound: Outbound) async throws -> Message? {
+        guard !subscription.isActive else {
+            return .error(ErrorMessage(code: .unexpectedMessage, detail: "this connection is already subscribed"))
+        }
+        let range: (oldest: UInt64, latest: UInt64)
+        do {
+            guard let found = try environment.ledger.eventRange(operatorId: operatorId) else {
+                return .error(ErrorMessage(code: .internalError, detail: "operator \(operatorId) is not in the ledger"))
+            }
+            range = found
+        } catch {
+            return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
+        }
+        if range.oldest > 0, subscribe.afterSequence + 1 < range.oldest {
+            return .error(ErrorMessage(code: .eventsPruned, fieldId: .sequence,
+                                       detail: "events before \(range.oldest) are no longer kept; use GetTransfer"))
+        }
+        let notices = subscription.start(after: subscribe.afterSequence, operatorId: operatorId, environment.hub)
+        // Subscribed goes out before any event, so it is written here, not by the caller.
+        try await send(outbound, requestId, .subscribed(Subscribed(oldestSequence: range.oldest, latestSequence: range.latest)))
+        let window = UInt64(environment.configuration.server.eventWindow)
+        let ledger = environment.ledger
+        group.addTask {
+            var sent = subscribe.afterSequence
+            var wake = notices.makeAsyncIterator()
+            while !Task.isCancelled {
+                let room = window - min(window, sent - subscription.acknowledged(atLeast: subscribe.afterSequence))
+                if room > 0 {
+                    let events = try ledger.events(operatorId: operatorId, after: sent, limit: Int(min(room, 512)))
+                    for event in events { try await outbound.write(Frame(requestId: 0, message: .event(WireMapping.event(event)))) }
+                    if let last = events.last {
+                        sent = last.sequence
+                        continue
+                    }
+                }
+                guard await wake.next() != nil else { break }
+            }
+            return .pump
+        }
+        return nil
+    }
+}
+
+private extension Message {
+    /// After a lost race, a cancel answers the transfer's state if it is now cancelled, and
+    /// NOT_CANCELLABLE otherwise.
+    var cancelRaceAnswer: Message {
+        guard case .transferStatus(let status) = self else { return self }
+        if status.state == .cancelled { return self }
+        return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId,
+                                   detail: "the transfer is \(status.state.name), past cancellation"))
+    }
+}
+
+/// A connection's event subscription: the sequence the client has acknowledged, and the hub
+/// listener that wakes the pump.
+final class Subscription: Sendable {
+    private struct State {
+        var listener: Int?
+        var acknowledged: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    var isActive: Bool { state.withLock { $0.listener != nil } }
+
+    func start(after: UInt64, operatorId: String, _ hub: EventHub) -> AsyncStream<Void> {
+        let (id, notices) = hub.listen(operatorId: operatorId)
+        state.withLock {
+            $0.listener = id
+            $0.acknowledged = after
+        }
+        return notices
+    }
+
+    func acknowledge(_ through: UInt64, _ hub: EventHub) {
+        let listener: Int? = state.withLock {
+            $0.acknowledged = max($0.acknowledged, through)
+            return $0.listener
+        }
+        if let listener { hub.poke(listener) }
+    }
+
+    func acknowledged(atLeast floor: UInt64) -> UInt64 { max(floor, state.withLock { $0.acknowledged }) }
+
+    func stop(_ hub: EventHub) {
+        if let listener = state.withLock({ $0.listener }) { hub.stopListening(listener) }
+    }
+}

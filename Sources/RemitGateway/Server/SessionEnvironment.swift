@@ -1,0 +1,44 @@
+import Logging
+import RemitDomain
+import RemitLedger
+import RemitProtocol
+import Synchronization
+
+/// What every session shares: the ledger, the rules, the limits, the configuration in force.
+/// The configuration can be replaced while running (SIGHUP); a session reads it when it starts
+/// and for each request, so new operators, suspensions and corridors apply at once.
+final class SessionEnvironment: Sendable {
+    let ledger: Ledger
+    let hub: EventHub
+    let admission: OperatorAdmission
+    let metrics: GatewayMetrics
+    let logger: Logger
+    let clock: @Sendable () -> Int64
+    private let current: Mutex<(configuration: GatewayConfiguration, desk: TransferDesk)>
+    private let sessionIds = Atomic<UInt64>(1)
+
+    init(configuration: GatewayConfiguration, ledger: Ledger, hub: EventHub, metrics: GatewayMetrics, logger: Logger,
+         clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) {
+        self.ledger = ledger
+        self.hub = hub
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+        admission = OperatorAdmission(maxConnectionsPerOperator: configuration.server.maxConnectionsPerOperator,
+                                      requestsPerSecond: configuration.server.requestsPerSecondPerOperator)
+        current = Mutex((configuration, TransferDesk(corridors: configuration.corridors,
+                                                     holdExpiryMs: configuration.ledger.holdExpiryMs)))
+    }
+
+    var configuration: GatewayConfiguration { current.withLock { $0.configuration } }
+    var desk: TransferDesk { current.withLock { $0.desk } }
+
+    func replace(_ configuration: GatewayConfiguration) {
+        let desk = TransferDesk(corridors: configuration.corridors, holdExpiryMs: configuration.ledger.holdExpiryMs)
+        current.withLock { $0 = (configuration, desk) }
+    }
+
+    func nextSessionId() -> UInt64 { sessionIds.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    var limits: ProtocolLimits { .default }
+}

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import RemitDomain
+import RemitLedger
+
+/// `remitctl transfers list|show`: transfers as the ledger has them, read-only beside the daemon.
+struct TransfersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transfers", abstract: "List transfers, or show one with its legs.",
+        subcommands: [List.self, Show.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The newest transfers first.",
+            discussion: "Exit codes: 0 listed, 66 no ledger, 64 usage.")
+
+        @OptionGroup var ledger: LedgerOptions
+        @Option(help: "Only this operator's transfers.") var `operator`: String?
+        @Option(help: "At most this many (1 to 10000).") var limit = 50
+        @Flag(help: "JSON for scripts, one object per transfer in an array.") var json = false
+
+        func validate() throws {
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
+        }
+
+        func run() throws {
+            try reporting {
+                let views = try ledger.open().transfers(operatorId: `operator`, limit: limit)
+                if json {
+                    print(TransferText.json(views.map(TransferText.object)))
+                } else {
+                    print(TransferText.table(views))
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One transfer with its legs.",
+            discussion: "Exit codes: 0 shown, 1 no such transfer, 66 no ledger, 64 usage.")
+
+        @OptionGroup var ledger: LedgerOptions
+        @Argument(help: "The transfer id (UUID form).") var id: String
+        @Option(help: "The operator, when several used this id.") var `operator`: String?
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            try reporting {
+                guard let transferId = TransferID(text: id) else { throw CommandFailure("not a transfer id: \(id)", exitCode: 64) }
+                var views = try ledger.open().transfers(id: transferId)
+                if let `operator` { views = views.filter { $0.operatorId == `operator` } }
+                guard !views.isEmpty else { throw CommandFailure("no transfer \(id)") }
+                if json {
+                    print(TransferText.json(views.count == 1 ? views[0].object : views.map(TransferText.object)))
+                } else {
+                    print(views.map(TransferText.detail).joined(separator: "\n\n"))
+                }
+            }
+        }
+    }
+}
+
+extension TransferView {
+    var object: [String: Any] { TransferText.object(self) }
+}
+
+/// Transfers for people (aligned tables) and for scripts (JSON with stable keys).
+enum TransferText {
+    static func amount(_ minor: Int64, _ code: String?) -> String {
+        guard let code, let currency = try? Currency(code) else { return String(minor) }
+        return "\(code) \(Money(minor, currency).formatted)"
+    }
+
+    static func object(_ view: TransferView) -> [String: Any] {
+        var object: [String: Any] = [
+            "operator": view.operatorId, "id": view.transferId.description, "state": view.state.rawValue,
+            "reason": Int(view.reason.rawValue), "sendAmount": view.sendAmount, "fee": view.fee,
+            "payoutAmount": view.payoutAmount, "createdAt": Ledger.utcTimestamp(view.createdAt),
+            "updatedAt": Ledger.utcTimestamp(view.updatedAt), "lastEventSequence": view.lastEventSequence,
+            "operatorReference": view.operatorReference, "rate": view.rate,
+        ]
+        object["sendCurrency"] = view.sendCurrency
+        object["payoutCurrency"] = view.payoutCurrency
+        object["sendCountry"] = view.sendCountry
+        object["payoutCountry"] = view.payoutCountry
+        object["legs"] = view.legs.map { leg -> [String: Any] in
+            ["index": leg.index, "product": leg.product, "institution": leg.institution, "account": leg.account,
+             "share": Int(leg.share), "payoutAmount": leg.payoutAmount, "state": leg.state.rawValue,
+             "reason": Int(leg.reason.rawValue), "partnerReference": leg.partnerReference]
+        }
+        return object
+    }
+
+    static func json(_ value: Any) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func table(_ views: [TransferView]) -> String {
+        let header = ["ID", "OPERATOR", "STATE", "SEND", "FEE", "PAYOUT", "CREATED (UTC)"]
+        let rows = views.map { view in
+            [view.transferId.description, view.operatorId, view.state.rawValue,
+             amount(view.sendAmount, view.sendCurrency), amount(view.fee, view.sendCurrency),
+             amount(view.payoutAmount, view.payoutCurrency), Ledger.utcTimestamp(view.createdAt)]
+        }
+        return align([header] + rows) + (views.isEmpty ? "\n(no transfers)" : "")
+    }
+
+    static func detail(_ view: TransferView) -> String {
+        var lines = [
+            "transfer   \(view.transferId)",
+            "operator   \(view.operatorId)\(view.operatorReference.isEmpty ? "" : "  reference \(view.operatorReference)")",
+            "state      \(view.state.rawValue)\(view.reason.rawValue == 0 ? "" : "  reason \(view.reason.rawValue)")",
+            "corridor   \(view.sendCountry ?? "?") \(view.sendCurrency ?? "?") → \(view.payoutCountry ?? "?") \(view.payoutCurrency ?? "?")",
+            "send       \(amount(view.sendAmount, view.sendCurrency))  fee \(amount(view.fee, view.sendCurrency))",
+            "payout     \(amount(view.payoutAmount, view.payoutCurrency))\(view.rate > 0 ? "  rate \(Rate(nanos: view.rate).text)" : "")",
+            "created    \(Ledger.utcTimestamp(view.createdAt))  updated \(Ledger.utcTimestamp(view.updatedAt))",
+        ]
+        if !view.legs.isEmpty {
+            lines.append("")
+            let rows = view.legs.map { leg in
+                [String(leg.index), leg.product, leg.institution.isEmpty ? "-" : leg.institution, leg.account,
+                 percent(leg.share),
+                 amount(leg.payoutAmount, view.payoutCurrency), leg.state.rawValue]
+            }
+            lines.append(align([["LEG", "PRODUCT", "INSTITUTION", "ACCOUNT", "SHARE", "PAYOUT", "STATE"]] + rows))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Basis points as a percentage: 7000 is "70%", 1250 is "12.5%", 1 is "0.01%".
+    static func percent(_ share: UInt16) -> String {
+        let whole = share / 100, hundredths = share % 100
+        if hundredths == 0 { return "\(whole)%" }
+        let decimals = hundredths % 10 == 0 ? "\(hundredths / 10)" : (hundredths < 10 ? "0\(hundredths)" : "\(hundredths)")
+        return "\(whole).\(decimals)%"
+    }
+
+    static func align(_ rows: [[String]]) -> String {
+        var widths = [Int](repeating: 0, count: rows.first?.count ?? 0)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+extension TransferID {
+    /// Parses the UUID text form.
+    init?(text: String) {
+        let hex = text.filter { $0 != "-" }
+        guard hex.count == 32, let high = UInt64(hex.prefix(16), radix: 16), let low = UInt64(hex.suffix(16), radix: 16) else {
+            return nil
+        }
+        self.init(high: high, low: low)
+    }
+}

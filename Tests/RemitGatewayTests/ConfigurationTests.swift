@@ -1,0 +1,64 @@
+@testable import RemitGateway
+import RemitDomain
+import XCTest
+
+final class ConfigurationTests: XCTestCase {
+    let demo = DemoEnvironment.configuration(listen: "127.0.0.1:7443", adminListen: "127.0.0.1:7480")
+
+    func testTheDemoConfigurationReadsWithItsDefaults() throws {
+        let configuration = try GatewayConfiguration.parse(demo, file: "/etc/remitd/remitd.toml")
+        XCTAssertEqual(configuration.server.port, 7443)
+        XCTAssertEqual(configuration.server.certificate, "/etc/remitd/server.pem")
+        XCTAssertFalse(configuration.server.allowTLS12)
+        XCTAssertEqual(configuration.server.idleTimeoutMs, 30_000)
+        XCTAssertEqual(configuration.server.maxInFlightRequests, 256)
+        XCTAssertEqual(configuration.admin.port, 7480)
+        XCTAssertEqual(configuration.ledger.path, "/etc/remitd/ledger.sqlite")
+        XCTAssertEqual(configuration.operators.map(\.id), ["ACME", "BETA"])
+        XCTAssertEqual(configuration.operatorFor(certificateName: "BETA")?.currency.code, "GBP")
+        let kenya = try XCTUnwrap(configuration.corridors.first)
+        XCTAssertEqual(kenya.rate, try Rate("129.45"))
+        XCTAssertEqual(kenya.fee, FeeSchedule(fixed: 199, basisPoints: 50))
+        XCTAssertEqual(kenya.maximum, 1_000_000)
+    }
+
+    func testErrorsNameTheFileTheKeyAndTheProblem() {
+        let cases: [(String, String)] = [
+            ("lsten = \"127.0.0.1:7443\"", "remitd.toml:10: server.lsten: unknown key"),
+            ("tls_minimum = \"1.1\"", "server.tls_minimum: must be \"1.3\" or \"1.2\""),
+            ("idle_timeout_ms = 0", "server.idle_timeout_ms: must be between 1000 and 3600000, not 0"),
+            ("heartbeat_interval_ms = 40000", "server.heartbeat_interval_ms: must be shorter than idle_timeout_ms"),
+        ]
+        for (line, expected) in cases {
+            let text = demo.replacingOccurrences(of: "name = \"remitd demo\"", with: "name = \"remitd demo\"\n\(line)")
+            XCTAssertThrowsError(try GatewayConfiguration.parse(text, file: "remitd.toml"), line) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
+        let replaced: [(String, String, String)] = [
+            ("currency = \"GBP\"", "currency = \"GBX\"", "operator[1].currency: \"GBX\" is not an ISO 4217 currency code"),
+            ("id = \"BETA\"", "id = \"ACME\"", "operator[1].id: ACME is configured twice"),
+            ("rate = \"129.45\"", "rate = \"-1\"", "corridor[0].rate"),
+            ("rate = \"129.45\"", "rate = 129", "corridor[0].rate: must be a string"),
+            ("payout_country = \"KE\"", "payout_country = \"XK\"", "corridor[0].payout_country: \"XK\" is not an ISO 3166-1"),
+            ("\"mobileWallet\", \"savingsDeposit\", \"loanRepayment\"", "\"mobileWalet\"", "unknown product \"mobileWalet\""),
+            ("maximum = \"10000.00\"", "maximum = \"10000.001\"", "corridor[0].maximum: \"10000.001\" is not an amount in USD"),
+            ("listen = \"127.0.0.1:7480\"", "listen = \"0.0.0.0:7480\"", "admin.listen: the admin endpoint listens on loopback only"),
+            ("certificate = \"server.pem\"\n", "", "server.certificate: is required"),
+            ("[ledger]", "[ledgr]", "ledgr: unknown section or key"),
+        ]
+        for (old, new, expected) in replaced {
+            let text = demo.replacingOccurrences(of: old, with: new)
+            XCTAssertNotEqual(text, demo, old)
+            XCTAssertThrowsError(try GatewayConfiguration.parse(text, file: "remitd.toml"), new) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
+    func testASyntaxErrorNamesTheLine() {
+        XCTAssertThrowsError(try GatewayConfiguration.parse("[server]\nlisten = 127.0.0.1\n", file: "x.toml")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("x.toml:2: "), "\(error)")
+        }
+    }
+}

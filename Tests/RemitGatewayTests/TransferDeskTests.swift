@@ -1,0 +1,94 @@
+@testable import RemitGateway
+import RemitDomain
+import RemitLedger
+import RemitProtocol
+import XCTest
+
+final class TransferDeskTests: XCTestCase {
+    let desk = TransferDesk(corridors: try! GatewayConfiguration.parse(
+        DemoEnvironment.configuration(listen: "127.0.0.1:1", adminListen: "127.0.0.1:2"), file: "x.toml").corridors,
+                            holdExpiryMs: 86_400_000)
+
+    let usd = try! Currency("USD")
+
+    func transfer(_ change: (inout Transfer) -> Void = { _ in }) -> Transfer {
+        var t = Transfer(transferId: ID128(high: 1, low: 2), quoteId: nil, amount: 10_000, senderPhone: 12_025_550_143,
+                         beneficiaryPhone: 254_712_345_678, senderDateOfBirth: 0, sendCurrency: CurrencyCode("USD")!,
+                         payoutCurrency: CurrencyCode("KES")!, sendCountry: CountryCode("US")!,
+                         payoutCountry: CountryCode("KE")!, amountMode: .send, purpose: .familySupport,
+                         legFailurePolicy: .refundLeg, operatorReference: "", senderName: "Maria Lopez",
+                         senderAccount: "A1", senderAddress: "", senderNationalId: "", senderPlaceOfBirth: "",
+                         beneficiaryName: "Grace Wanjiru", beneficiaryAccount: "B1",
+                         legs: [Leg(product: .mobileWallet, share: 10_000, account: "254712345678")])
+        change(&t)
+        return t
+    }
+
+    func decision(_ t: Transfer) throws -> TransferSubmission.Decision {
+        try desk.submission(operatorId: "ACME", prefundCurrency: usd, t, now: 1_000).decision
+    }
+
+    func testAnAcceptedTransferCarriesItsTerms() throws {
+        let submission = try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer(), now: 1_000)
+        guard case .accept(let terms) = submission.decision else { return XCTFail("\(submission.decision)") }
+        XCTAssertEqual(terms.sendAmount.minorUnits, 10_000)
+        XCTAssertEqual(terms.fee.minorUnits, 249)            // 1.99 + 0.5 % of 100.00
+        XCTAssertEqual(terms.payoutAmount.minorUnits, 1_294_500)
+        XCTAssertEqual(terms.legs.map(\.payoutAmount), [1_294_500])
+        XCTAssertEqual(terms.holdExpiresAt, 1_000 + 86_400_000)
+        XCTAssertEqual(submission.details.rate, 129_450_000_000)
+        XCTAssertEqual(submission.contentHash.count, 32)
+    }
+
+    func testReceiveModePaysExactlyTheAmountAsked() throws {
+        guard case .accept(let terms) = try decision(transfer { $0.amountMode = .receive; $0.amount = 1_000_000 }) else {
+            return XCTFail()
+        }
+        XCTAssertEqual(terms.payoutAmount.minorUnits, 1_000_000)
+        XCTAssertEqual(terms.sendAmount.minorUnits, 7_725)  // KES 10,000.00 / 129.45 = USD 77.249…, rounded up
+    }
+
+    func testTheContentHashFollowsEveryField() throws {
+        let a = try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer(), now: 1).contentHash
+        XCTAssertEqual(a, try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer(), now: 2).contentHash)
+        XCTAssertNotEqual(a, try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer { $0.beneficiaryName = "Grace W" }, now: 1).contentHash)
+        XCTAssertNotEqual(a, try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer { $0.legs[0].account = "2547" }, now: 1).contentHash)
+    }
+
+    func testEachRefusalNamesItsCodeAndField() throws {
+        let cases: [((inout Transfer) -> Void, ErrorCode, FieldID)] = [
+            ({ $0.transferId = .zero }, .invalidTransferId, .transferId),
+            ({ $0.sendCurrency = CurrencyCode("ABC")! }, .unknownCurrency, .sendCurrency),
+            ({ $0.payoutCurrency = CurrencyCode("ABC")! }, .unknownCurrency, .payoutCurrency),
+            ({ $0.payoutCountry = CountryCode("QQ")! }, .unknownCountry, .payoutCountry),
+            ({ $0.sendCurrency = CurrencyCode("GBP")! }, .notPermitted, .sendCurrency),
+            ({ $0.amount = 0 }, .invalidAmount, .amount),
+            ({ $0.amount = -5 }, .invalidAmount, .amount),
+            ({ $0.senderName = "" }, .originatorDataRequired, .senderName),
+            ({ $0.senderAccount = "" }, .originatorDataRequired, .senderAccount),
+            ({ $0.beneficiaryName = "" }, .beneficiaryDataRequired, .beneficiaryName),
+            ({ $0.beneficiaryAccount = "" }, .beneficiaryDataRequired, .beneficiaryAccount),
+            ({ $0.senderPhone = 12_345 }, .invalidPhone, .senderPhone),
+            ({ $0.legs[0].share = 9_999 }, .legSharesNotWhole, .legShare),
+            ({ $0.legs[0].share = 0 }, .legSharesNotWhole, .legShare),
+            ({ $0.legs[0].account = "" }, .invalidAccount, .legAccount),
+            ({ $0.payoutCountry = CountryCode("UG")! }, .unsupportedCorridor, .payoutCountry),
+            ({ $0.legs[0].product = .pensionContribution }, .productNotAllowed, .legProduct),
+            ({ $0.amount = 99 }, .amountBelowMinimum, .amount),
+            ({ $0.amount = 1_000_001 }, .amountAboveMaximum, .amount),
+            ({ $0.amount = .max }, .invalidAmount, .amount),
+            ({ $0.quoteId = ID128(high: 9, low: 9) }, .quoteNotFound, .quoteId),
+        ]
+        for (index, (change, code, field)) in cases.enumerated() {
+            let decision = try decision(transfer(change))
+            XCTAssertEqual(decision, .reject(ReasonCode(rawValue: code.rawValue), field: field.rawValue), "case \(index)")
+        }
+    }
+
+    func testEveryLedgerStateHasAWireState() {
+        for state in RemitDomain.TransferState.allCases { XCTAssertEqual("\(WireMapping.state(state))", state.rawValue) }
+        for state in RemitDomain.LegState.allCases { XCTAssertEqual("\(WireMapping.state(state))", state.rawValue) }
+        // The ledger's reason for insufficient funds is the protocol's error code.
+        XCTAssertEqual(ReasonCode.insufficientFunds.rawValue, ErrorCode.insufficientFunds.rawValue)
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import NIOCore
+import RemitClient
+import RemitProtocol
+import XCTest
+
+/// The real remitd binary, started on the demo defaults in a fresh folder with ephemeral ports,
+/// as an operations person would start it. `stop()` sends SIGTERM and returns the exit status.
+final class Daemon: @unchecked Sendable {
+    let folder: URL
+    let process = Process()
+    private(set) var port = 0
+    private(set) var adminPort = 0
+    private let output = Pipe()
+    private let errors = Pipe()
+    private let errorText = LockedText()
+
+    static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("remitd") }
+
+    /// Starts `remitd` with `arguments` (default: the demo in a new folder) and waits for its
+    /// ready line.
+    init(folder: URL? = nil, arguments: [String]? = nil, environment: [String: String] = [:]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            throw XCTSkip("remitd not built at \(Self.binary.path)")
+        }
+        self.folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("remitd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
+        process.executableURL = Self.binary
+        process.currentDirectoryURL = self.folder
+        process.arguments = arguments ?? ["--demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"]
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        let errorText = self.errorText
+        errors.fileHandleForReading.readabilityHandler = { handle in errorText.append(handle.availableData) }
+        try process.run()
+        try waitUntilReady()
+    }
+
+    private func waitUntilReady() throws {
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty {
+                guard process.isRunning else { break }
+                continue
+            }
+            text += String(decoding: data, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("remitd ready:") }) {
+                let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+                (port, adminPort) = (numbers[0], numbers[1])
+                return
+            }
+        }
+        process.terminate()
+        throw DaemonError("remitd did not become ready: \(text)\n\(errorText.text)")
+    }
+
+    var stderr: String { errorText.text }
+    var stateDir: URL { folder.appendingPathComponent(".remit-demo") }
+
+    func path(_ name: String) -> String { stateDir.appendingPathComponent(name).path }
+
+    func clientConfiguration(_ operatorId: String = "ACME", requestTimeout: TimeAmount = .seconds(20)) -> RemitClientConfiguration {
+        RemitClientConfiguration(
+            host: "127.0.0.1", port: port, serverHostname: "localhost",
+            certificateChainPath: path("operators/\(operatorId).pem"), privateKeyPath: path("operators/\(operatorId).key"),
+            trustRootsPath: path("ca.pem"), clientName: "remitd-tests/1", connectTimeout: .seconds(5),
+            requestTimeout: requestTimeout)
+    }
+
+    func connect(_ operatorId: String = "ACME") async throws -> RemitClient {
+        try await RemitClient.connect(clientConfiguration(operatorId))
+    }
+
+    /// SIGTERM, then the exit status (waiting at most `timeout` seconds before SIGKILL).
+    @discardableResult
+    func stop(timeout: TimeInterval = 20) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -9
+        }
+        return process.terminationStatus
+    }
+
+    func remove() {
+        stop()
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+struct DaemonError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func append(_ more: Data) {
+        lock.lock()
+        data.append(more)
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Runs a program to its end with a time limit, feeding `input` and keeping stdin open for
+/// `holdOpen` seconds (openssl s_client reports a TLS 1.3 refusal only after the server's alert).
+func runProgram(_ path: String, _ arguments: [String], input: Data = Data(), holdOpen: TimeInterval = 1.5,
+                timeout: TimeInterval = 20) throws -> (status: Int32, out: Data, err: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    let out = LockedText(), err = LockedText()
+    nonisolated(unsafe) var outData = Data()
+    let outLock = NSLock()
+    stdout.fileHandleForReading.readabilityHandler = { handle in
+        let data = handle.availableData
+        outLock.lock()
+        outData.append(data)
+        outLock.unlock()
+        out.append(data)
+    }
+    stderr.fileHandleForReading.readabilityHandler = { handle in err.append(handle.availableData) }
+    try process.run()
+    stdin.fileHandleForWriting.write(input)
+    Thread.sleep(forTimeInterval: holdOpen)
+    try? stdin.fileHandleForWriting.close()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    stdout.fileHandleForReading.readabilityHandler = nil
+    stderr.fileHandleForReading.readabilityHandler = nil
+    outLock.lock()
+    defer { outLock.unlock() }
+    return (process.terminationStatus, outData, err.text)
+}

@@ -1,0 +1,109 @@
+import Foundation
+import NIOCore
+import RemitClient
+import RemitGateway
+import RemitProtocol
+import XCTest
+
+/// Certificates the gateway must refuse, tried with openssl s_client and with the client: none,
+/// one from another CA, an expired one, and a good one from the CA that names no operator.
+final class TLSRefusalTests: XCTestCase {
+    var daemon: Daemon!
+    var folder: URL { daemon.folder }
+
+    override func setUpWithError() throws {
+        daemon = try Daemon()
+    }
+
+    override func tearDown() {
+        daemon?.remove()
+    }
+
+    var openssl: String {
+        get throws {
+            for path in ["/usr/bin/openssl", "/usr/local/bin/openssl"] where FileManager.default.isExecutableFile(atPath: path) {
+                return path
+            }
+            throw XCTSkip("openssl is not installed")
+        }
+    }
+
+    /// Writes a certificate and key issued by `ca` and returns their paths.
+    func issue(_ ca: CertificateAuthority, _ name: String, notBefore: Date = Date().addingTimeInterval(-3_600),
+               days: Int = 30) throws -> (certificate: String, key: String) {
+        let issued = try ca.issue(commonName: name, usage: .client, notBefore: notBefore, days: days)
+        let certificate = folder.appendingPathComponent("\(name)-\(UUID().uuidString).pem").path
+        let key = folder.appendingPathComponent("\(name)-\(UUID().uuidString).key").path
+        try issued.certificatePEM.write(toFile: certificate, atomically: true, encoding: .utf8)
+        try issued.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+        return (certificate, key)
+    }
+
+    func demoCA() throws -> CertificateAuthority {
+        try CertificateAuthority.load(certificatePEM: String(contentsOfFile: daemon.path("ca.pem"), encoding: .utf8),
+                                      privateKeyPEM: String(contentsOfFile: daemon.path("ca.key"), encoding: .utf8))
+    }
+
+    func sClient(_ extra: [String], input: Data = Data()) throws -> (out: Data, text: String) {
+        let result = try runProgram(try openssl, ["s_client", "-connect", "127.0.0.1:\(daemon.port)", "-CAfile",
+                                                  daemon.path("ca.pem"), "-alpn", "remit/1", "-tls1_3"] + extra,
+                                    input: input, holdOpen: 2)
+        return (result.out, String(decoding: result.out, as: UTF8.self) + result.err)
+    }
+
+    func testOpensslWithoutACertificateIsRefusedInTheHandshake() throws {
+        let (_, text) = try sClient([])
+        XCTAssertTrue(text.contains("alert certificate required") || text.contains("alert number 116"), text)
+    }
+
+    func testOpensslWithACertificateFromAnotherCAIsRefused() throws {
+        let stranger = try issue(try CertificateAuthority.create(name: "Some Other CA"), "ACME")
+        let (_, text) = try sClient(["-cert", stranger.certificate, "-key", stranger.key])
+        XCTAssertTrue(text.contains("unknown ca") || text.contains("alert number 48"), text)
+    }
+
+    func testOpensslWithAnExpiredCertificateIsRefused() throws {
+        let expired = try issue(try demoCA(), "ACME", notBefore: Date().addingTimeInterval(-40 * 86_400), days: 10)
+        let (_, text) = try sClient(["-cert", expired.certificate, "-key", expired.key])
+        XCTAssertTrue(text.contains("certificate expired") || text.contains("alert number 45"), text)
+    }
+
+    func testOpensslWithAGoodCertificateGetsAWelcome() throws {
+        var hello = ByteBuffer()
+        try Frame(requestId: 1, message: .hello(Hello(clientName: "openssl"))).encode(into: &hello)
+        let (out, text) = try sClient(["-quiet", "-cert", daemon.path("operators/ACME.pem"), "-key",
+                                       daemon.path("operators/ACME.key")], input: Data(hello.readableBytesView))
+        // The answer's header: magic "RM", version 1, flags 0, type 0x0002 (Welcome).
+        XCTAssertNotNil(out.firstRange(of: Data([0x52, 0x4D, 0x01, 0x00, 0x02, 0x00])), text)
+        var buffer = ByteBuffer(bytes: out[out.firstRange(of: Data([0x52, 0x4D]))!.lowerBound...])
+        let frame = try XCTUnwrap(try Frame.decode(from: &buffer, limits: .default))
+        guard case .welcome(let welcome) = frame.message else { return XCTFail("\(frame)") }
+        XCTAssertEqual(welcome.operatorId, "ACME")
+    }
+
+    func testACertificateThatNamesNoOperatorGetsUnknownOperator() async throws {
+        let nobody = try issue(try demoCA(), "NOBODY")
+        var configuration = daemon.clientConfiguration()
+        configuration.certificateChainPath = nobody.certificate
+        configuration.privateKeyPath = nobody.key
+        do {
+            _ = try await RemitClient.connect(configuration)
+            XCTFail("connected with a certificate that names no operator")
+        } catch RemitClientError.server(let error) {
+            XCTAssertEqual(error.code, .unknownOperator)
+        }
+    }
+
+    func testTheClientIsRefusedWithAnExpiredCertificate() async throws {
+        let expired = try issue(try demoCA(), "ACME", notBefore: Date().addingTimeInterval(-40 * 86_400), days: 10)
+        var configuration = daemon.clientConfiguration()
+        configuration.certificateChainPath = expired.certificate
+        configuration.privateKeyPath = expired.key
+        do {
+            _ = try await RemitClient.connect(configuration)
+            XCTFail("connected with an expired certificate")
+        } catch {
+            XCTAssertFalse("\(error)".isEmpty)
+        }
+    }
+}
