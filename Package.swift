@@ -145,6 +145,7 @@ let package = Package(
             dependencies: [
                 "RemitClient", "RemitProtocol", "RemitGateway",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         // Runs the built executables as a user would.

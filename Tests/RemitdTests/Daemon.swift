@@ -61,6 +61,42 @@ final class Daemon: @unchecked Sendable {
     }
 
     var stderr: String { errorText.text }
+
+    var configurationPath: String { path("remitd.toml") }
+
+    /// Rewrites the demo's configuration file.
+    func editConfiguration(_ transform: (String) -> String) throws {
+        let text = try String(contentsOfFile: configurationPath, encoding: .utf8)
+        let edited = transform(text)
+        precondition(edited != text, "the edit changed nothing")
+        try edited.write(toFile: configurationPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Adds `lines` to the [server] table.
+    func setServer(_ lines: String) throws {
+        try editConfiguration { $0.replacingOccurrences(of: "name = \"remitd demo\"\n", with: "name = \"remitd demo\"\n\(lines)\n") }
+    }
+
+    /// SIGHUP, then waits for the daemon to log the outcome; true if the new configuration took.
+    func reload() throws -> Bool {
+        let before = stderr.components(separatedBy: "configuration ").count
+        kill(process.processIdentifier, SIGHUP)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let text = stderr
+            if text.components(separatedBy: "configuration ").count > before {
+                return text.split(separator: "\n").last(where: { $0.contains("configuration ") })!.contains("configuration reloaded")
+            }
+            usleep(20_000)
+        }
+        throw DaemonError("no reload logged: \(stderr)")
+    }
+
+    /// Stops this daemon and starts it again on the same folder (the demo reuses its configuration).
+    func restart(environment: [String: String] = [:]) throws -> Daemon {
+        stop()
+        return try Daemon(folder: folder, environment: environment)
+    }
     var stateDir: URL { folder.appendingPathComponent(".remit-demo") }
 
     func path(_ name: String) -> String { stateDir.appendingPathComponent(name).path }

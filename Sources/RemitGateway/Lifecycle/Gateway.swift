@@ -84,18 +84,22 @@ public final class Gateway: Sendable {
         logger.info("stopped")
     }
 
-    /// SIGHUP: read the configuration file again and swap it in, with new certificates.
-    func reload() {
+    /// SIGHUP: read the configuration file again and swap it in, with new certificates and
+    /// revocation list. Settings that need a new socket (listen addresses) or a new ledger file
+    /// take effect at the next start; the rest at once. A configuration that cannot be used
+    /// leaves the running one in force.
+    public func reload() async {
         let file = environment.configuration.file
+        notifier.reloading(monotonicMicroseconds: DispatchTime.now().uptimeNanoseconds / 1_000)
         do {
             let next = try GatewayConfiguration.load(path: file)
-            environment.replace(next)
-            try server.reloadTLS()
-            logger.info("configuration reloaded", metadata: ["file": "\(file)"])
-            notifier.status("serving; configuration reloaded")
+            try await Self.openOperators(next, ledger)
+            try server.reload(next)
+            logger.info("configuration reloaded", metadata: ["file": "\(file)", "operators": "\(next.operators.count)"])
+            notifier.send("READY=1\nSTATUS=serving; configuration reloaded")
         } catch {
             logger.error("configuration not reloaded; the previous one stays in force", metadata: ["error": "\(error)"])
-            notifier.status("serving; reload failed: \(error)")
+            notifier.send("READY=1\nSTATUS=serving; reload failed: \(error)")
         }
     }
 }
@@ -133,7 +137,7 @@ struct ReloadOnHangup: Service {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         await withGracefulShutdownHandler {
             for await _ in hangups.cancelOnGracefulShutdown() {
-                gateway.reload()
+                await gateway.reload()
             }
         } onGracefulShutdown: {}
     }

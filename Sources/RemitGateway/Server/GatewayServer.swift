@@ -12,7 +12,7 @@ import Synchronization
 public final class GatewayServer: Service, Sendable {
     let environment: SessionEnvironment
     let group: any EventLoopGroup
-    private let tls: Mutex<NIOSSLContext>
+    private let tls: Mutex<ServerTLS>
     private let channels = Mutex([ObjectIdentifier: any Channel]())
     private let bound = Mutex<(any Channel)?>(nil)
     private let portValue = Mutex<Int?>(nil)
@@ -20,16 +20,19 @@ public final class GatewayServer: Service, Sendable {
     init(environment: SessionEnvironment, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.environment = environment
         self.group = group
-        tls = Mutex(try ServerTLS.context(environment.configuration.server))
+        let configuration = environment.configuration
+        tls = Mutex(try ServerTLS(configuration.server, file: configuration.file))
     }
 
     /// The port bound, once listening (useful with port 0).
     public var port: Int? { portValue.withLock { $0 } }
 
-    /// Reloads certificates (SIGHUP): new connections use the new context; open ones keep theirs.
-    func reloadTLS() throws {
-        let context = try ServerTLS.context(environment.configuration.server)
-        tls.withLock { $0 = context }
+    /// Swaps in a new configuration and certificates (SIGHUP), or neither if the certificates
+    /// cannot be used. New connections use the new TLS context; open ones keep theirs.
+    func reload(_ configuration: GatewayConfiguration) throws(ConfigurationError) {
+        let next = try ServerTLS(configuration.server, file: configuration.file)
+        environment.replace(configuration)
+        tls.withLock { $0 = next }
     }
 
     public func run() async throws {
@@ -39,12 +42,14 @@ public final class GatewayServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark,
-                                value: .init(low: server.maxOutboundBytes / 2, high: server.maxOutboundBytes))
             .bind(host: server.host, port: server.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Read per connection, so that a reload applies to the next one.
+                    let server = self.environment.configuration.server
+                    try channel.syncOptions?.setOption(
+                        .writeBufferWaterMark, value: .init(low: server.maxOutboundBytes / 2, high: server.maxOutboundBytes))
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLServerHandler(context: self.tls.withLock { $0 }))
+                    try sync.addHandler(self.tls.withLock { $0 }.handler())
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: limits)))
                     try sync.addHandler(MessageToByteHandler(FrameEncoder(limits: limits)))
                     try sync.addHandler(ConnectionTimeoutHandler(
@@ -68,8 +73,9 @@ public final class GatewayServer: Service, Sendable {
                 try await listener.executeThenClose { inbound in
                     for try await connection in inbound {
                         let id = ObjectIdentifier(connection.channel)
+                        let limit = self.environment.configuration.server.maxConnections
                         let over = channels.withLock { channels -> Bool in
-                            guard channels.count < server.maxConnections else { return true }
+                            guard channels.count < limit else { return true }
                             channels[id] = connection.channel
                             return false
                         }

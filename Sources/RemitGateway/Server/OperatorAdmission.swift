@@ -13,22 +13,29 @@ final class OperatorAdmission: Sendable {
     private struct State {
         var connections: [String: Int] = [:]
         var buckets: [String: Bucket] = [:]
+        var maxConnections: Int
+        var requestsPerSecond: Int
     }
 
-    private let maxConnections: Int
-    private let requestsPerSecond: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     init(maxConnectionsPerOperator: Int, requestsPerSecond: Int) {
-        maxConnections = maxConnectionsPerOperator
-        self.requestsPerSecond = requestsPerSecond
+        state = Mutex(State(maxConnections: maxConnectionsPerOperator, requestsPerSecond: requestsPerSecond))
+    }
+
+    /// New limits (a reload): connections already open stay open even above the new limit.
+    func update(maxConnectionsPerOperator: Int, requestsPerSecond: Int) {
+        state.withLock {
+            $0.maxConnections = maxConnectionsPerOperator
+            $0.requestsPerSecond = requestsPerSecond
+        }
     }
 
     /// Takes a connection slot, or returns false when the operator has all of its own.
     func openConnection(_ operatorId: String) -> Bool {
         state.withLock { state in
             let open = state.connections[operatorId, default: 0]
-            guard open < maxConnections else { return false }
+            guard open < state.maxConnections else { return false }
             state.connections[operatorId] = open + 1
             return true
         }
@@ -47,7 +54,7 @@ final class OperatorAdmission: Sendable {
     /// Takes one request's token; if there is none, the milliseconds until there will be.
     func admitRequest(_ operatorId: String, now: NIODeadline = .now()) -> UInt32? {
         state.withLock { state in
-            let rate = Double(requestsPerSecond)
+            let rate = Double(state.requestsPerSecond)
             var bucket = state.buckets[operatorId] ?? Bucket(tokens: rate, updated: now)
             let elapsed = Double((now - bucket.updated).nanoseconds) / 1e9
             bucket.tokens = min(rate, bucket.tokens + max(0, elapsed) * rate)

@@ -36,6 +36,8 @@ final class SessionEnvironment: Sendable {
     func replace(_ configuration: GatewayConfiguration) {
         let desk = TransferDesk(corridors: configuration.corridors, holdExpiryMs: configuration.ledger.holdExpiryMs)
         current.withLock { $0 = (configuration, desk) }
+        admission.update(maxConnectionsPerOperator: configuration.server.maxConnectionsPerOperator,
+                         requestsPerSecond: configuration.server.requestsPerSecondPerOperator)
     }
 
     func nextSessionId() -> UInt64 { sessionIds.wrappingAdd(1, ordering: .relaxed).oldValue }
