@@ -76,6 +76,8 @@ public final class Gateway: Sendable {
             .init(service: ReloadOnHangup(gateway: self)),
         ]
         if let admin { services.append(.init(service: admin)) }
+        services.append(.init(service: AdminSocketServer(path: environment.configuration.admin.socket,
+                                                         executor: AdminExecutor(environment: environment), logger: logger)))
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger))

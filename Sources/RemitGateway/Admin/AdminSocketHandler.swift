@@ -1,0 +1,88 @@
+import Foundation
+import NIOCore
+import RemitDomain
+import RemitLedger
+
+/// Carries out admin requests that change the books, one line at a time: the only way in for
+/// changes, since the operator port never takes them. Each request is answered after its ledger
+/// commit, or with the reason it was refused.
+final class AdminSocketHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let executor: AdminExecutor
+
+    init(executor: AdminExecutor) { self.executor = executor }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let line = unwrapInboundIn(data)
+        let executor = self.executor
+        let channel = context.channel
+        let promise = context.eventLoop.makePromise(of: AdminResponse.self)
+        promise.completeWithTask {
+            guard let request = try? JSONDecoder().decode(AdminRequest.self, from: Data(line.readableBytesView)) else {
+                return .failure("not a JSON request object with a \"command\"")
+            }
+            return await executor.execute(request)
+        }
+        promise.futureResult.whenSuccess { response in
+            var encoded = (try? JSONEncoder().encode(response)) ?? Data(#"{"ok":false,"error":"unencodable"}"#.utf8)
+            encoded.append(UInt8(ascii: "\n"))
+            channel.writeAndFlush(ByteBuffer(bytes: encoded), promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is AdminLineDecoder.LineTooLong {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: #"{"ok":false,"error":"a request longer than 64 KiB"}"# + "\n")))
+                .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// What admin requests do, apart from how they arrive.
+struct AdminExecutor: Sendable {
+    let environment: SessionEnvironment
+
+    func execute(_ request: AdminRequest) async -> AdminResponse {
+        switch request.command {
+        case "status":
+            let configuration = environment.configuration
+            return AdminResponse(ok: true, status: "serving \(configuration.operators.count) operators")
+        case "fund", "withdraw":
+            return await move(request, withdraw: request.command == "withdraw")
+        default:
+            return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw")
+        }
+    }
+
+    private func move(_ request: AdminRequest, withdraw: Bool) async -> AdminResponse {
+        guard let id = request.operator, let member = environment.configuration.operators.first(where: { $0.id == id }) else {
+            return .failure("operator \(request.operator ?? "(none)") is not configured")
+        }
+        guard let text = request.amount, let minor = Money.parseMinorUnits(text, member.currency), minor > 0 else {
+            return .failure("amount must be a positive amount in \(member.currency.code) with at most \(member.currency.exponent) decimals")
+        }
+        guard let reference = request.reference, !reference.isEmpty, reference.utf8.count <= 140 else {
+            return .failure("reference is required (1 to 140 bytes): the bank transfer or document behind this movement")
+        }
+        let amount = Money(minor, member.currency)
+        let command: LedgerCommand = withdraw ? .withdraw(operatorId: id, amount: amount, reference: reference)
+            : .fund(operatorId: id, amount: amount, reference: reference)
+        switch await environment.ledger.apply(command) {
+        case .done(let entries):
+            environment.logger.notice("\(withdraw ? "withdrawal" : "funding") recorded", metadata: [
+                "operator": "\(id)", "amount": "\(amount)", "reference": "\(reference)",
+            ])
+            let balance = (try? environment.ledger.balance(.operatorPrefund(id, member.currency))) ?? nil
+            return AdminResponse(ok: true, entries: entries, balance: balance.map { Money($0, member.currency).formatted },
+                                 currency: member.currency.code)
+        case .rejected(let error):
+            return .failure("refused by the ledger: \(error)")
+        case .transfer:
+            return .failure("unexpected ledger outcome")
+        }
+    }
+}

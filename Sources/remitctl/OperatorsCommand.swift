@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import RemitGateway
+
+/// `remitctl operators fund|withdraw`: prefund movements, through the daemon's admin socket so
+/// that the ledger keeps its one writer.
+struct OperatorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "operators", abstract: "Fund an operator's prefund, or withdraw from it.",
+        subcommands: [Fund.self, Withdraw.self])
+
+    struct SocketOptions: ParsableArguments {
+        @Option(help: "The daemon's admin socket (default: admin.sock in the state folder).") var socket: String?
+        @Option(help: "The demo's state folder.")
+        var stateDir = ProcessInfo.processInfo.environment["REMIT_STATE_DIR"] ?? ".remit-demo"
+
+        var path: String { socket ?? (stateDir as NSString).appendingPathComponent("admin.sock") }
+    }
+
+    struct Fund: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record money the operator sent to the gateway's settlement account.",
+            discussion: "Exit codes: 0 recorded, 1 refused, 69 the daemon's admin socket is not reachable.")
+        @OptionGroup var socket: SocketOptions
+        @Argument(help: "The operator id.") var operatorId: String
+        @Option(help: "The amount in the operator's currency, e.g. 1000.00.") var amount: String
+        @Option(help: "The bank transfer or document behind it (required).") var reference: String
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            try send(AdminRequest(command: "fund", operator: operatorId, amount: amount, reference: reference),
+                     socket.path, json: json, verb: "funded")
+        }
+    }
+
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record money returned to the operator from its prefund (never below zero).",
+            discussion: "Exit codes: 0 recorded, 1 refused, 69 the daemon's admin socket is not reachable.")
+        @OptionGroup var socket: SocketOptions
+        @Argument(help: "The operator id.") var operatorId: String
+        @Option(help: "The amount in the operator's currency.") var amount: String
+        @Option(help: "The bank transfer or document behind it (required).") var reference: String
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            try send(AdminRequest(command: "withdraw", operator: operatorId, amount: amount, reference: reference),
+                     socket.path, json: json, verb: "withdrawn")
+        }
+    }
+}
+
+private func send(_ request: AdminRequest, _ path: String, json: Bool, verb: String) throws {
+    let response: AdminResponse
+    do { response = try AdminSocketClient(path: path).send(request) } catch {
+        FileHandle.standardError.write(Data("remitctl: \(error)\n".utf8))
+        throw ExitCode(69)
+    }
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(response), as: UTF8.self))
+    } else if response.ok {
+        print("\(request.operator ?? "") \(verb) \(response.currency ?? "") \(request.amount ?? ""); prefund now \(response.currency ?? "") \(response.balance ?? "?")")
+    } else {
+        FileHandle.standardError.write(Data("remitctl: \(response.error ?? "refused")\n".utf8))
+    }
+    if !response.ok { throw ExitCode(1) }
+}
