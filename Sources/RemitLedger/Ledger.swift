@@ -67,10 +67,11 @@ public final class Ledger: Sendable {
         await writer.submit(commands)
     }
 
-    /// Calls `observer` after every commit that appended events, with the operators whose streams
-    /// advanced: the gateway pushes those events to subscribed sessions. One observer; a later
-    /// call replaces it. It runs on the writer, so it must only hand the news on.
-    public func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void) async {
+    /// Calls `observer` after every commit with the operators whose event streams advanced (the
+    /// gateway pushes those events to subscribed sessions), the commit's size and its duration.
+    /// One observer; a later call replaces it. It runs on the writer, so it must only hand the
+    /// news on.
+    public func observeCommits(_ observer: @escaping @Sendable (CommitReport) -> Void) async {
         await writer.observeCommits(observer)
     }
 
@@ -102,6 +103,15 @@ public final class Ledger: Sendable {
 }
 
 /// Why a ledger file could not be opened.
+/// One group commit, as the writer saw it.
+public struct CommitReport: Sendable {
+    /// Operators whose event streams advanced (a rolled-back slice may add a name spuriously).
+    public var eventOperators: Set<String>
+    public var commands: Int
+    /// From the start of the transaction to its commit returning, fsync included.
+    public var nanoseconds: UInt64
+}
+
 public enum LedgerOpenError: Error, Hashable, Sendable, CustomStringConvertible {
     case noLedger(String)
     case newerSchema(String)

@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 
 /// The ledger's one writer, with group commit: commands that arrive while a commit is running
@@ -15,8 +16,8 @@ actor LedgerWriter {
     private var queue: [Job] = []
     private var draining = false
     /// Commits so far and the commands they held, for tests and metrics.
-    /// Told, after each commit, which operators' event streams advanced in it.
-    private var commitObserver: (@Sendable (Set<String>) -> Void)?
+    /// Told about each commit: which operators' event streams advanced, its size and duration.
+    private var commitObserver: (@Sendable (CommitReport) -> Void)?
     private(set) var commits = 0
     private(set) var commandsCommitted = 0
 
@@ -25,7 +26,7 @@ actor LedgerWriter {
         self.clock = clock
     }
 
-    func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void) {
+    func observeCommits(_ observer: @escaping @Sendable (CommitReport) -> Void) {
         commitObserver = observer
     }
 
@@ -69,6 +70,7 @@ actor LedgerWriter {
         context.time = clock()
         context.eventOperators.removeAll(keepingCapacity: true)
         let commands = batch.flatMap { $0 }
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             let outcomes = try await pool.write { db in
                 var outcomes = [LedgerOutcome]()
@@ -81,7 +83,8 @@ actor LedgerWriter {
                 }
                 return outcomes
             }
-            if !context.eventOperators.isEmpty, let commitObserver { commitObserver(context.eventOperators) }
+            commitObserver?(CommitReport(eventOperators: context.eventOperators, commands: commands.count,
+                                         nanoseconds: DispatchTime.now().uptimeNanoseconds - started))
             var next = 0
             return batch.map { job in
                 defer { next += job.count }

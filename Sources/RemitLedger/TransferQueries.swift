@@ -139,6 +139,11 @@ extension Ledger {
         try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox") ?? 0 }
     }
 
+    /// Transfers whose payout is in doubt, waiting on a partner's answer or a review.
+    public func inDoubtCount() throws -> Int {
+        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM transfer WHERE state = 'inDoubt'") ?? 0 }
+    }
+
     /// Whether the file answers a read now, for readiness checks.
     public func answers() -> Bool {
         (try? pool.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1

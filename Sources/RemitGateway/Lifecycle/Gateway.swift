@@ -31,8 +31,11 @@ public final class Gateway: Sendable {
         ledger = try Ledger(path: configuration.ledger.path)
         try await Self.openOperators(configuration, ledger)
         let hub = EventHub()
-        await ledger.observeCommits { hub.committed($0) }
         let metrics = GatewayMetrics()
+        await ledger.observeCommits { report in
+            if !report.eventOperators.isEmpty { hub.committed(report.eventOperators) }
+            metrics.commit(report)
+        }
         environment = SessionEnvironment(configuration: configuration, ledger: ledger, hub: hub, metrics: metrics,
                                          logger: logger)
         server = try GatewayServer(environment: environment)
@@ -46,6 +49,7 @@ public final class Gateway: Sendable {
                     ready: { server.port != nil && ledger.answers() },
                     metrics: {
                         metrics.outboxDepth((try? ledger.outboxDepth()) ?? -1)
+                        metrics.inDoubt((try? ledger.inDoubtCount()) ?? -1)
                         return metrics.text()
                     }),
                 logger: logger)

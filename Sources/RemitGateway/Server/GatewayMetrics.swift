@@ -11,13 +11,24 @@ final class GatewayMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let connections: Metrics.Gauge
     private let connectionsTotal: Metrics.Counter
+    private let commitLatency: Metrics.Timer
+    private let batchSize: Metrics.Recorder
 
     init() {
         registry = PrometheusCollectorRegistry()
-        factory = PrometheusMetricsFactory(registry: registry)
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // A commit is an fsync: buckets from 0.5 ms to 1 s. Batches run from 1 to 8,189 commands.
+        factory.durationHistogramBuckets["remit_ledger_commit_seconds"] = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        ]
+        factory.valueHistogramBuckets["remit_ledger_commit_commands"] = [1, 2, 5, 10, 50, 100, 500, 1_000, 5_000, 8_189, 20_000]
+        self.factory = factory
         connections = Metrics.Gauge(label: "remit_connections", dimensions: [], factory: factory)
         connectionsTotal = Metrics.Counter(label: "remit_connections_total", dimensions: [], factory: factory)
         connections.record(0)
+        commitLatency = Metrics.Timer(label: "remit_ledger_commit_seconds", dimensions: [], factory: factory)
+        batchSize = Metrics.Recorder(label: "remit_ledger_commit_commands", dimensions: [], aggregate: true, factory: factory)
     }
 
     private let open = Atomic<Int>(0)
@@ -41,9 +52,14 @@ final class GatewayMetrics: Sendable {
         Metrics.Counter(label: "remit_transfers_total", dimensions: [("state", receipt.state.rawValue)], factory: factory).increment()
     }
 
-    func ledgerCommits(commits: Int, commands: Int) {
-        Metrics.Gauge(label: "remit_ledger_commits", dimensions: [], factory: factory).record(commits)
-        Metrics.Gauge(label: "remit_ledger_commands", dimensions: [], factory: factory).record(commands)
+    /// Commit latency (fsync included) and commands per commit, as Prometheus histograms.
+    func commit(_ report: CommitReport) {
+        commitLatency.recordNanoseconds(Int64(clamping: report.nanoseconds))
+        batchSize.record(report.commands)
+    }
+
+    func inDoubt(_ count: Int) {
+        Metrics.Gauge(label: "remit_transfers_in_doubt", dimensions: [], factory: factory).record(count)
     }
 
     func outboxDepth(_ depth: Int) {
