@@ -137,7 +137,12 @@ let package = Package(
         ),
         .testTarget(
             name: "RemitGatewayTests",
-            dependencies: ["RemitGateway", "RemitDomain", "RemitLedger", "RemitProtocol"]
+            dependencies: [
+                "RemitGateway", "RemitDomain", "RemitLedger", "RemitProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
         ),
         // The real remitd binary, started by the tests, driven by the client and by openssl.
         .testTarget(

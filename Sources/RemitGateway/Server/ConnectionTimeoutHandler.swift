@@ -59,7 +59,7 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastRead = .now()
+        lastRead = context.eventLoop.now
         if phase == .hello {
             phase = .session
             arm(context, after: idle)
@@ -84,7 +84,7 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
         case .hello:
             timeOut(context, "no Hello within \(hello.nanoseconds / 1_000_000) ms")
         case .session:
-            let quiet = NIODeadline.now() - lastRead
+            let quiet = context.eventLoop.now - lastRead
             if quiet >= idle {
                 timeOut(context, "no frame for \(idle.nanoseconds / 1_000_000) ms")
             } else {
