@@ -59,3 +59,61 @@ final class AdminSocketTests: XCTestCase {
         XCTAssertTrue(result.err.contains("is remitd running?"), result.err)
     }
 }
+
+/// The demo end to end as its directions say: remitctl finds ./.remit-demo by itself.
+final class DemoTests: XCTestCase {
+    func testSendListShowAndASecondStartThatReusesTheFolder() throws {
+        var daemon = try Daemon(arguments: ["--demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
+        defer { daemon.remove() }
+        let remitctl = Bundle.main.bundleURL.appendingPathComponent("remitctl").path
+        func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: remitctl)
+            process.arguments = arguments
+            process.currentDirectoryURL = daemon.folder
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let output = out.fileHandleForReading.readDataToEndOfFile()
+            let errors = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        }
+        // The demo configuration names port 7443; this daemon listens on an ephemeral one.
+        let gateway = "127.0.0.1:\(daemon.port)"
+        let sent = try run(["send", "--demo", "--gateway", gateway, "--amount", "100.00", "--currency", "USD", "--to", "KE",
+                            "--json"])
+        XCTAssertEqual(sent.status, 0, sent.err)
+        let result = try JSONSerialization.jsonObject(with: Data(sent.out.utf8)) as! [String: Any]
+        XCTAssertEqual(result["state"] as? String, "ACCEPTED")
+        XCTAssertEqual(result["payoutAmount"] as? Int, 1_294_500)
+        let id = try XCTUnwrap(result["id"] as? String)
+
+        let refused = try run(["send", "--demo", "--gateway", gateway, "--amount", "100.00", "--currency", "USD", "--to", "PH",
+                               "--leg", "savingsDeposit:10000:X"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.out.contains("2007 PRODUCT_NOT_ALLOWED"), refused.out)
+
+        let list = try run(["transfers", "list", "--json"])
+        XCTAssertEqual(list.status, 0, list.err)
+        let transfers = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as! [[String: Any]]
+        XCTAssertEqual(transfers.map { $0["state"] as? String }, ["rejected", "accepted"])
+        let show = try run(["transfers", "show", id])
+        XCTAssertTrue(show.out.contains("state      accepted"), show.out)
+        XCTAssertTrue(show.out.contains("mobileWallet"), show.out)
+
+        // A second start reuses the folder: same certificates, same books, no second funding.
+        let ca = try String(contentsOfFile: daemon.path("ca.pem"), encoding: .utf8)
+        daemon = try daemon.restart()
+        XCTAssertEqual(try String(contentsOfFile: daemon.path("ca.pem"), encoding: .utf8), ca)
+        let again = try run(["transfers", "list", "--json"])
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(again.out.utf8)) as! [[String: Any]]).count, 2)
+        let balance = try run(["trial-balance", "--json"])
+        let accounts = (try JSONSerialization.jsonObject(with: Data(balance.out.utf8)) as! [String: Any])["accounts"]
+            as! [[String: Any]]
+        let prefund = accounts.first { $0["account"] as? String == "operator/ACME/prefund/USD" }
+        XCTAssertEqual(prefund?["balance"] as? String, "999897.51", "funded once, less USD 102.49 held")
+        XCTAssertEqual(try run(["verify"]).status, 0)
+    }
+}

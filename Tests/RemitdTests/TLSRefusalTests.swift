@@ -107,3 +107,29 @@ final class TLSRefusalTests: XCTestCase {
         }
     }
 }
+
+/// TLS 1.2 only where configured, and then only with AEAD ciphers.
+final class TLSVersionTests: XCTestCase {
+    func testTLS12IsRefusedByDefaultAndAcceptedWithAEADWhenConfigured() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else { throw XCTSkip("no openssl") }
+        let daemon = try Daemon()
+        defer { daemon.remove() }
+        func attempt(_ extra: [String]) throws -> String {
+            let result = try runProgram("/usr/bin/openssl", [
+                "s_client", "-connect", "127.0.0.1:\(daemon.port)", "-CAfile", daemon.path("ca.pem"),
+                "-cert", daemon.path("operators/ACME.pem"), "-key", daemon.path("operators/ACME.key"),
+            ] + extra, holdOpen: 1, timeout: 5)
+            return String(decoding: result.out, as: UTF8.self) + result.err
+        }
+        let refused = try attempt(["-tls1_2"])
+        XCTAssertTrue(refused.contains("alert protocol version") || refused.contains("no protocols available")
+                      || refused.contains("wrong version number") || refused.contains("unsupported protocol"), refused)
+        try daemon.setServer("tls_minimum = \"1.2\"")
+        XCTAssertTrue(try daemon.reload())
+        let accepted = try attempt(["-tls1_2"])
+        XCTAssertTrue(accepted.contains("Protocol  : TLSv1.2") || accepted.contains("TLSv1.2"), accepted)
+        XCTAssertTrue(accepted.contains("GCM") || accepted.contains("CHACHA20"), accepted)
+        let cbc = try attempt(["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA"])
+        XCTAssertTrue(cbc.contains("handshake failure") || cbc.contains("alert"), cbc)
+    }
+}
