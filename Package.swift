@@ -42,7 +42,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "RemitPayout", dependencies: ["RemitDomain", "RemitLedger"]),
+        .target(
+            name: "RemitPayout",
+            dependencies: [
+                "RemitDomain", "RemitLedger",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "RemitGateway",
             dependencies: [
@@ -138,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "RemitGatewayTests",
             dependencies: [
-                "RemitGateway", "RemitDomain", "RemitLedger", "RemitProtocol",
+                "RemitGateway", "RemitDomain", "RemitLedger", "RemitProtocol", "RemitPayout",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),

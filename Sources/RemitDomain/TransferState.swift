@@ -27,7 +27,7 @@ public enum LegState: String, Sendable, CaseIterable {
 
     public var successors: Set<LegState> {
         switch self {
-        case .pending: [.dispatched, .cancelled]
+        case .pending: [.dispatched, .cancelled, .failed]  // failed: no partner could take it
         case .dispatched: [.paid, .inDoubt, .failed]
         case .inDoubt: [.paid, .failed]
         case .failed: [.refunded, .redirected]

@@ -83,6 +83,16 @@ enum Holds {
         return entries
     }
 
+    /// Ends a hold that was posted in part (or not at all): what is left returns to the prefund.
+    static func finish(_ db: Database, id: String, postedBefore: Bool, _ context: WriteContext) throws -> Int64 {
+        let hold = try fetch(db, id)
+        guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }
+        let entry = try release(db, id: id, hold: hold, amount: hold.remaining, kind: "release", context)
+        try db.cachedStatement(sql: "UPDATE hold SET state = ?, remaining = 0, closed_entry_id = ? WHERE id = ?")
+            .execute(arguments: [postedBefore ? "posted" : "voided", entry, id])
+        return entry
+    }
+
     /// Voids or expires a pending hold: what is left returns to the prefund.
     static func close(_ db: Database, id: String, state: String, _ context: WriteContext) throws -> Int64 {
         let hold = try fetch(db, id)

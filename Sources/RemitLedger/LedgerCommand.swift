@@ -35,6 +35,11 @@ public enum LedgerCommand: Sendable {
     case moveLeg(operatorId: String, transferId: TransferID, leg: Int, to: LegState, reason: ReasonCode,
                  partnerReference: String)
     /// Several commands as one: all are recorded or none (a leg paid and its hold posted, say).
+    /// Cancels an accepted transfer before dispatch: the state, the hold voided, its legs
+    /// cancelled and taken out of the payout outbox, together.
+    case cancelTransfer(operatorId: String, transferId: TransferID, reason: ReasonCode)
+    /// What happened to a payout leg (see `LegReport`).
+    case reportLeg(LegReport)
     indirect case atomic([LedgerCommand])
 }
 
@@ -124,6 +129,12 @@ extension LedgerCommand {
             try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: state, reason: reason,
                                   partnerReference: partnerReference, context)
             return []
+
+        case .cancelTransfer(let operatorId, let transferId, let reason):
+            return try Transfers.cancel(db, operatorId: operatorId, transferId: transferId, reason: reason, context)
+
+        case .reportLeg(let report):
+            return try Payouts.report(db, report, context)
 
         case .atomic(let commands):
             return try commands.flatMap { try $0.apply(db, context) }

@@ -130,6 +130,16 @@ enum Schema {
                 CREATE INDEX transfer_in_doubt ON transfer(operator_id) WHERE state = 'inDoubt';
                 """)
         }
+        migrator.registerMigration("v4: payout dispatch") { db in
+            try db.execute(sql: """
+                ALTER TABLE leg ADD COLUMN partner TEXT NOT NULL DEFAULT '';
+                ALTER TABLE outbox ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outbox ADD COLUMN inquiries INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outbox ADD COLUMN review INTEGER NOT NULL DEFAULT 0 CHECK (review IN (0, 1));
+                CREATE UNIQUE INDEX outbox_by_leg ON outbox(operator_id, transfer_id, leg_index);
+                """)
+        }
         return migrator
     }
 }

@@ -36,6 +36,8 @@ public struct LegView: Hashable, Sendable {
     public var state: LegState
     public var reason: ReasonCode
     public var partnerReference: String
+    /// The partner the leg was sent to, once dispatched.
+    public var partner: String
 }
 
 /// One event of an operator's stream.
@@ -92,7 +94,7 @@ extension Ledger {
                     account: leg["account"], share: UInt16(leg["share"] as Int64),
                     payoutAmount: leg["payout_amount"], state: LegState(rawValue: leg["state"])!,
                     reason: ReasonCode(rawValue: UInt16(leg["reason"] as Int64)),
-                    partnerReference: leg["partner_reference"])
+                    partnerReference: leg["partner_reference"], partner: leg["partner"])
         }
         return TransferView(
             operatorId: operatorId, transferId: TransferID(bytes: [UInt8](idData))!,

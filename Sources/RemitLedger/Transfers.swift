@@ -122,6 +122,26 @@ enum Transfers {
                         reason: reason, partnerReference: "")
     }
 
+    static func cancel(_ db: Database, operatorId: String, transferId: TransferID, reason: ReasonCode,
+                       _ context: WriteContext) throws -> [Int64] {
+        let id = Data(transferId.bytes)
+        guard let holdId = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT hold_id FROM transfer WHERE operator_id = ? AND transfer_id = ?
+            """), arguments: [operatorId, id])
+        else { throw LedgerError.unknownTransfer(transferId.description) }
+        try move(db, operatorId: operatorId, transferId: transferId, to: .cancelled, reason: reason, context)
+        let entry = try Holds.close(db, id: holdId, state: "voided", context)
+        let legs = try Int.fetchAll(db.cachedStatement(sql: """
+            SELECT leg_index FROM leg WHERE operator_id = ? AND transfer_id = ? AND state = 'pending' ORDER BY leg_index
+            """), arguments: [operatorId, id])
+        for leg in legs {
+            try moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .cancelled, reason: reason,
+                        partnerReference: "", context)
+        }
+        try db.cachedStatement(sql: "DELETE FROM outbox WHERE operator_id = ? AND transfer_id = ?").execute(arguments: [operatorId, id])
+        return [entry]
+    }
+
     static func moveLeg(_ db: Database, operatorId: String, transferId: TransferID, leg: Int, to next: LegState,
                         reason: ReasonCode, partnerReference: String, _ context: WriteContext) throws {
         guard let current = try String.fetchOne(db.cachedStatement(sql: """

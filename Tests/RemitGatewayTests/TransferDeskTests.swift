@@ -5,9 +5,12 @@ import RemitProtocol
 import XCTest
 
 final class TransferDeskTests: XCTestCase {
-    let desk = TransferDesk(corridors: try! GatewayConfiguration.parse(
-        DemoEnvironment.configuration(listen: "127.0.0.1:1", adminListen: "127.0.0.1:2"), file: "x.toml").corridors,
-                            holdExpiryMs: 86_400_000)
+    let desk: TransferDesk = {
+        var configuration = try! GatewayConfiguration.parse(
+            DemoEnvironment.configuration(listen: "127.0.0.1:1", adminListen: "127.0.0.1:2"), file: "x.toml")
+        configuration.ledger.holdExpiryMs = 86_400_000
+        return SessionEnvironment.desk(configuration)
+    }()
 
     let usd = try! Currency("USD")
 
@@ -78,6 +81,8 @@ final class TransferDeskTests: XCTestCase {
             ({ $0.amount = 1_000_001 }, .amountAboveMaximum, .amount),
             ({ $0.amount = .max }, .invalidAmount, .amount),
             ({ $0.quoteId = ID128(high: 9, low: 9) }, .quoteNotFound, .quoteId),
+            ({ $0.legs[0].institution = "KMFI" }, .noPartnerAvailable, .legInstitution),  // KMFI has no wallets
+            ({ $0.legs[0].institution = "NOBODY" }, .noPartnerAvailable, .legInstitution),
         ]
         for (index, (change, code, field)) in cases.enumerated() {
             let decision = try decision(transfer(change))

@@ -92,6 +92,13 @@ final class Daemon: @unchecked Sendable {
         throw DaemonError("no reload logged: \(stderr)")
     }
 
+    /// A demo daemon whose payouts are paused, so that accepted transfers stay accepted.
+    static func withPayoutsPaused() throws -> Daemon {
+        let first = try Daemon()
+        try first.editConfiguration { $0 + "\n[payouts]\nenabled = false\n" }
+        return try first.restart()
+    }
+
     /// Stops this daemon and starts it again on the same folder (the demo reuses its configuration).
     func restart(environment: [String: String] = [:]) throws -> Daemon {
         stop()

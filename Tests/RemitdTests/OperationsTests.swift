@@ -11,7 +11,7 @@ final class OperationsTests: XCTestCase {
     var daemon: Daemon!
 
     override func setUpWithError() throws {
-        daemon = try Daemon()
+        daemon = try Daemon.withPayoutsPaused()
     }
 
     override func tearDown() {

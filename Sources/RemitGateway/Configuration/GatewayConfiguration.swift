@@ -1,5 +1,6 @@
 import Foundation
 import RemitDomain
+import RemitPayout
 
 /// Everything remitd needs to run, read from one TOML file (docs/configuration.md lists every
 /// key). Relative paths are taken from the configuration file's folder.
@@ -56,12 +57,39 @@ public struct GatewayConfiguration: Sendable {
         public var suspended: Bool
     }
 
+    /// A payout partner: who it is, what it pays, and how to reach it.
+    public struct Partner: Sendable {
+        /// Also the institution code a leg may name to choose it.
+        public var id: String
+        public var adapter: String
+        public var countries: Set<String>
+        public var currencies: Set<String>
+        public var products: Set<String>
+        public var priority: Int
+        public var enabled: Bool
+        public var maxConcurrency: Int
+        public var timeoutMs: Int64
+        /// For `adapter = "simulated"`.
+        public var simulated: SimulatedPartner.Behaviour
+    }
+
+    public struct Payouts: Sendable {
+        /// false: transfers are accepted and wait in the outbox; nothing is sent to partners.
+        public var enabled: Bool
+        public var pollIntervalMs: Int64
+        public var firstInquiryMs: Int64
+        public var maxInquiryDelayMs: Int64
+        public var maxInquiries: Int
+    }
+
     public var file: String
     public var server: Server
     public var admin: Admin
     public var ledger: Ledger
     public var operators: [Operator]
     public var corridors: [Corridor]
+    public var partners: [Partner]
+    public var payouts: Payouts
 
     public func operatorFor(certificateName: String) -> Operator? {
         operators.first { $0.certificateName == certificateName }
@@ -85,7 +113,7 @@ public struct GatewayConfiguration: Sendable {
             path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
         }
         let root = document.root
-        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor"].contains(key) {
+        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor", "partner", "payouts"].contains(key) {
             throw ConfigurationError(file: file, key: key, line: document.lines[key], problem: "unknown section or key")
         }
         func table(_ name: String) throws(ConfigurationError) -> ConfigurationReader {
@@ -197,8 +225,63 @@ public struct GatewayConfiguration: Sendable {
             corridors.append(corridor)
             try c.finish()
         }
+        var partners: [Partner] = []
+        for var p in try tables("partner") {
+            let id = try p.requiredString("id")
+            guard id.utf8.count <= 16, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
+                throw p.fail("id", "must be 1 to 16 printable ASCII characters without spaces or / (it is a leg's institution code)")
+            }
+            guard !partners.contains(where: { $0.id == id }) else { throw p.fail("id", "\(id) is configured twice") }
+            let adapter = try p.string("adapter", default: "simulated")
+            guard adapter == "simulated" else {
+                throw p.fail("adapter", "unknown adapter \"\(adapter)\"; this build has: simulated")
+            }
+            let countries = try p.strings("countries") ?? []
+            for country in countries where !Countries.isKnown(country) {
+                throw p.fail("countries", "\"\(country)\" is not an ISO 3166-1 alpha-2 country code")
+            }
+            let currencies = try p.strings("currencies") ?? []
+            for currency in currencies where (try? Currency(currency)) == nil {
+                throw p.fail("currencies", "\"\(currency)\" is not an ISO 4217 currency code")
+            }
+            let products = try p.strings("products") ?? []
+            for product in products where Products.all[product] == nil {
+                throw p.fail("products", "unknown product \"\(product)\"")
+            }
+            guard !countries.isEmpty, !currencies.isEmpty, !products.isEmpty else {
+                throw p.fail(countries.isEmpty ? "countries" : currencies.isEmpty ? "currencies" : "products",
+                             "is required: at least one")
+            }
+            partners.append(Partner(
+                id: id, adapter: adapter, countries: Set(countries), currencies: Set(currencies), products: Set(products),
+                priority: Int(try p.integer("priority", default: 100, in: 0...1_000_000)),
+                enabled: try p.boolean("enabled", default: true),
+                maxConcurrency: Int(try p.integer("max_concurrency", default: 16, in: 1...4_096)),
+                timeoutMs: try p.integer("timeout_ms", default: 10_000, in: 10...600_000),
+                simulated: SimulatedPartner.Behaviour(
+                    latencyMs: Int(try p.integer("latency_ms", default: 20, in: 0...600_000)),
+                    rejectBps: Int(try p.integer("reject_bps", default: 0, in: 0...10_000)),
+                    unknownBps: Int(try p.integer("unknown_bps", default: 0, in: 0...10_000)),
+                    pendingBps: Int(try p.integer("pending_bps", default: 0, in: 0...10_000)),
+                    seed: UInt64(try p.integer("seed", default: 1, in: 0...Int64.max)))))
+            let behaviour = partners.last!.simulated
+            guard behaviour.rejectBps + behaviour.unknownBps + behaviour.pendingBps <= 10_000 else {
+                throw p.fail("reject_bps", "reject_bps + unknown_bps + pending_bps must be at most 10000")
+            }
+            try p.finish()
+        }
+
+        var o = try table("payouts")
+        let payouts = Payouts(
+            enabled: try o.boolean("enabled", default: true),
+            pollIntervalMs: try o.integer("poll_interval_ms", default: 200, in: 10...60_000),
+            firstInquiryMs: try o.integer("first_inquiry_ms", default: 1_000, in: 10...3_600_000),
+            maxInquiryDelayMs: try o.integer("max_inquiry_delay_ms", default: 60_000, in: 10...86_400_000),
+            maxInquiries: Int(try o.integer("max_inquiries", default: 20, in: 1...10_000)))
+        try o.finish()
+
         return GatewayConfiguration(file: file, server: server, admin: admin, ledger: ledger, operators: operators,
-                                    corridors: corridors)
+                                    corridors: corridors, partners: partners, payouts: payouts)
     }
 
     private static func address(_ reader: inout ConfigurationReader, _ key: String, default fallback: String,

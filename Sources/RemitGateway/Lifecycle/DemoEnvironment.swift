@@ -135,6 +135,36 @@ public struct DemoEnvironment: Sendable {
         fee_fixed = "0.99"
         fee_bps = 40
 
+        # Simulated partners: a mobile-money provider and a microfinance institution in Kenya, and
+        # a wallet and cash network in the Philippines. Change the *_bps rates to see refusals,
+        # payouts in doubt and late answers.
+        [[partner]]
+        id = "MPESA-KE"
+        adapter = "simulated"
+        countries = ["KE"]
+        currencies = ["KES"]
+        products = ["mobileWallet"]
+        priority = 1
+        latency_ms = 150
+
+        [[partner]]
+        id = "KMFI"
+        adapter = "simulated"
+        countries = ["KE"]
+        currencies = ["KES"]
+        products = ["savingsDeposit", "loanRepayment", "insurancePremium", "educationFund"]
+        priority = 1
+        latency_ms = 300
+
+        [[partner]]
+        id = "GCASH-PH"
+        adapter = "simulated"
+        countries = ["PH"]
+        currencies = ["PHP"]
+        products = ["mobileWallet", "cashPickup", "accountCredit"]
+        priority = 1
+        latency_ms = 150
+
         """
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import RemitDomain
 import RemitLedger
+import RemitPayout
 import ServiceLifecycle
 import UnixSignals
 
@@ -19,6 +20,7 @@ public final class Gateway: Sendable {
     let environment: SessionEnvironment
     let server: GatewayServer
     let admin: AdminServer?
+    let dispatcher: PayoutDispatcher
     let logger: Logger
     let notifier: SystemdNotifier
     let processEnvironment: [String: String]
@@ -32,8 +34,26 @@ public final class Gateway: Sendable {
         try await Self.openOperators(configuration, ledger)
         let hub = EventHub()
         let metrics = GatewayMetrics()
+        let partners = configuration.partners.map { partner in
+            RoutedPartner(
+                adapter: SimulatedPartner(id: partner.id, capabilities: PartnerCapabilities(
+                    countries: partner.countries, currencies: partner.currencies, products: partner.products),
+                                          behaviour: partner.simulated),
+                priority: partner.priority, enabled: partner.enabled, maxConcurrency: partner.maxConcurrency,
+                timeoutMs: partner.timeoutMs)
+        }
+        let payouts = configuration.payouts
+        let dispatcher = PayoutDispatcher(
+            ledger: ledger, router: PayoutRouter(partners: partners),
+            policy: .init(pollIntervalMs: payouts.pollIntervalMs, firstInquiryMs: payouts.firstInquiryMs,
+                          maxInquiryDelayMs: payouts.maxInquiryDelayMs, maxInquiries: payouts.maxInquiries),
+            logger: logger)
+        self.dispatcher = dispatcher
         await ledger.observeCommits { report in
-            if !report.eventOperators.isEmpty { hub.committed(report.eventOperators) }
+            if !report.eventOperators.isEmpty {
+                hub.committed(report.eventOperators)
+                dispatcher.wake()
+            }
             metrics.commit(report)
         }
         environment = SessionEnvironment(configuration: configuration, ledger: ledger, hub: hub, metrics: metrics,
@@ -79,6 +99,11 @@ public final class Gateway: Sendable {
             .init(service: ReadinessReporter(gateway: self, onReady: onReady)),
             .init(service: ReloadOnHangup(gateway: self)),
         ]
+        if environment.configuration.payouts.enabled {
+            services.append(.init(service: dispatcher))
+        } else {
+            logger.warning("payouts are paused ([payouts] enabled = false): accepted transfers wait in the outbox")
+        }
         if let admin { services.append(.init(service: admin)) }
         services.append(.init(service: AdminSocketServer(path: environment.configuration.admin.socket,
                                                          executor: AdminExecutor(environment: environment), logger: logger)))

@@ -14,10 +14,28 @@ import RemitProtocol
 public struct TransferDesk: Sendable {
     let corridors: [Corridor.Key: Corridor]
     let holdExpiryMs: Int64
+    let partners: [PartnerReach]
 
-    public init(corridors: [Corridor], holdExpiryMs: Int64) {
+    /// Where an enabled partner pays out: a leg nobody can pay is refused at submission
+    /// (`8001 NO_PARTNER_AVAILABLE`) rather than accepted and failed later.
+    public struct PartnerReach: Sendable {
+        public var id: String
+        public var countries: Set<String>
+        public var currencies: Set<String>
+        public var products: Set<String>
+
+        public init(id: String, countries: Set<String>, currencies: Set<String>, products: Set<String>) {
+            self.id = id
+            self.countries = countries
+            self.currencies = currencies
+            self.products = products
+        }
+    }
+
+    public init(corridors: [Corridor], holdExpiryMs: Int64, partners: [PartnerReach]) {
         self.corridors = Dictionary(uniqueKeysWithValues: corridors.map { ($0.key, $0) })
         self.holdExpiryMs = holdExpiryMs
+        self.partners = partners
     }
 
     /// A refusal found before the ledger: the code, the field and the leg at fault.
@@ -79,6 +97,15 @@ public struct TransferDesk: Sendable {
         guard let corridor = corridors[key] else { throw Refusal(.unsupportedCorridor, .payoutCountry) }
         for (index, leg) in t.legs.enumerated() where !corridor.products.contains("\(leg.product)") {
             throw Refusal(.productNotAllowed, .legProduct, leg: index)
+        }
+        for (index, leg) in t.legs.enumerated() {
+            let reachable = partners.contains {
+                $0.countries.contains(key.payoutCountry) && $0.currencies.contains(key.payoutCurrency)
+                    && $0.products.contains("\(leg.product)") && (leg.institution.isEmpty || leg.institution == $0.id)
+            }
+            if !reachable {
+                throw Refusal(.noPartnerAvailable, leg.institution.isEmpty ? .legProduct : .legInstitution, leg: index)
+            }
         }
         if t.quoteId != nil { throw Refusal(.quoteNotFound, .quoteId) }
         guard let priced = corridor.price(amount: t.amount, receiveMode: t.amountMode == .receive) else {

@@ -39,7 +39,8 @@ enum WireMapping {
             legs: view.legs.map { leg in
                 LegStatus(product: Products.all[leg.product] ?? .mobileWallet, state: state(leg.state), share: leg.share,
                           errorCode: ErrorCode(rawValue: leg.reason.rawValue), payoutAmount: leg.payoutAmount,
-                          institution: leg.institution, partnerReference: leg.partnerReference)
+                          institution: leg.partner.isEmpty ? leg.institution : leg.partner,
+                          partnerReference: leg.partnerReference)
             })
     }
 

@@ -288,17 +288,11 @@ struct Session {
             return .error(ErrorMessage(code: .notFound, fieldId: .transferId, detail: "no transfer \(cancel.transferId) for this operator"))
         }
         if view.state == .cancelled { return .transferStatus(WireMapping.status(view)) }
-        guard view.state == .accepted || view.state == .inReview, let holdId = view.holdId else {
+        guard view.state == .accepted || view.state == .inReview else {
             return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId,
                                        detail: "the transfer is \(WireMapping.state(view.state).name), past cancellation"))
         }
-        var steps: [LedgerCommand] = [.moveTransfer(operatorId: operatorId, transferId: id, to: .cancelled, reason: .none),
-                                      .void(holdId: holdId)]
-        for leg in view.legs where leg.state == .pending {
-            steps.append(.moveLeg(operatorId: operatorId, transferId: id, leg: leg.index, to: .cancelled, reason: .none,
-                                  partnerReference: ""))
-        }
-        switch await environment.ledger.apply(.atomic(steps)) {
+        switch await environment.ledger.apply(.cancelTransfer(operatorId: operatorId, transferId: id, reason: .none)) {
         case .rejected(.illegalTransition), .rejected(.holdNotPending):
             // Raced with a dispatch or another cancel: report what is there now.
             return getTransfer(cancel.transferId, operatorId: operatorId).cancelRaceAnswer

@@ -26,18 +26,24 @@ final class SessionEnvironment: Sendable {
         self.clock = clock
         admission = OperatorAdmission(maxConnectionsPerOperator: configuration.server.maxConnectionsPerOperator,
                                       requestsPerSecond: configuration.server.requestsPerSecondPerOperator)
-        current = Mutex((configuration, TransferDesk(corridors: configuration.corridors,
-                                                     holdExpiryMs: configuration.ledger.holdExpiryMs)))
+        current = Mutex((configuration, Self.desk(configuration)))
     }
 
     var configuration: GatewayConfiguration { current.withLock { $0.configuration } }
     var desk: TransferDesk { current.withLock { $0.desk } }
 
     func replace(_ configuration: GatewayConfiguration) {
-        let desk = TransferDesk(corridors: configuration.corridors, holdExpiryMs: configuration.ledger.holdExpiryMs)
+        let desk = Self.desk(configuration)
         current.withLock { $0 = (configuration, desk) }
         admission.update(maxConnectionsPerOperator: configuration.server.maxConnectionsPerOperator,
                          requestsPerSecond: configuration.server.requestsPerSecondPerOperator)
+    }
+
+    static func desk(_ configuration: GatewayConfiguration) -> TransferDesk {
+        TransferDesk(corridors: configuration.corridors, holdExpiryMs: configuration.ledger.holdExpiryMs,
+                     partners: configuration.partners.filter(\.enabled).map {
+                         .init(id: $0.id, countries: $0.countries, currencies: $0.currencies, products: $0.products)
+                     })
     }
 
     func nextSessionId() -> UInt64 { sessionIds.wrappingAdd(1, ordering: .relaxed).oldValue }

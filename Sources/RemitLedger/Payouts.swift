@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+import RemitDomain
+
+/// A payout leg's life after acceptance, as the dispatcher reports it. Each report is one
+/// command, so the leg's new state, its money, the transfer's state, the outbox and the events
+/// commit together; a report that no longer fits the leg's state (a duplicate, a late answer) is
+/// refused by the state graph and changes nothing.
+public struct LegReport: Hashable, Sendable {
+    public var operatorId: String
+    public var transferId: TransferID
+    public var leg: Int
+    public var outcome: Outcome
+
+    public enum Outcome: Hashable, Sendable {
+        /// Sent to `partner`; its answer is awaited.
+        case dispatched(partner: String)
+        /// The partner paid the beneficiary: the leg's share of the hold is posted to its float.
+        case paid(partnerReference: String)
+        /// The partner's answer is unknown (a timeout): the money stays held.
+        case inDoubt(ReasonCode)
+        /// No partner will pay this leg: it is refunded when the transfer finishes.
+        case failed(ReasonCode)
+        /// Try again at `dueAt` (ms): a retry, or the next status inquiry.
+        case retry(dueAt: Int64, inquiry: Bool)
+        /// Past the inquiry limit: the leg waits for operations (the review queue).
+        case review
+    }
+
+    public init(operatorId: String, transferId: TransferID, leg: Int, outcome: Outcome) {
+        self.operatorId = operatorId
+        self.transferId = transferId
+        self.leg = leg
+        self.outcome = outcome
+    }
+}
+
+/// A leg waiting in the outbox, with what the dispatcher needs to route and pay it.
+public struct PayoutWork: Hashable, Sendable {
+    public var operatorId: String
+    public var transferId: TransferID
+    public var leg: Int
+    public var state: LegState
+    public var partner: String
+    public var product: String
+    public var institution: String
+    public var account: String
+    public var payoutAmount: Int64
+    public var payoutCurrency: String
+    public var payoutCountry: String
+    public var attempts: Int
+    public var inquiries: Int
+
+    /// The key a partner deduplicates on: the same for every retry and inquiry of this leg.
+    public var idempotencyKey: String { "\(operatorId)-\(transferId)-\(leg)" }
+}
+
+enum Payouts {
+    static func report(_ db: Database, _ report: LegReport, _ context: WriteContext) throws -> [Int64] {
+        let id = Data(report.transferId.bytes)
+        guard let transfer = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT state, hold_id, send_currency, send_amount, fee, payout_currency FROM transfer
+            WHERE operator_id = ? AND transfer_id = ?
+            """), arguments: [report.operatorId, id])
+        else { throw LedgerError.unknownTransfer(report.transferId.description) }
+        let transferState = TransferState(rawValue: transfer["state"])!
+        func moveLeg(_ state: LegState, _ reason: ReasonCode = .none, _ reference: String = "") throws {
+            try Transfers.moveLeg(db, operatorId: report.operatorId, transferId: report.transferId, leg: report.leg,
+                                  to: state, reason: reason, partnerReference: reference, context)
+        }
+        func moveTransfer(_ state: TransferState, _ reason: ReasonCode = .none) throws {
+            try Transfers.move(db, operatorId: report.operatorId, transferId: report.transferId, to: state,
+                               reason: reason, context)
+        }
+        let outboxKey: [DatabaseValueConvertible?] = [report.operatorId, id, report.leg]
+        switch report.outcome {
+        case .dispatched(let partner):
+            // Pending to dispatched; or, after a partner's definite refusal, to the next partner.
+            let current = try String.fetchOne(db.cachedStatement(sql: """
+                SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """), arguments: StatementArguments(outboxKey))
+            guard let current else { throw LedgerError.unknownLeg(report.transferId.description, report.leg) }
+            if current != LegState.dispatched.rawValue { try moveLeg(.dispatched) }
+            try db.cachedStatement(sql: """
+                UPDATE leg SET partner = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """).execute(arguments: StatementArguments([partner] + outboxKey))
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET attempts = attempts + 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """).execute(arguments: StatementArguments(outboxKey))
+            if transferState == .accepted { try moveTransfer(.dispatched) }
+            return []
+
+        case .retry(let dueAt, let inquiry):
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET due_at = ?, inquiries = inquiries + ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """).execute(arguments: StatementArguments([dueAt, inquiry ? 1 : 0] + outboxKey))
+            return []
+
+        case .review:
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET review = 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """).execute(arguments: StatementArguments(outboxKey))
+            return []
+
+        case .inDoubt(let reason):
+            try moveLeg(.inDoubt, reason)
+            if transferState == .dispatched { try moveTransfer(.inDoubt, reason) }
+            return []
+
+        case .paid(let partnerReference):
+            guard let holdId: String = transfer["hold_id"] else { throw LedgerError.unknownHold("(none)") }
+            let legs = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT leg_index, share, payout_amount, partner FROM leg WHERE operator_id = ? AND transfer_id = ?
+                ORDER BY leg_index
+                """), arguments: [report.operatorId, id])
+            guard let position = legs.firstIndex(where: { ($0["leg_index"] as Int) == report.leg }) else {
+                throw LedgerError.unknownLeg(report.transferId.description, report.leg)
+            }
+            try moveLeg(.paid, .none, partnerReference)
+            let shares = legs.map { UInt16($0["share"] as Int64) }
+            let send = try Currency(transfer["send_currency"]), payout = try Currency(transfer["payout_currency"])
+            // The leg's part of the send amount and the fee: split by share like the payout,
+            // so that the legs' parts add up to the hold exactly.
+            let sendPart = LegSplit.amounts(payout: transfer["send_amount"], shares: shares)[position]
+            let feePart = LegSplit.amounts(payout: transfer["fee"], shares: shares)[position]
+            let payoutAmount: Int64 = legs[position]["payout_amount"]
+            let partner: String = legs[position]["partner"]
+            var credits: [Posting] = []
+            if feePart > 0 { credits.append(Posting(.feeRevenue(send), credit: Money(feePart, send))) }
+            if send == payout {
+                credits.append(Posting(.partnerFloat(partner, payout), credit: Money(sendPart, send)))
+            } else {
+                credits += [Posting(.fxPosition(send), credit: Money(sendPart, send)),
+                            Posting(.fxPosition(payout), debit: Money(payoutAmount, payout)),
+                            Posting(.partnerFloat(partner, payout), credit: Money(payoutAmount, payout))]
+            }
+            for code in [AccountCode.feeRevenue(send), .fxPosition(send), .fxPosition(payout), .partnerFloat(partner, payout)] {
+                try Accounts.open(db, code, floor: nil, at: context.time, ifMissing: true)
+            }
+            var entries = try Holds.post(db, id: holdId, credits: credits, final: false, context)
+            entries += try deleteOutboxAndFinish(db, report, holdId: holdId, context)
+            return entries
+
+        case .failed(let reason):
+            // A leg no partner could take fails before dispatch; the transfer has been tried.
+            if transferState == .accepted { try moveTransfer(.dispatched) }
+            try moveLeg(.failed, reason)
+            try moveLeg(.refunded, reason)
+            guard let holdId: String = transfer["hold_id"] else { throw LedgerError.unknownHold("(none)") }
+            return try deleteOutboxAndFinish(db, report, holdId: holdId, context)
+        }
+    }
+
+    /// The leg is settled: its outbox row goes, and if it was the transfer's last open leg the
+    /// transfer takes its final state and what is left of the hold returns to the prefund.
+    private static func deleteOutboxAndFinish(_ db: Database, _ report: LegReport, holdId: String,
+                                              _ context: WriteContext) throws -> [Int64] {
+        let id = Data(report.transferId.bytes)
+        try db.cachedStatement(sql: "DELETE FROM outbox WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?")
+            .execute(arguments: [report.operatorId, id, report.leg])
+        let states = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ?
+            """), arguments: [report.operatorId, id]).map { LegState(rawValue: $0)! }
+        guard states.allSatisfy({ $0 == .paid || $0 == .refunded || $0 == .cancelled }) else { return [] }
+        let paid = states.filter { $0 == .paid }.count
+        let move = { (state: TransferState, reason: ReasonCode) in
+            try Transfers.move(db, operatorId: report.operatorId, transferId: report.transferId, to: state,
+                               reason: reason, context)
+        }
+        var entries: [Int64] = []
+        let hold = try Holds.fetch(db, holdId)
+        if hold.state == "pending" && hold.remaining > 0 {
+            entries.append(try Holds.finish(db, id: holdId, postedBefore: paid > 0, context))
+        }
+        if paid == states.count {
+            try move(.paid, .none)
+        } else if paid > 0 {
+            try move(.partiallyPaid, .none)
+        } else {
+            try move(.failed, .partnerRejected)
+            try move(.refunded, .partnerRejected)
+        }
+        return entries
+    }
+}
+
+extension Ledger {
+    /// Legs due for work at `now`, oldest first, not in review: new ones to route, dispatched
+    /// ones whose answer never came (after a restart), and ones in doubt due for an inquiry.
+    public func payoutWork(now: Int64, limit: Int) throws -> [PayoutWork] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT o.operator_id, o.transfer_id, o.leg_index, o.attempts, o.inquiries, l.state, l.partner, l.product,
+                       l.institution, l.account, l.payout_amount, t.payout_currency, t.payout_country
+                FROM outbox o
+                JOIN leg l ON l.operator_id = o.operator_id AND l.transfer_id = o.transfer_id AND l.leg_index = o.leg_index
+                JOIN transfer t ON t.operator_id = o.operator_id AND t.transfer_id = o.transfer_id
+                WHERE o.review = 0 AND o.due_at <= ?
+                ORDER BY o.id LIMIT ?
+                """, arguments: [now, limit]).map { row in
+                PayoutWork(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
+                           leg: row["leg_index"], state: LegState(rawValue: row["state"])!, partner: row["partner"],
+                           product: row["product"], institution: row["institution"], account: row["account"],
+                           payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
+                           payoutCountry: row["payout_country"] ?? "", attempts: row["attempts"], inquiries: row["inquiries"])
+            }
+        }
+    }
+
+    /// Legs waiting for operations after their inquiries ran out.
+    public func payoutsInReview() throws -> Int {
+        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox WHERE review = 1") ?? 0 }
+    }
+}

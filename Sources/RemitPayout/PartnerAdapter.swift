@@ -1,0 +1,63 @@
+import RemitDomain
+
+/// One payout leg as a partner is asked to pay it.
+public struct PayoutInstruction: Hashable, Sendable {
+    /// The same for every attempt and inquiry of this leg: a partner that has seen it pays once.
+    public var idempotencyKey: String
+    public var product: String
+    public var account: String
+    public var amount: Money
+    public var country: String
+
+    public init(idempotencyKey: String, product: String, account: String, amount: Money, country: String) {
+        self.idempotencyKey = idempotencyKey
+        self.product = product
+        self.account = account
+        self.amount = amount
+        self.country = country
+    }
+}
+
+/// What a partner said about a payout.
+public enum PayoutOutcome: Hashable, Sendable {
+    /// Paid; the partner's own reference for it.
+    case paid(reference: String)
+    /// Definitely not paid, and never will be under this key: the next partner may be tried.
+    case rejected(reason: String)
+    /// Accepted, not final yet: ask again later.
+    case pending
+    /// No answer (a timeout, a dropped connection, a 5xx): the payout may or may not have happened.
+    case unknown(reason: String)
+}
+
+/// What a partner can pay: where, in what, which products, up to how much.
+public struct PartnerCapabilities: Hashable, Sendable {
+    public var countries: Set<String>
+    public var currencies: Set<String>
+    public var products: Set<String>
+    /// Minor units per leg, in the payout currency.
+    public var maximumAmount: Int64
+
+    public init(countries: Set<String>, currencies: Set<String>, products: Set<String>, maximumAmount: Int64 = .max) {
+        self.countries = countries
+        self.currencies = currencies
+        self.products = products
+        self.maximumAmount = maximumAmount
+    }
+
+    public func covers(_ instruction: PayoutInstruction) -> Bool {
+        countries.contains(instruction.country) && currencies.contains(instruction.amount.currency.code)
+            && products.contains(instruction.product) && instruction.amount.minorUnits <= maximumAmount
+    }
+}
+
+/// A partner the gateway pays out through: a mobile-money provider, an MFI's core banking, a
+/// bank taking ISO 20022 files, or the simulator. Adapters translate; the dispatcher decides.
+public protocol PartnerAdapter: Sendable {
+    var id: String { get }
+    var capabilities: PartnerCapabilities { get }
+    /// Submits a payout. Must be safe to call again with the same key.
+    func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome
+    /// Asks what became of the payout with this key.
+    func status(idempotencyKey: String) async -> PayoutOutcome
+}

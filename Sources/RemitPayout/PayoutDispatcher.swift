@@ -1,0 +1,194 @@
+import Logging
+import RemitDomain
+import RemitLedger
+import ServiceLifecycle
+import Synchronization
+
+/// Drains the payout outbox: routes each new leg, sends it, and reports every answer to the
+/// ledger, where it is committed exactly once (the leg's state graph refuses a second report).
+/// A timeout makes a leg in doubt, never failed: the dispatcher asks the partner about it with
+/// growing delays, and after `maxInquiries` leaves it for operations. After a restart it carries
+/// on from the outbox: legs sent before the crash are sent again under the same idempotency key,
+/// which the partner deduplicates.
+public final class PayoutDispatcher: Service, Sendable {
+    public struct Policy: Sendable {
+        public var pollIntervalMs: Int64
+        public var firstInquiryMs: Int64
+        public var maxInquiryDelayMs: Int64
+        public var maxInquiries: Int
+        public var batch: Int
+
+        public init(pollIntervalMs: Int64 = 200, firstInquiryMs: Int64 = 1_000, maxInquiryDelayMs: Int64 = 60_000,
+                    maxInquiries: Int = 10, batch: Int = 256) {
+            self.pollIntervalMs = pollIntervalMs
+            self.firstInquiryMs = firstInquiryMs
+            self.maxInquiryDelayMs = maxInquiryDelayMs
+            self.maxInquiries = maxInquiries
+            self.batch = batch
+        }
+    }
+
+    let ledger: Ledger
+    let router: PayoutRouter
+    let policy: Policy
+    let logger: Logger
+    let clock: @Sendable () -> Int64
+    private let inFlight = Mutex(Set<String>())
+    private let partnerLoad = Mutex([String: Int]())
+    private let wakeSignal = WakeSignal()
+
+    public init(ledger: Ledger, router: PayoutRouter, policy: Policy = Policy(), logger: Logger,
+                clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) {
+        self.ledger = ledger
+        self.router = router
+        self.policy = policy
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// New work may be waiting (a commit added outbox rows).
+    public func wake() { wakeSignal.signal() }
+
+    public func run() async throws {
+        logger.info("payout dispatcher started", metadata: ["partners": "\(router.partners.map(\.id))"])
+        let stopping = Atomic<Bool>(false)
+        await withGracefulShutdownHandler {
+            // Legs already handed to a partner finish (each call is bounded by its timeout) and
+            // are reported before the group, and so the dispatcher, ends.
+            await withDiscardingTaskGroup { group in
+                while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+                    let work = (try? self.ledger.payoutWork(now: self.clock(), limit: self.policy.batch)) ?? []
+                    for item in work where self.claim(item) {
+                        group.addTask { await self.handle(item) }
+                    }
+                    // Until woken or the poll interval passes, whichever is first.
+                    await self.wakeSignal.wait(timeout: .milliseconds(self.policy.pollIntervalMs))
+                }
+            }
+        } onGracefulShutdown: {
+            stopping.store(true, ordering: .relaxed)
+            self.wake()
+        }
+        logger.info("payout dispatcher stopped")
+    }
+
+    /// Takes a leg for this round unless it is already being handled or its partner is at capacity.
+    private func claim(_ item: PayoutWork) -> Bool {
+        inFlight.withLock { $0.insert(item.idempotencyKey).inserted }
+    }
+
+    private func release(_ item: PayoutWork) {
+        _ = inFlight.withLock { $0.remove(item.idempotencyKey) }
+    }
+
+    private func instruction(_ item: PayoutWork) -> PayoutInstruction? {
+        guard let currency = try? Currency(item.payoutCurrency) else { return nil }
+        return PayoutInstruction(idempotencyKey: item.idempotencyKey, product: item.product, account: item.account,
+                                 amount: Money(item.payoutAmount, currency), country: item.payoutCountry)
+    }
+
+    func handle(_ item: PayoutWork) async {
+        defer { release(item) }
+        var logger = self.logger
+        logger[metadataKey: "transfer"] = "\(item.transferId)"
+        logger[metadataKey: "leg"] = "\(item.leg)"
+        guard let instruction = instruction(item) else {
+            await report(item, .failed(.noPartnerAvailable), logger)
+            return
+        }
+        switch item.state {
+        case .pending:
+            guard let partner = router.candidates(for: instruction, institution: item.institution).first else {
+                logger.warning("no partner can pay this leg")
+                await report(item, .failed(.noPartnerAvailable), logger)
+                return
+            }
+            guard await report(item, .dispatched(partner: partner.id), logger) else { return }
+            await send(item, instruction, partner, logger)
+        case .dispatched:
+            // Sent before, answer never recorded (a restart, or "pending"): ask, do not guess.
+            guard let partner = router.partner(item.partner) else { return }
+            if item.inquiries > 0 {
+                await inquire(item, partner, logger)
+            } else {
+                await send(item, instruction, partner, logger)
+            }
+        case .inDoubt:
+            guard let partner = router.partner(item.partner) else { return }
+            await inquire(item, partner, logger)
+        default:
+            return
+        }
+    }
+
+    private func send(_ item: PayoutWork, _ instruction: PayoutInstruction, _ partner: RoutedPartner, _ logger: Logger) async {
+        let outcome = await call(partner) { await partner.adapter.submit(instruction) }
+        switch outcome {
+        case .paid(let reference):
+            await report(item, .paid(partnerReference: reference), logger)
+        case .rejected(let reason):
+            if let next = router.next(after: partner.id, for: instruction, institution: item.institution) {
+                logger.info("partner refused; trying the next", metadata: ["partner": "\(partner.id)", "reason": "\(reason)",
+                                                                          "next": "\(next.id)"])
+                var moved = item
+                moved.partner = next.id
+                guard await report(item, .dispatched(partner: next.id), logger) else { return }
+                await send(moved, instruction, next, logger)
+            } else {
+                logger.info("payout refused", metadata: ["partner": "\(partner.id)", "reason": "\(reason)"])
+                await report(item, .failed(.partnerRejected), logger)
+            }
+        case .pending:
+            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: true), logger)
+        case .unknown(let reason):
+            logger.warning("payout in doubt", metadata: ["partner": "\(partner.id)", "reason": "\(reason)"])
+            await report(item, .inDoubt(.partnerUnreachable), logger)
+            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: true), logger)
+        }
+    }
+
+    private func inquire(_ item: PayoutWork, _ partner: RoutedPartner, _ logger: Logger) async {
+        let outcome = await call(partner) { await partner.adapter.status(idempotencyKey: item.idempotencyKey) }
+        switch outcome {
+        case .paid(let reference):
+            await report(item, .paid(partnerReference: reference), logger)
+        case .rejected:
+            await report(item, .failed(.partnerRejected), logger)
+        case .pending, .unknown:
+            if item.inquiries + 1 >= policy.maxInquiries {
+                logger.error("payout still in doubt after \(item.inquiries + 1) inquiries: left for review")
+                await report(item, .review, logger)
+            } else {
+                let delay = min(policy.maxInquiryDelayMs, policy.firstInquiryMs << min(item.inquiries + 1, 16))
+                let jitter = Int64.random(in: 0...(delay / 4))
+                await report(item, .retry(dueAt: clock() + delay + jitter, inquiry: true), logger)
+            }
+        }
+    }
+
+    /// One partner call, bounded in time: no answer within the partner's timeout is `.unknown`.
+    private func call(_ partner: RoutedPartner, _ body: @escaping @Sendable () async -> PayoutOutcome) async -> PayoutOutcome {
+        await withTaskGroup(of: PayoutOutcome?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(partner.timeoutMs))
+                return Task.isCancelled ? nil : .unknown(reason: "no answer within \(partner.timeoutMs) ms")
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .unknown(reason: "cancelled")
+        }
+    }
+
+    /// Commits a report; false if the ledger refused it (the leg moved on meanwhile).
+    @discardableResult
+    private func report(_ item: PayoutWork, _ outcome: LegReport.Outcome, _ logger: Logger) async -> Bool {
+        let report = LegReport(operatorId: item.operatorId, transferId: item.transferId, leg: item.leg, outcome: outcome)
+        let result = await ledger.apply(.reportLeg(report))
+        if case .rejected(let error) = result {
+            logger.warning("payout report not recorded", metadata: ["outcome": "\(outcome)", "error": "\(error)"])
+            return false
+        }
+        return true
+    }
+}

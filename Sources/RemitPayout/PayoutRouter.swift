@@ -1,0 +1,47 @@
+import RemitDomain
+
+/// A partner as the router sees it: its adapter, its place in line, and whether it may be used.
+public struct RoutedPartner: Sendable {
+    public var adapter: any PartnerAdapter
+    /// Lower goes first among partners that can pay a leg.
+    public var priority: Int
+    public var enabled: Bool
+    public var maxConcurrency: Int
+    public var timeoutMs: Int64
+
+    public init(adapter: any PartnerAdapter, priority: Int, enabled: Bool = true, maxConcurrency: Int = 16,
+                timeoutMs: Int64 = 10_000) {
+        self.adapter = adapter
+        self.priority = priority
+        self.enabled = enabled
+        self.maxConcurrency = maxConcurrency
+        self.timeoutMs = timeoutMs
+    }
+
+    public var id: String { adapter.id }
+}
+
+/// Chooses partners for a leg: those enabled whose capabilities cover it (and the one it names,
+/// if it names an institution), in priority order, then by id for a stable order.
+public struct PayoutRouter: Sendable {
+    public let partners: [RoutedPartner]
+
+    public init(partners: [RoutedPartner]) {
+        self.partners = partners.sorted { ($0.priority, $0.id) < ($1.priority, $1.id) }
+    }
+
+    public func candidates(for instruction: PayoutInstruction, institution: String) -> [RoutedPartner] {
+        partners.filter {
+            $0.enabled && $0.adapter.capabilities.covers(instruction) && (institution.isEmpty || institution == $0.id)
+        }
+    }
+
+    /// The partner to try after `current` refused definitely, if any.
+    public func next(after current: String, for instruction: PayoutInstruction, institution: String) -> RoutedPartner? {
+        let list = candidates(for: instruction, institution: institution)
+        guard let position = list.firstIndex(where: { $0.id == current }) else { return nil }
+        return list.dropFirst(position + 1).first
+    }
+
+    public func partner(_ id: String) -> RoutedPartner? { partners.first { $0.id == id } }
+}

@@ -1,1 +1,0 @@
-// RemitPayout: filled by later work; see docs/architecture.md.

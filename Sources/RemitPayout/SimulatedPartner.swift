@@ -1,0 +1,91 @@
+import Synchronization
+
+/// A partner in process, for the demo and tests: pays after a configurable latency, and refuses,
+/// leaves in doubt or answers "pending" at configurable rates (in basis points), deterministically
+/// from a seed. It keeps its own record of what it paid, so a test can check that no key was
+/// ever paid twice whatever the gateway did.
+public final class SimulatedPartner: PartnerAdapter {
+    public struct Behaviour: Sendable, Hashable {
+        public var latencyMs: Int
+        public var rejectBps: Int
+        /// The payout happens but the answer is lost: the gateway must find out by inquiry.
+        public var unknownBps: Int
+        public var pendingBps: Int
+        public var seed: UInt64
+
+        public init(latencyMs: Int = 20, rejectBps: Int = 0, unknownBps: Int = 0, pendingBps: Int = 0, seed: UInt64 = 1) {
+            self.latencyMs = latencyMs
+            self.rejectBps = rejectBps
+            self.unknownBps = unknownBps
+            self.pendingBps = pendingBps
+            self.seed = seed
+        }
+    }
+
+    private struct State {
+        var random: UInt64
+        var payouts: [String: PayoutOutcome] = [:]
+        var paidCount: [String: Int] = [:]
+        var pending: Set<String> = []
+    }
+
+    public let id: String
+    public let capabilities: PartnerCapabilities
+    private let behaviour: Behaviour
+    private let state: Mutex<State>
+
+    public init(id: String, capabilities: PartnerCapabilities, behaviour: Behaviour = Behaviour()) {
+        self.id = id
+        self.capabilities = capabilities
+        self.behaviour = behaviour
+        state = Mutex(State(random: behaviour.seed &* 0x9E37_79B9_7F4A_7C15 | 1))
+    }
+
+    /// How many times each key was paid (never more than once, if the partner's dedup holds).
+    public var paidCounts: [String: Int] { state.withLock { $0.paidCount } }
+
+    public func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome {
+        if behaviour.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(behaviour.latencyMs)) }
+        return state.withLock { state in
+            if let known = state.payouts[instruction.idempotencyKey] { return known }  // deduplicated
+            if !capabilities.covers(instruction) {
+                state.payouts[instruction.idempotencyKey] = .rejected(reason: "not covered")
+                return .rejected(reason: "not covered")
+            }
+            let roll = Int(Self.next(&state.random) % 10_000)
+            if roll < behaviour.rejectBps {
+                state.payouts[instruction.idempotencyKey] = .rejected(reason: "account closed")
+                return .rejected(reason: "account closed")
+            }
+            let reference = "\(id)-\(state.payouts.count + 1)"
+            if roll < behaviour.rejectBps + behaviour.pendingBps {
+                state.pending.insert(instruction.idempotencyKey)
+                state.payouts[instruction.idempotencyKey] = .paid(reference: reference)
+                state.paidCount[instruction.idempotencyKey, default: 0] += 1
+                return .pending
+            }
+            state.payouts[instruction.idempotencyKey] = .paid(reference: reference)
+            state.paidCount[instruction.idempotencyKey, default: 0] += 1
+            if roll < behaviour.rejectBps + behaviour.pendingBps + behaviour.unknownBps {
+                return .unknown(reason: "timed out")
+            }
+            return .paid(reference: reference)
+        }
+    }
+
+    public func status(idempotencyKey: String) async -> PayoutOutcome {
+        if behaviour.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(behaviour.latencyMs)) }
+        return state.withLock { state in
+            // A pending payout completes by the time it is asked about.
+            state.pending.remove(idempotencyKey)
+            return state.payouts[idempotencyKey] ?? .rejected(reason: "no such payout")
+        }
+    }
+
+    private static func next(_ x: inout UInt64) -> UInt64 {
+        x ^= x << 13
+        x ^= x >> 7
+        x ^= x << 17
+        return x
+    }
+}

@@ -1,0 +1,104 @@
+import RemitDomain
+import RemitLedger
+import XCTest
+
+/// A payout leg's reports, each one ledger command: money moves exactly once, states only move
+/// forward, and the transfer finishes when its last leg does.
+final class PayoutTests: LedgerTestCase {
+    let id = TransferID(high: 7, low: 7)
+
+    override func setUp() async throws {
+        try await super.setUp()
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100_000), reference: "w"))
+        // USD 100.00 + 2.99 fee, paid out as KES 12,815.55: 70 % to a wallet, 30 % to savings.
+        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: 1, count: 32),
+            decision: .accept(.init(
+                sendAmount: usd(10_000), fee: usd(299), payoutAmount: kes(1_281_555),
+                legs: [.init(product: "mobileWallet", institution: "", account: "254712345678", share: 7_000,
+                             payoutAmount: 897_089),
+                       .init(product: "savingsDeposit", institution: "KMFI", account: "SAV-1", share: 3_000,
+                             payoutAmount: 384_466)],
+                holdExpiresAt: .max)))))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+    }
+
+    func report(_ leg: Int, _ outcome: LegReport.Outcome) -> LedgerCommand {
+        .reportLeg(LegReport(operatorId: "ACME", transferId: id, leg: leg, outcome: outcome))
+    }
+
+    func state() throws -> (TransferState, [LegState]) {
+        let view = try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id))
+        return (view.state, view.legs.map(\.state))
+    }
+
+    func testBothLegsPaidPostTheWholeHoldThroughFXAndFees() async throws {
+        XCTAssertEqual(try ledger.payoutWork(now: 0, limit: 10).map(\.leg), [0, 1])
+        await expectDone(report(0, .dispatched(partner: "MPESA")))
+        await expectDone(report(1, .dispatched(partner: "KMFI")))
+        XCTAssertEqual(try state().0, .dispatched)
+        await expectDone(report(0, .paid(partnerReference: "MP-1")))
+        XCTAssertEqual(try state().0, .dispatched)
+        await expectDone(report(1, .paid(partnerReference: "KM-1")))
+        XCTAssertEqual(try state().0, .paid)
+        XCTAssertEqual(try state().1, [.paid, .paid])
+        XCTAssertEqual(try ledger.payoutWork(now: .max, limit: 10).count, 0)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 0)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000 - 10_299)
+        XCTAssertEqual(try balance(.feeRevenue(usd)), 299)
+        XCTAssertEqual(try ledger.balance(.partnerFloat("MPESA", kes)).map(abs), 897_089)
+        XCTAssertEqual(try ledger.balance(.partnerFloat("KMFI", kes)).map(abs), 384_466)
+        // A duplicate answer changes nothing: the leg is paid already.
+        await expectRejected(report(0, .paid(partnerReference: "MP-1")),
+                             .illegalTransition("\(id) leg 0", from: "paid", to: "paid"))
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id)?.legs[0].partnerReference, "MP-1")
+        try assertWhole()
+    }
+
+    func testOneLegFailedIsRefundedAndTheTransferIsPartiallyPaid() async throws {
+        await expectDone(report(0, .dispatched(partner: "MPESA")))
+        await expectDone(report(1, .dispatched(partner: "KMFI")))
+        await expectDone(report(1, .failed(.partnerRejected)))
+        XCTAssertEqual(try state().1, [.dispatched, .refunded])
+        await expectDone(report(0, .paid(partnerReference: "MP-1")))
+        XCTAssertEqual(try state().0, .partiallyPaid)
+        // 70 % of 100.00 and of 2.99 was paid; the rest is back on the prefund.
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000 - 7_000 - 210)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 0)
+        try assertWhole()
+    }
+
+    func testInDoubtThenPaidPaysOnceAndAllFailedRefundsEverything() async throws {
+        await expectDone(report(0, .dispatched(partner: "MPESA")))
+        await expectDone(report(0, .inDoubt(.partnerUnreachable)))
+        XCTAssertEqual(try state().0, .inDoubt)
+        await expectDone(report(0, .retry(dueAt: 5_000, inquiry: true)))
+        XCTAssertEqual(try ledger.payoutWork(now: 4_999, limit: 10).map(\.leg), [1])
+        XCTAssertEqual(try ledger.payoutWork(now: 5_000, limit: 10).first?.inquiries, 1)
+        await expectDone(report(0, .failed(.partnerRejected)))
+        await expectDone(report(1, .failed(.noPartnerAvailable)))
+        XCTAssertEqual(try state().0, .refunded)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000)
+        try assertWhole()
+    }
+
+    func testAReviewedLegLeavesTheOutboxQueue() async throws {
+        await expectDone(report(0, .dispatched(partner: "MPESA")))
+        await expectDone(report(0, .review))
+        XCTAssertEqual(try ledger.payoutWork(now: .max, limit: 10).map(\.leg), [1])
+        XCTAssertEqual(try ledger.payoutsInReview(), 1)
+    }
+
+    func testCancellationTakesTheLegsOutOfTheOutbox() async throws {
+        await expectDone(.cancelTransfer(operatorId: "ACME", transferId: id, reason: .none))
+        XCTAssertEqual(try state().0, .cancelled)
+        XCTAssertEqual(try state().1, [.cancelled, .cancelled])
+        XCTAssertEqual(try ledger.payoutWork(now: .max, limit: 10).count, 0)
+        // A dispatcher that read the leg before the cancel cannot send it now.
+        await expectRejected(report(0, .dispatched(partner: "MPESA")),
+                             .illegalTransition("\(id) leg 0", from: "cancelled", to: "dispatched"))
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000)
+        try assertWhole()
+    }
+}
