@@ -36,6 +36,9 @@ func ledgerRun(batch: Int, total: Int) async throws -> Double {
         legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "254712345678", share: 10_000,
                      payoutAmount: 1_281_555)],
         holdExpiresAt: .max)
+    let details = TransferSubmission.Details(operatorReference: "INV-2026-0001", sendCurrency: "USD",
+                                             payoutCurrency: "KES", sendCountry: "US", payoutCountry: "KE",
+                                             rate: 129_450_000_000)
     var hash = [UInt8](repeating: 7, count: 32)
     let start = now()
     var n = 0
@@ -46,7 +49,8 @@ func ledgerRun(batch: Int, total: Int) async throws -> Double {
             n += 1
             hash[0] = UInt8(truncatingIfNeeded: n)
             commands.append(.submitTransfer(TransferSubmission(operatorId: "ACME", transferId: transferId(n),
-                                                               contentHash: hash, decision: .accept(terms))))
+                                                               contentHash: hash, decision: .accept(terms),
+                                                               details: details)))
         }
         let outcomes = await ledger.apply(commands)
         precondition(outcomes.allSatisfy { if case .transfer(let r) = $0 { r.state == .accepted } else { false } })
@@ -138,7 +142,7 @@ func rawRun(batch: Int, total: Int) throws -> Double {
             raw.run("INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id) VALUES (?, 'ACME', 'USD', 10299, 10299, 'pending', ?, ?)",
                     [holdId, Int64.max, Int64(n)])
             let idBytes = id.bytes
-            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at) VALUES ('ACME', ?, ?, 'accepted', ?, 'USD', 10000, 299, 'KES', 1281555, ?, ?)",
+            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, operator_reference, send_country, payout_country, quote_id, rate) VALUES ('ACME', ?, ?, 'accepted', ?, 'USD', 10000, 299, 'KES', 1281555, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000)",
                     [idBytes, hash, holdId, time, time])
             raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending')", [idBytes])
             raw.run("INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES ('ACME', ?, 0, ?)", [idBytes, time])
