@@ -136,6 +136,10 @@ let package = Package(
         ),
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
         .testTarget(name: "RemitLedgerTests", dependencies: ["RemitLedger", "RemitDomain"]),
+        .testTarget(
+            name: "RemitPayoutTests",
+            dependencies: ["RemitPayout", "RemitLedger", "RemitDomain", .product(name: "Logging", package: "swift-log")]
+        ),
         // A child process for the ledger's crash test: writes batches until it is killed.
         .executableTarget(
             name: "ledger-crash-child",

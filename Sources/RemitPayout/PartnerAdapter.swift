@@ -26,8 +26,12 @@ public enum PayoutOutcome: Hashable, Sendable {
     case rejected(reason: String)
     /// Accepted, not final yet: ask again later.
     case pending
-    /// No answer (a timeout, a dropped connection, a 5xx): the payout may or may not have happened.
+    /// No answer (a timeout, a dropped connection, a 5xx after sending): the payout may or may not
+    /// have happened.
     case unknown(reason: String)
+    /// Not taken, certainly (refused before processing: overloaded, throttled, down for
+    /// maintenance): the same partner may be asked again later under the same key.
+    case busy(reason: String)
 }
 
 /// What a partner can pay: where, in what, which products, up to how much.

@@ -33,12 +33,13 @@ public final class PayoutDispatcher: Service, Sendable {
     let policy: Policy
     let logger: Logger
     let clock: @Sendable () -> Int64
+    public let health: PartnerHealth
     private let inFlight = Mutex(Set<String>())
-    private let partnerLoad = Mutex([String: Int]())
     private let wakeSignal = WakeSignal()
 
-    public init(ledger: Ledger, router: PayoutRouter, policy: Policy = Policy(), logger: Logger,
-                clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) {
+    public init(ledger: Ledger, router: PayoutRouter, policy: Policy = Policy(), health: PartnerHealth = PartnerHealth(),
+                logger: Logger, clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) {
+        self.health = health
         self.ledger = ledger
         self.router = router
         self.policy = policy
@@ -98,9 +99,15 @@ public final class PayoutDispatcher: Service, Sendable {
         }
         switch item.state {
         case .pending:
-            guard let partner = router.candidates(for: instruction, institution: item.institution).first else {
+            let candidates = router.candidates(for: instruction, institution: item.institution)
+            guard !candidates.isEmpty else {
                 logger.warning("no partner can pay this leg")
                 await report(item, .failed(.noPartnerAvailable), logger)
+                return
+            }
+            // The first whose circuit is closed; if all are open, wait for one to reopen.
+            guard let partner = candidates.first(where: { health.isAvailable($0.id, now: clock()) }) else {
+                await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false), logger)
                 return
             }
             guard await report(item, .dispatched(partner: partner.id), logger) else { return }
@@ -122,7 +129,11 @@ public final class PayoutDispatcher: Service, Sendable {
     }
 
     private func send(_ item: PayoutWork, _ instruction: PayoutInstruction, _ partner: RoutedPartner, _ logger: Logger) async {
-        let outcome = await call(partner) { await partner.adapter.submit(instruction) }
+        guard let outcome = await call(partner, { await partner.adapter.submit(instruction) }) else {
+            // The partner's call slots are all taken: the leg stays dispatched and is sent next round.
+            await report(item, .retry(dueAt: clock() + policy.pollIntervalMs, inquiry: false), logger)
+            return
+        }
         switch outcome {
         case .paid(let reference):
             await report(item, .paid(partnerReference: reference), logger)
@@ -139,36 +150,57 @@ public final class PayoutDispatcher: Service, Sendable {
                 await report(item, .failed(.partnerRejected), logger)
             }
         case .pending:
-            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: true), logger)
+            // Taken, not final: the same key is sent again later, which a partner answers with
+            // the payout's state (inquiries count status calls only).
+            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false), logger)
+        case .busy(let reason):
+            // Not taken: send again later, the delay doubling with each attempt, with jitter.
+            let delay = backoff(item.attempts)
+            logger.info("partner busy; will send again", metadata: ["partner": "\(partner.id)", "reason": "\(reason)",
+                                                                  "delayMs": "\(delay)"])
+            await report(item, .retry(dueAt: clock() + delay, inquiry: false), logger)
         case .unknown(let reason):
             logger.warning("payout in doubt", metadata: ["partner": "\(partner.id)", "reason": "\(reason)"])
             await report(item, .inDoubt(.partnerUnreachable), logger)
-            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: true), logger)
+            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false), logger)
         }
     }
 
+    /// Exponential backoff with up to 25 % jitter, from the first inquiry delay to the maximum.
+    func backoff(_ attempts: Int) -> Int64 {
+        let delay = min(policy.maxInquiryDelayMs, policy.firstInquiryMs << min(max(attempts - 1, 0), 16))
+        return delay + Int64.random(in: 0...max(delay / 4, 0))
+    }
+
     private func inquire(_ item: PayoutWork, _ partner: RoutedPartner, _ logger: Logger) async {
-        let outcome = await call(partner) { await partner.adapter.status(idempotencyKey: item.idempotencyKey) }
+        guard let outcome = await call(partner, { await partner.adapter.status(idempotencyKey: item.idempotencyKey) }) else {
+            await report(item, .retry(dueAt: clock() + policy.pollIntervalMs, inquiry: false), logger)
+            return
+        }
         switch outcome {
         case .paid(let reference):
             await report(item, .paid(partnerReference: reference), logger)
         case .rejected:
             await report(item, .failed(.partnerRejected), logger)
-        case .pending, .unknown:
+        case .pending, .unknown, .busy:
             if item.inquiries + 1 >= policy.maxInquiries {
                 logger.error("payout still in doubt after \(item.inquiries + 1) inquiries: left for review")
                 await report(item, .review, logger)
             } else {
-                let delay = min(policy.maxInquiryDelayMs, policy.firstInquiryMs << min(item.inquiries + 1, 16))
-                let jitter = Int64.random(in: 0...(delay / 4))
-                await report(item, .retry(dueAt: clock() + delay + jitter, inquiry: true), logger)
+                await report(item, .retry(dueAt: clock() + backoff(item.inquiries + 2), inquiry: true), logger)
             }
         }
     }
 
-    /// One partner call, bounded in time: no answer within the partner's timeout is `.unknown`.
-    private func call(_ partner: RoutedPartner, _ body: @escaping @Sendable () async -> PayoutOutcome) async -> PayoutOutcome {
-        await withTaskGroup(of: PayoutOutcome?.self) { group in
+    /// One partner call, bounded in time (no answer within the partner's timeout is `.unknown`)
+    /// and in number (nil when all of the partner's `max_concurrency` slots are taken). Feeds
+    /// the partner's circuit breaker.
+    private func call(_ partner: RoutedPartner, _ body: @escaping @Sendable () async -> PayoutOutcome) async
+        -> PayoutOutcome?
+    {
+        guard health.acquire(partner.id, limit: partner.maxConcurrency) else { return nil }
+        defer { health.release(partner.id) }
+        let outcome = await withTaskGroup(of: PayoutOutcome?.self) { group in
             group.addTask { await body() }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(partner.timeoutMs))
@@ -178,6 +210,15 @@ public final class PayoutDispatcher: Service, Sendable {
             group.cancelAll()
             return first ?? .unknown(reason: "cancelled")
         }
+        switch outcome {
+        case .unknown, .busy:
+            if health.failed(partner.id, now: clock()) {
+                logger.error("partner circuit opened: new legs go elsewhere or wait", metadata: ["partner": "\(partner.id)"])
+            }
+        case .paid, .rejected, .pending:
+            health.succeeded(partner.id)
+        }
+        return outcome
     }
 
     /// Commits a report; false if the ledger refused it (the leg moved on meanwhile).

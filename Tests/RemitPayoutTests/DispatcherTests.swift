@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import RemitDomain
+import RemitLedger
+@testable import RemitPayout
+import Synchronization
+import XCTest
+
+/// A partner whose answers the test scripts, one per call, recording every call.
+final class ScriptedPartner: PartnerAdapter {
+    let id: String
+    let capabilities: PartnerCapabilities
+    private let script: Mutex<(submits: [PayoutOutcome], statuses: [PayoutOutcome], calls: [String])>
+    let delayMs: Int
+
+    init(_ id: String, submits: [PayoutOutcome], statuses: [PayoutOutcome] = [], delayMs: Int = 0,
+         products: Set<String> = ["mobileWallet"]) {
+        self.id = id
+        capabilities = PartnerCapabilities(countries: ["KE"], currencies: ["KES"], products: products)
+        script = Mutex((submits, statuses, []))
+        self.delayMs = delayMs
+    }
+
+    var calls: [String] { script.withLock { $0.calls } }
+
+    func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome {
+        if delayMs > 0 { try? await Task.sleep(for: .milliseconds(delayMs)) }
+        return script.withLock {
+            $0.calls.append("submit \(instruction.idempotencyKey)")
+            return $0.submits.isEmpty ? .rejected(reason: "script ended") : $0.submits.removeFirst()
+        }
+    }
+
+    func status(idempotencyKey: String) async -> PayoutOutcome {
+        script.withLock {
+            $0.calls.append("status \(idempotencyKey)")
+            return $0.statuses.isEmpty ? .unknown(reason: "script ended") : $0.statuses.removeFirst()
+        }
+    }
+}
+
+final class DispatcherTests: XCTestCase {
+    var folder: URL!
+    var ledger: Ledger!
+    let usd = try! Currency("USD"), kes = try! Currency("KES")
+    let id = TransferID(high: 1, low: 1)
+
+    override func setUp() async throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-payout-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        ledger = try Ledger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        _ = await ledger.apply([.openOperator(id: "ACME", currency: usd, creditLimit: 0),
+                                .fund(operatorId: "ACME", amount: Money(1_000_000, usd), reference: "w")])
+        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: 1, count: 32),
+            decision: .accept(.init(sendAmount: Money(10_000, usd), fee: Money(299, usd), payoutAmount: Money(1_294_500, kes),
+                                    legs: [.init(product: "mobileWallet", institution: "", account: "254712345678",
+                                                 share: 10_000, payoutAmount: 1_294_500)],
+                                    holdExpiresAt: .max)),
+            details: .init(sendCurrency: "USD", payoutCurrency: "KES", sendCountry: "US", payoutCountry: "KE"))))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+    }
+
+    override func tearDown() async throws {
+        ledger = nil
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func dispatcher(_ partners: [RoutedPartner], health: PartnerHealth = PartnerHealth()) -> PayoutDispatcher {
+        PayoutDispatcher(ledger: ledger, router: PayoutRouter(partners: partners),
+                         policy: .init(pollIntervalMs: 10, firstInquiryMs: 10, maxInquiryDelayMs: 40, maxInquiries: 4),
+                         health: health, logger: Logger(label: "test"))
+    }
+
+    /// Runs the dispatcher's steps by hand until the transfer is final or `rounds` pass.
+    func drive(_ dispatcher: PayoutDispatcher, rounds: Int = 200) async throws -> TransferView {
+        for _ in 0..<rounds {
+            for item in try ledger.payoutWork(now: Ledger.wallClock(), limit: 10) { await dispatcher.handle(item) }
+            let view = try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id))
+            let inReview = try ledger.payoutsInReview()
+            if view.state.isFinal || inReview > 0 { return view }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id))
+    }
+
+    func assertWhole(file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = try ledger.verify()
+        XCTAssertTrue(report.isClean, report.description, file: file, line: line)
+        var sums = [String: Int64]()
+        for account in try ledger.trialBalance() { sums[account.currency, default: 0] += account.balance }
+        XCTAssertTrue(sums.values.allSatisfy { $0 == 0 }, "\(sums)", file: file, line: line)
+    }
+
+    func testPaidAtOnce() async throws {
+        let partner = ScriptedPartner("A", submits: [.paid(reference: "A-1")])
+        let view = try await drive(dispatcher([RoutedPartner(adapter: partner, priority: 1)]))
+        XCTAssertEqual(view.state, .paid)
+        XCTAssertEqual(view.legs[0].partnerReference, "A-1")
+        XCTAssertEqual(view.legs[0].partner, "A")
+        XCTAssertEqual(partner.calls.count, 1)
+        try assertWhole()
+    }
+
+    func testBusyIsSentAgainUnderTheSameKey() async throws {
+        let partner = ScriptedPartner("A", submits: [.busy(reason: "503"), .busy(reason: "503"), .paid(reference: "A-1")])
+        let view = try await drive(dispatcher([RoutedPartner(adapter: partner, priority: 1)]))
+        XCTAssertEqual(view.state, .paid)
+        XCTAssertEqual(partner.calls, Array(repeating: "submit ACME-\(id)-0", count: 3))
+        try assertWhole()
+    }
+
+    func testADefiniteRefusalTriesTheNextPartner() async throws {
+        let first = ScriptedPartner("A", submits: [.rejected(reason: "account closed")])
+        let second = ScriptedPartner("B", submits: [.paid(reference: "B-1")])
+        let view = try await drive(dispatcher([RoutedPartner(adapter: second, priority: 2),
+                                               RoutedPartner(adapter: first, priority: 1)]))
+        XCTAssertEqual(view.state, .paid)
+        XCTAssertEqual(view.legs[0].partner, "B")
+        XCTAssertEqual(first.calls.count, 1)
+        XCTAssertEqual(second.calls.count, 1)
+        try assertWhole()
+    }
+
+    func testATimeoutIsInDoubtUntilAnInquirySettlesIt() async throws {
+        // The partner never answers the submit within its 50 ms; asked later, it says paid.
+        let partner = ScriptedPartner("A", submits: [.paid(reference: "late")], statuses: [.pending, .paid(reference: "A-9")],
+                                      delayMs: 500)
+        let view = try await drive(dispatcher([RoutedPartner(adapter: partner, priority: 1, timeoutMs: 50)]))
+        XCTAssertEqual(view.state, .paid)
+        XCTAssertEqual(view.legs[0].partnerReference, "A-9")
+        XCTAssertEqual(partner.calls.filter { $0.hasPrefix("submit") }.count, 1, "never sent twice: \(partner.calls)")
+        let events = try ledger.events(operatorId: "ACME", after: 0, limit: 20).map { "\($0.leg.map(String.init) ?? "t"):\($0.state)" }
+        XCTAssertEqual(events, ["t:accepted", "0:dispatched", "t:dispatched", "0:inDoubt", "t:inDoubt", "0:paid", "t:paid"])
+        try assertWhole()
+    }
+
+    func testInquiriesRunOutIntoReviewAndTheMoneyStaysHeld() async throws {
+        let partner = ScriptedPartner("A", submits: [.unknown(reason: "reset")], statuses: [])
+        let view = try await drive(dispatcher([RoutedPartner(adapter: partner, priority: 1)]))
+        XCTAssertEqual(view.state, .inDoubt)
+        XCTAssertEqual(try ledger.payoutsInReview(), 1)
+        XCTAssertEqual(try ledger.balance(.operatorHolds("ACME", usd)), 10_299)
+        XCTAssertEqual(partner.calls.filter { $0.hasPrefix("status") }.count, 4)
+        try assertWhole()
+    }
+
+    func testNoPartnerForTheLegFailsItAndRefunds() async throws {
+        let partner = ScriptedPartner("A", submits: [], products: ["cashPickup"])
+        let view = try await drive(dispatcher([RoutedPartner(adapter: partner, priority: 1)]))
+        XCTAssertEqual(view.state, .refunded)
+        XCTAssertEqual(view.legs[0].reason, .noPartnerAvailable)
+        XCTAssertEqual(try ledger.balance(.operatorPrefund("ACME", usd)), 1_000_000)
+        try assertWhole()
+    }
+
+    func testAnOpenCircuitKeepsNewLegsAway() async throws {
+        let health = PartnerHealth(settings: .init(threshold: 2, cooldownMs: 60_000))
+        let now = Ledger.wallClock()
+        health.failed("A", now: now)
+        XCTAssertTrue(health.isAvailable("A", now: now))
+        XCTAssertTrue(health.failed("A", now: now))
+        XCTAssertFalse(health.isAvailable("A", now: now))
+        XCTAssertEqual(health.openCircuits(now: now), ["A"])
+        let a = ScriptedPartner("A", submits: [.paid(reference: "A-1")])
+        let b = ScriptedPartner("B", submits: [.paid(reference: "B-1")])
+        let view = try await drive(dispatcher([RoutedPartner(adapter: a, priority: 1), RoutedPartner(adapter: b, priority: 2)],
+                                              health: health))
+        XCTAssertEqual(view.legs[0].partner, "B")
+        XCTAssertTrue(a.calls.isEmpty)
+        XCTAssertTrue(health.isAvailable("A", now: now + 60_000))
+    }
+
+    func testTheSimulatorPaysAKeyOnce() async throws {
+        let simulator = SimulatedPartner(id: "S", capabilities: PartnerCapabilities(countries: ["KE"], currencies: ["KES"],
+                                                                                   products: ["mobileWallet"]),
+                                         behaviour: .init(latencyMs: 0, unknownBps: 10_000))
+        let instruction = PayoutInstruction(idempotencyKey: "k", product: "mobileWallet", account: "1",
+                                            amount: Money(100, kes), country: "KE")
+        for _ in 0..<5 { _ = await simulator.submit(instruction) }
+        XCTAssertEqual(simulator.paidCounts, ["k": 1])
+        guard case .paid = await simulator.status(idempotencyKey: "k") else { return XCTFail() }
+    }
+}
