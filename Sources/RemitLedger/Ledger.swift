@@ -75,6 +75,13 @@ public final class Ledger: Sendable {
         await writer.observeCommits(observer)
     }
 
+    /// Returns once every command submitted before the call has committed, then checkpoints the
+    /// WAL into the main file (at shutdown, so that a copy of the file alone is complete).
+    public func flush() async {
+        _ = await writer.submit([])
+        _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
     public func apply(_ command: LedgerCommand) async -> LedgerOutcome {
         await writer.submit([command])[0]
     }

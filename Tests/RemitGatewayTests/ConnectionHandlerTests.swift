@@ -95,3 +95,22 @@ final class AdminLineDecoderTests: XCTestCase {
         XCTAssertThrowsError(try channel.writeInbound(ByteBuffer(string: "123456789")))
     }
 }
+
+final class DrainHandlerTests: XCTestCase {
+    func testDrainPassesTheMarkerAfterWhatWasReadAndDropsTheRest() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+        try channel.pipeline.syncOperations.addHandler(DrainHandler())
+        var bytes = ByteBuffer()
+        try Frame(requestId: 7, message: .heartbeat(Heartbeat(sentAt: 1))).encode(into: &bytes)
+        try channel.writeInbound(bytes)
+        channel.pipeline.fireUserInboundEventTriggered(DrainHandler.Drain())
+        try channel.writeInbound(bytes)
+        let first = try XCTUnwrap(try channel.readInbound(as: Result<Frame, ProtocolError>.self))
+        XCTAssertEqual(try first.get().requestId, 7)
+        let marker = try XCTUnwrap(try channel.readInbound(as: Result<Frame, ProtocolError>.self))
+        guard case .failure(let error) = marker else { return XCTFail("\(marker)") }
+        XCTAssertEqual(error.code, .shuttingDown)
+        XCTAssertNil(try channel.readInbound(as: Result<Frame, ProtocolError>.self))
+    }
+}

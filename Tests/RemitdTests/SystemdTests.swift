@@ -74,3 +74,36 @@ final class HelloTimeoutTests: XCTestCase {
         XCTAssertEqual(frame.requestId, 0)
     }
 }
+
+/// SIGTERM while a batch is in flight: the gateway either answers it (and then every transfer
+/// in it is in the ledger) or never read it (and then none is); either way it exits 0.
+final class ShutdownTests: XCTestCase {
+    func testABatchInFlightAtSIGTERMIsAnsweredOrNotRecordedAtAll() async throws {
+        var daemon = try Daemon.withPayoutsPaused()
+        defer { daemon.remove() }
+        let client = try await daemon.connect()
+        let batch = (0..<2_000).map { _ in GatewayTests.transfer() }
+        let pid = daemon.process.processIdentifier
+        async let answer = client.submit(batch)
+        try await Task.sleep(for: .milliseconds(5))
+        kill(pid, SIGTERM)
+        let results = try? await answer
+        XCTAssertEqual(daemon.stop(), 0, daemon.stderr)
+        // Well inside the 10 s grace: the session drained, it was not cut off.
+        XCTAssertFalse(daemon.stderr.contains("closing sessions still open"), daemon.stderr)
+        daemon = try daemon.restart()
+        let reader = try await daemon.connect()
+        var found = 0
+        for transfer in batch.prefix(50) + batch.suffix(50) {
+            if (try? await reader.transfer(transfer.transferId)) != nil { found += 1 }
+        }
+        if let results {
+            XCTAssertEqual(results.count, batch.count)
+            XCTAssertTrue(results.allSatisfy { $0.errorCode == .none })
+            XCTAssertEqual(found, 100, "answered, so every transfer must be in the ledger")
+        } else {
+            XCTAssertEqual(found, 0, "not answered, so none may have been recorded")
+        }
+        try await reader.close()
+    }
+}

@@ -94,11 +94,11 @@ public final class Gateway: Sendable {
 
     /// Runs until SIGTERM or SIGINT (or cancellation); `onReady` is called once both ports listen.
     public func run(onReady: @escaping @Sendable (Gateway) -> Void = { _ in }) async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: server),
-            .init(service: ReadinessReporter(gateway: self, onReady: onReady)),
-            .init(service: ReloadOnHangup(gateway: self)),
-        ]
+        // A ServiceGroup shuts down in reverse order, each service after the one before has
+        // finished: readiness first (STOPPING=1 at once), then the operator port drains its
+        // sessions, then the admin endpoints, the dispatcher finishes its partner calls, and the
+        // ledger, last, commits whatever is queued.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: LedgerService(ledger: ledger, logger: logger))]
         if environment.configuration.payouts.enabled {
             services.append(.init(service: dispatcher))
         } else {
@@ -107,6 +107,9 @@ public final class Gateway: Sendable {
         if let admin { services.append(.init(service: admin)) }
         services.append(.init(service: AdminSocketServer(path: environment.configuration.admin.socket,
                                                          executor: AdminExecutor(environment: environment), logger: logger)))
+        services.append(.init(service: ReloadOnHangup(gateway: self)))
+        services.append(.init(service: server))
+        services.append(.init(service: ReadinessReporter(gateway: self, onReady: onReady)))
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger))
@@ -157,6 +160,19 @@ struct ReadinessReporter: Service {
             }
         }
         gateway.notifier.stopping()
+    }
+}
+
+/// The ledger writer as a service: at shutdown, after everything that writes has stopped, it
+/// waits for the writer's queue to be committed and checkpoints the WAL into the database file.
+struct LedgerService: Service {
+    let ledger: Ledger
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await ledger.flush()
+        logger.info("ledger flushed", metadata: ["path": "\(ledger.path)"])
     }
 }
 

@@ -20,6 +20,8 @@ final class DrainHandler: ChannelInboundHandler {
             draining = true
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
             context.fireChannelRead(wrapInboundOut(.failure(Self.marker)))
+            // NIOAsyncChannel hands reads to its stream at read-complete.
+            context.fireChannelReadComplete()
             return
         }
         context.fireUserInboundEventTriggered(event)

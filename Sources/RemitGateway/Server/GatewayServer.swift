@@ -103,7 +103,12 @@ public final class GatewayServer: Service, Sendable {
         environment.logger.info("draining sessions", metadata: ["open": "\(open.count)"])
         for channel in open { channel.pipeline.fireUserInboundEventTriggered(DrainHandler.Drain()) }
         group.next().scheduleTask(in: grace) {
-            for channel in self.channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+            let left = self.channels.withLock { Array($0.values) }
+            if !left.isEmpty {
+                self.environment.logger.warning("closing sessions still open after the shutdown grace",
+                                                metadata: ["open": "\(left.count)"])
+            }
+            for channel in left { channel.close(promise: nil) }
         }
     }
 }
