@@ -96,3 +96,19 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable {
     public static let none = ReasonCode(rawValue: 0)
     public static let insufficientFunds = ReasonCode(rawValue: 5001)
 }
+
+extension TransferID {
+    /// Parses the UUID text form (`0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b07`, either case), or 32
+    /// hexadecimal digits without hyphens.
+    public init?(uuid text: String) {
+        let bytes = Array(text.utf8)
+        let hyphenated = bytes.count == 36 && [8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") }
+        guard hyphenated || bytes.count == 32 else { return nil }
+        let hex = hyphenated ? bytes.enumerated().filter { ![8, 13, 18, 23].contains($0.offset) }.map(\.element) : bytes
+        guard hex.count == 32, hex.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 70) || ($0 >= 97 && $0 <= 102) }),
+              let high = UInt64(String(decoding: hex[..<16], as: UTF8.self), radix: 16),
+              let low = UInt64(String(decoding: hex[16...], as: UTF8.self), radix: 16)
+        else { return nil }
+        self.init(high: high, low: low)
+    }
+}

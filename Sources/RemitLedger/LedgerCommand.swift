@@ -38,6 +38,8 @@ public enum LedgerCommand: Sendable {
     /// Cancels an accepted transfer before dispatch: the state, the hold voided, its legs
     /// cancelled and taken out of the payout outbox, together.
     case cancelTransfer(operatorId: String, transferId: TransferID, reason: ReasonCode)
+    /// Operations settle a leg in doubt by hand, with evidence.
+    case resolvePayout(PayoutResolution)
     /// What happened to a payout leg (see `LegReport`).
     case reportLeg(LegReport)
     indirect case atomic([LedgerCommand])
@@ -132,6 +134,9 @@ extension LedgerCommand {
 
         case .cancelTransfer(let operatorId, let transferId, let reason):
             return try Transfers.cancel(db, operatorId: operatorId, transferId: transferId, reason: reason, context)
+
+        case .resolvePayout(let resolution):
+            return try Payouts.resolve(db, resolution, context)
 
         case .reportLeg(let report):
             return try Payouts.report(db, report, context)

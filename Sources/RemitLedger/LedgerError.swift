@@ -31,4 +31,6 @@ public enum LedgerError: Error, Hashable, Sendable {
     case illegalTransition(String, from: String, to: String)
     /// The database could not commit (disk full, read-only, I/O): nothing was recorded.
     case storage(String)
+    /// A manual resolution needs evidence: 1 to 500 bytes.
+    case invalidEvidence
 }

@@ -35,6 +35,21 @@ public struct LegReport: Hashable, Sendable {
     }
 }
 
+/// A leg whose payout outcome is unknown, for `remitctl in-doubt list`.
+public struct LegInDoubt: Hashable, Sendable {
+    public var operatorId: String
+    public var transferId: TransferID
+    public var leg: Int
+    public var state: LegState
+    public var partner: String
+    public var payoutAmount: Int64
+    public var payoutCurrency: String
+    /// When its transfer last changed (ms).
+    public var since: Int64
+    public var inquiries: Int
+    public var inReview: Bool
+}
+
 /// A leg waiting in the outbox, with what the dispatcher needs to route and pay it.
 public struct PayoutWork: Hashable, Sendable {
     public var operatorId: String
@@ -55,7 +70,49 @@ public struct PayoutWork: Hashable, Sendable {
     public var idempotencyKey: String { "\(operatorId)-\(transferId)-\(leg)" }
 }
 
+/// Operations settling a payout in doubt by hand, with the evidence (a partner's statement line,
+/// a ticket): recorded beside the leg's report in the same transaction.
+public struct PayoutResolution: Hashable, Sendable {
+    public var operatorId: String
+    public var transferId: TransferID
+    public var leg: Int
+    /// The partner's reference when paid; nil when it was not paid.
+    public var paidReference: String?
+    public var evidence: String
+
+    public init(operatorId: String, transferId: TransferID, leg: Int, paidReference: String?, evidence: String) {
+        self.operatorId = operatorId
+        self.transferId = transferId
+        self.leg = leg
+        self.paidReference = paidReference
+        self.evidence = evidence
+    }
+}
+
 enum Payouts {
+    static func resolve(_ db: Database, _ resolution: PayoutResolution, _ context: WriteContext) throws -> [Int64] {
+        guard !resolution.evidence.isEmpty, resolution.evidence.utf8.count <= 500 else {
+            throw LedgerError.invalidEvidence
+        }
+        let state = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            """), arguments: [resolution.operatorId, Data(resolution.transferId.bytes), resolution.leg])
+        guard let state else { throw LedgerError.unknownLeg(resolution.transferId.description, resolution.leg) }
+        // Only a leg whose outcome is unknown is settled by hand; the rest have their answer.
+        guard state == LegState.inDoubt.rawValue || state == LegState.dispatched.rawValue else {
+            throw LedgerError.illegalTransition("\(resolution.transferId) leg \(resolution.leg)", from: state,
+                                                to: resolution.paidReference == nil ? "failed" : "paid")
+        }
+        let outcome: LegReport.Outcome = resolution.paidReference.map { .paid(partnerReference: $0) } ?? .failed(.partnerRejected)
+        let entries = try report(db, LegReport(operatorId: resolution.operatorId, transferId: resolution.transferId,
+                                               leg: resolution.leg, outcome: outcome), context)
+        try db.cachedStatement(sql: """
+            INSERT INTO resolution (operator_id, transfer_id, leg_index, outcome, evidence, resolved_at) VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [resolution.operatorId, Data(resolution.transferId.bytes), resolution.leg,
+                                     resolution.paidReference == nil ? "failed" : "paid", resolution.evidence, context.time])
+        return entries
+    }
+
     static func report(_ db: Database, _ report: LegReport, _ context: WriteContext) throws -> [Int64] {
         let id = Data(report.transferId.bytes)
         guard let transfer = try Row.fetchOne(db.cachedStatement(sql: """
@@ -203,6 +260,25 @@ extension Ledger {
                            product: row["product"], institution: row["institution"], account: row["account"],
                            payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
                            payoutCountry: row["payout_country"] ?? "", attempts: row["attempts"], inquiries: row["inquiries"])
+            }
+        }
+    }
+
+    /// Legs whose outcome is not known: in doubt, or waiting for operations (review), oldest first.
+    public func legsInDoubt(limit: Int) throws -> [LegInDoubt] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT l.operator_id, l.transfer_id, l.leg_index, l.state, l.partner, l.payout_amount, t.payout_currency,
+                       t.updated_at, coalesce(o.inquiries, 0) AS inquiries, coalesce(o.review, 0) AS review
+                FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
+                LEFT JOIN outbox o ON o.operator_id = l.operator_id AND o.transfer_id = l.transfer_id AND o.leg_index = l.leg_index
+                WHERE l.state = 'inDoubt' OR o.review = 1
+                ORDER BY t.updated_at LIMIT ?
+                """, arguments: [limit]).map { row in
+                LegInDoubt(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
+                           leg: row["leg_index"], state: LegState(rawValue: row["state"])!, partner: row["partner"],
+                           payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
+                           since: row["updated_at"], inquiries: row["inquiries"], inReview: (row["review"] as Int) == 1)
             }
         }
     }

@@ -140,6 +140,20 @@ enum Schema {
                 CREATE UNIQUE INDEX outbox_by_leg ON outbox(operator_id, transfer_id, leg_index);
                 """)
         }
+        migrator.registerMigration("v5: manual payout resolutions") { db in
+            try db.execute(sql: """
+                CREATE TABLE resolution (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    leg_index INTEGER NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('paid', 'failed')),
+                    evidence TEXT NOT NULL CHECK (length(evidence) > 0),
+                    resolved_at INTEGER NOT NULL,
+                    FOREIGN KEY (operator_id, transfer_id, leg_index) REFERENCES leg(operator_id, transfer_id, leg_index)
+                ) STRICT;
+                """)
+        }
         return migrator
     }
 }

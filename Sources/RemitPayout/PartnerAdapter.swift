@@ -34,6 +34,19 @@ public enum PayoutOutcome: Hashable, Sendable {
     case busy(reason: String)
 }
 
+extension PayoutOutcome {
+    /// A label for metrics and logs: paid, rejected, pending, unknown, busy.
+    public var kind: String {
+        switch self {
+        case .paid: "paid"
+        case .rejected: "rejected"
+        case .pending: "pending"
+        case .unknown: "unknown"
+        case .busy: "busy"
+        }
+    }
+}
+
 /// What a partner can pay: where, in what, which products, up to how much.
 public struct PartnerCapabilities: Hashable, Sendable {
     public var countries: Set<String>

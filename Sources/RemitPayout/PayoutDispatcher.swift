@@ -34,12 +34,16 @@ public final class PayoutDispatcher: Service, Sendable {
     let logger: Logger
     let clock: @Sendable () -> Int64
     public let health: PartnerHealth
+    /// Told about every partner call: the partner, the kind of answer, how long it took.
+    let callObserver: @Sendable (_ partner: String, _ outcome: String, _ nanoseconds: UInt64) -> Void
     private let inFlight = Mutex(Set<String>())
     private let wakeSignal = WakeSignal()
 
     public init(ledger: Ledger, router: PayoutRouter, policy: Policy = Policy(), health: PartnerHealth = PartnerHealth(),
-                logger: Logger, clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) {
+                logger: Logger, clock: @escaping @Sendable () -> Int64 = Ledger.wallClock,
+                callObserver: @escaping @Sendable (String, String, UInt64) -> Void = { _, _, _ in }) {
         self.health = health
+        self.callObserver = callObserver
         self.ledger = ledger
         self.router = router
         self.policy = policy
@@ -200,6 +204,7 @@ public final class PayoutDispatcher: Service, Sendable {
     {
         guard health.acquire(partner.id, limit: partner.maxConcurrency) else { return nil }
         defer { health.release(partner.id) }
+        let started = ContinuousClock.now
         let outcome = await withTaskGroup(of: PayoutOutcome?.self) { group in
             group.addTask { await body() }
             group.addTask {
@@ -210,6 +215,9 @@ public final class PayoutDispatcher: Service, Sendable {
             group.cancelAll()
             return first ?? .unknown(reason: "cancelled")
         }
+        let elapsed = ContinuousClock.now - started
+        callObserver(partner.id, outcome.kind, UInt64(elapsed.components.seconds) * 1_000_000_000
+                         + UInt64(elapsed.components.attoseconds / 1_000_000_000))
         switch outcome {
         case .unknown, .busy:
             if health.failed(partner.id, now: clock()) {

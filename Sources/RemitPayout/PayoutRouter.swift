@@ -25,14 +25,17 @@ public struct RoutedPartner: Sendable {
 /// if it names an institution), in priority order, then by id for a stable order.
 public struct PayoutRouter: Sendable {
     public let partners: [RoutedPartner]
+    public let switches: PartnerSwitches
 
-    public init(partners: [RoutedPartner]) {
+    public init(partners: [RoutedPartner], switches: PartnerSwitches = PartnerSwitches()) {
         self.partners = partners.sorted { ($0.priority, $0.id) < ($1.priority, $1.id) }
+        self.switches = switches
     }
 
     public func candidates(for instruction: PayoutInstruction, institution: String) -> [RoutedPartner] {
         partners.filter {
-            $0.enabled && $0.adapter.capabilities.covers(instruction) && (institution.isEmpty || institution == $0.id)
+            $0.enabled && switches.isEnabled($0.id) && $0.adapter.capabilities.covers(instruction)
+                && (institution.isEmpty || institution == $0.id)
         }
     }
 

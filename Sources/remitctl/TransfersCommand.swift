@@ -47,7 +47,7 @@ struct TransfersCommand: ParsableCommand {
 
         func run() throws {
             try reporting {
-                guard let transferId = TransferID(text: id) else { throw CommandFailure("not a transfer id: \(id)", exitCode: 64) }
+                guard let transferId = TransferID(uuid: id) else { throw CommandFailure("not a transfer id: \(id)", exitCode: 64) }
                 var views = try ledger.open().transfers(id: transferId)
                 if let `operator` { views = views.filter { $0.operatorId == `operator` } }
                 guard !views.isEmpty else { throw CommandFailure("no transfer \(id)") }
@@ -145,16 +145,5 @@ enum TransferText {
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
-    }
-}
-
-extension TransferID {
-    /// Parses the UUID text form.
-    init?(text: String) {
-        let hex = text.filter { $0 != "-" }
-        guard hex.count == 32, let high = UInt64(hex.prefix(16), radix: 16), let low = UInt64(hex.suffix(16), radix: 16) else {
-            return nil
-        }
-        self.init(high: high, low: low)
     }
 }

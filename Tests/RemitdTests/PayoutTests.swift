@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import RemitClient
 import RemitProtocol
 import XCTest
@@ -104,5 +107,86 @@ final class PayoutTests: XCTestCase {
             sums[account["currency"] as! String, default: 0] += sign * (account["balanceMinor"] as! Int)
         }
         XCTAssertTrue(sums.values.allSatisfy { $0 == 0 }, "\(sums)", file: file, line: line)
+    }
+}
+
+/// What operations do about payouts, through remitctl and the admin socket.
+final class PayoutOperationsTests: XCTestCase {
+    var daemon: Daemon!
+
+    override func tearDown() {
+        daemon?.remove()
+    }
+
+    func remitctl(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let result = try runProgram(Bundle.main.bundleURL.appendingPathComponent("remitctl").path,
+                                    arguments + ["--state-dir", daemon.stateDir.path], holdOpen: 0)
+        return (result.status, String(decoding: result.out, as: UTF8.self), result.err)
+    }
+
+    func testAPayoutLeftForReviewIsResolvedWithEvidence() async throws {
+        daemon = try Daemon()
+        // The wallet partner never answers in time: every call is in doubt, and after two
+        // inquiries the leg is left for review.
+        try daemon.editConfiguration {
+            $0.replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
+                                    with: "priority = 1\nlatency_ms = 300\ntimeout_ms = 50\n\n[[partner]]\nid = \"KMFI\"")
+                + "\n[payouts]\nfirst_inquiry_ms = 50\nmax_inquiries = 2\n"
+        }
+        daemon = try daemon.restart()
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        _ = try await client.submit([GatewayTests.transfer(id)])
+        var listed = ""
+        for _ in 0..<200 {
+            listed = try remitctl(["in-doubt", "list"]).out
+            if listed.contains("review") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTAssertTrue(listed.contains("\(id)"), listed)
+        XCTAssertTrue(listed.contains("inDoubt, review"), listed)
+        let doubtful = try await client.transfer(id)
+        XCTAssertEqual(doubtful.state, .inDoubt)
+
+        let missing = try remitctl(["in-doubt", "resolve", "ACME", "\(id)", "0", "--paid", "MP-88121", "--evidence", ""])
+        XCTAssertEqual(missing.status, 1)
+        let resolved = try remitctl(["in-doubt", "resolve", "ACME", "\(id)", "0", "--paid", "MP-88121",
+                                     "--evidence", "MPESA statement 2026-11-23 line 412"])
+        XCTAssertEqual(resolved.status, 0, resolved.err)
+        XCTAssertTrue(resolved.out.contains("transfer now paid"), resolved.out)
+        let status = try await client.transfer(id)
+        XCTAssertEqual(status.state, .paid)
+        XCTAssertEqual(status.legs[0].partnerReference, "MP-88121")
+        XCTAssertTrue(try remitctl(["in-doubt", "list"]).out.contains("(no payouts in doubt)"))
+        // A second resolution is refused: the leg has its answer.
+        XCTAssertEqual(try remitctl(["in-doubt", "resolve", "ACME", "\(id)", "0", "--failed", "--evidence", "x"]).status, 1)
+        try await client.close()
+    }
+
+    func testADisabledPartnerTakesNoNewLegsUntilEnabled() async throws {
+        daemon = try Daemon()
+        let listed = try remitctl(["partners", "list"])
+        XCTAssertEqual(listed.status, 0, listed.err)
+        XCTAssertTrue(listed.out.contains("MPESA-KE  simulated  yes"), listed.out)
+        XCTAssertEqual(try remitctl(["partners", "disable", "MPESA-KE"]).status, 0)
+        XCTAssertTrue(try remitctl(["partners", "list"]).out.contains("MPESA-KE  simulated  no"))
+        let client = try await daemon.connect()
+        let refused = try await client.submit([GatewayTests.transfer()])[0]
+        XCTAssertEqual(refused.errorCode, .noPartnerAvailable)
+        XCTAssertEqual(try remitctl(["partners", "enable", "MPESA-KE"]).status, 0)
+        let accepted = try await client.submit([GatewayTests.transfer()])[0]
+        XCTAssertEqual(accepted.errorCode, .none)
+        XCTAssertEqual(try remitctl(["partners", "disable", "NOPE"]).status, 1)
+        try await client.close()
+        // The accepted transfer's payout shows in the partner metrics once it has been sent.
+        var metrics = ""
+        for _ in 0..<100 {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(daemon.adminPort)/metrics")!)
+            metrics = String(decoding: data, as: UTF8.self)
+            if metrics.contains("remit_partner_calls_total{partner=\"MPESA-KE\"") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTAssertTrue(metrics.contains("remit_partner_calls_total{partner=\"MPESA-KE\""), metrics)
+        XCTAssertTrue(metrics.contains("remit_partner_call_seconds_bucket{partner=\"MPESA-KE\""), metrics)
     }
 }

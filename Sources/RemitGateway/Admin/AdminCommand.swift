@@ -13,13 +13,37 @@ public struct AdminRequest: Codable, Sendable, Hashable {
     /// Major units as a decimal string, in the operator's currency.
     public var amount: String?
     public var reference: String?
+    public var partner: String?
+    /// A transfer id in UUID form.
+    public var transfer: String?
+    public var leg: Int?
+    /// For resolve-payout: "paid" (with `reference`, the partner's) or "failed".
+    public var outcome: String?
+    public var evidence: String?
 
-    public init(command: String, operator: String? = nil, amount: String? = nil, reference: String? = nil) {
+    public init(command: String, operator: String? = nil, amount: String? = nil, reference: String? = nil,
+                partner: String? = nil, transfer: String? = nil, leg: Int? = nil, outcome: String? = nil,
+                evidence: String? = nil) {
         self.command = command
         self.operator = `operator`
         self.amount = amount
         self.reference = reference
+        self.partner = partner
+        self.transfer = transfer
+        self.leg = leg
+        self.outcome = outcome
+        self.evidence = evidence
     }
+}
+
+/// A partner as operations see it: configured, switched on or off, its circuit.
+public struct PartnerStatus: Codable, Sendable, Hashable {
+    public var id: String
+    public var adapter: String
+    public var enabled: Bool
+    public var circuitOpen: Bool
+    public var countries: [String]
+    public var products: [String]
 }
 
 public struct AdminResponse: Codable, Sendable, Hashable {
@@ -29,9 +53,11 @@ public struct AdminResponse: Codable, Sendable, Hashable {
     public var balance: String?
     public var currency: String?
     public var status: String?
+    public var partners: [PartnerStatus]?
 
     public init(ok: Bool, error: String? = nil, entries: [Int64]? = nil, balance: String? = nil, currency: String? = nil,
-                status: String? = nil) {
+                status: String? = nil, partners: [PartnerStatus]? = nil) {
+        self.partners = partners
         self.ok = ok
         self.error = error
         self.entries = entries

@@ -53,8 +53,63 @@ struct AdminExecutor: Sendable {
             return AdminResponse(ok: true, status: "serving \(configuration.operators.count) operators")
         case "fund", "withdraw":
             return await move(request, withdraw: request.command == "withdraw")
+        case "partners":
+            return AdminResponse(ok: true, partners: partnerStatuses())
+        case "partner-enable", "partner-disable":
+            guard let id = request.partner, environment.configuration.partners.contains(where: { $0.id == id }) else {
+                return .failure("partner \(request.partner ?? "(none)") is not configured")
+            }
+            let enabled = request.command == "partner-enable"
+            environment.switches.set(id, enabled: enabled)
+            environment.logger.notice("partner \(enabled ? "enabled" : "disabled") by operations", metadata: ["partner": "\(id)"])
+            return AdminResponse(ok: true, partners: partnerStatuses())
+        case "resolve-payout":
+            return await resolve(request)
         default:
-            return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw")
+            return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, "
+                            + "partner-enable, partner-disable, resolve-payout")
+        }
+    }
+
+    private func partnerStatuses() -> [PartnerStatus] {
+        let now = environment.clock()
+        return environment.configuration.partners.map { partner in
+            PartnerStatus(id: partner.id, adapter: partner.adapter,
+                          enabled: partner.enabled && environment.switches.isEnabled(partner.id),
+                          circuitOpen: !environment.health.isAvailable(partner.id, now: now),
+                          countries: partner.countries.sorted(), products: partner.products.sorted())
+        }
+    }
+
+    private func resolve(_ request: AdminRequest) async -> AdminResponse {
+        guard let operatorId = request.operator, let text = request.transfer,
+              let id = TransferID(uuid: text), let leg = request.leg
+        else { return .failure("resolve-payout needs operator, transfer (a UUID) and leg") }
+        guard let evidence = request.evidence, !evidence.isEmpty else {
+            return .failure("evidence is required: the statement line or ticket that proves the outcome")
+        }
+        let reference: String?
+        switch request.outcome {
+        case "paid":
+            guard let given = request.reference, !given.isEmpty, given.utf8.count <= 64 else {
+                return .failure("a paid outcome needs reference: the partner's reference for the payout (1 to 64 bytes)")
+            }
+            reference = given
+        case "failed": reference = nil
+        default: return .failure("outcome must be paid or failed")
+        }
+        let resolution = PayoutResolution(operatorId: operatorId, transferId: id, leg: leg, paidReference: reference,
+                                          evidence: evidence)
+        switch await environment.ledger.apply(.resolvePayout(resolution)) {
+        case .rejected(let error):
+            return .failure("refused by the ledger: \(error)")
+        default:
+            environment.logger.notice("payout resolved by operations", metadata: [
+                "operator": "\(operatorId)", "transfer": "\(id)", "leg": "\(leg)", "outcome": "\(request.outcome ?? "")",
+                "evidence": "\(evidence)",
+            ])
+            let state = (try? environment.ledger.transfer(operatorId: operatorId, id: id))??.state.rawValue
+            return AdminResponse(ok: true, status: state)
         }
     }
 

@@ -43,11 +43,13 @@ public final class Gateway: Sendable {
                 timeoutMs: partner.timeoutMs)
         }
         let payouts = configuration.payouts
+        let switches = PartnerSwitches(), health = PartnerHealth()
         let dispatcher = PayoutDispatcher(
-            ledger: ledger, router: PayoutRouter(partners: partners),
+            ledger: ledger, router: PayoutRouter(partners: partners, switches: switches),
             policy: .init(pollIntervalMs: payouts.pollIntervalMs, firstInquiryMs: payouts.firstInquiryMs,
                           maxInquiryDelayMs: payouts.maxInquiryDelayMs, maxInquiries: payouts.maxInquiries),
-            logger: logger)
+            health: health, logger: logger,
+            callObserver: { partner, outcome, nanoseconds in metrics.partnerCall(partner, outcome, nanoseconds) })
         self.dispatcher = dispatcher
         await ledger.observeCommits { report in
             if !report.eventOperators.isEmpty {
@@ -57,7 +59,7 @@ public final class Gateway: Sendable {
             metrics.commit(report)
         }
         environment = SessionEnvironment(configuration: configuration, ledger: ledger, hub: hub, metrics: metrics,
-                                         logger: logger)
+                                         logger: logger, switches: switches, health: health)
         server = try GatewayServer(environment: environment)
         let admin = configuration.admin
         do {
@@ -70,6 +72,8 @@ public final class Gateway: Sendable {
                     metrics: {
                         metrics.outboxDepth((try? ledger.outboxDepth()) ?? -1)
                         metrics.inDoubt((try? ledger.inDoubtCount()) ?? -1)
+                        metrics.inReview((try? ledger.payoutsInReview()) ?? -1)
+                        metrics.openCircuits(health.openCircuits(now: Ledger.wallClock()).count)
                         return metrics.text()
                     }),
                 logger: logger)

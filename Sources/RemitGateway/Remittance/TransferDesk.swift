@@ -15,6 +15,7 @@ public struct TransferDesk: Sendable {
     let corridors: [Corridor.Key: Corridor]
     let holdExpiryMs: Int64
     let partners: [PartnerReach]
+    let isEnabled: @Sendable (String) -> Bool
 
     /// Where an enabled partner pays out: a leg nobody can pay is refused at submission
     /// (`8001 NO_PARTNER_AVAILABLE`) rather than accepted and failed later.
@@ -32,10 +33,13 @@ public struct TransferDesk: Sendable {
         }
     }
 
-    public init(corridors: [Corridor], holdExpiryMs: Int64, partners: [PartnerReach]) {
+    /// `isEnabled` says whether operations have a partner switched on right now.
+    public init(corridors: [Corridor], holdExpiryMs: Int64, partners: [PartnerReach],
+                isEnabled: @escaping @Sendable (String) -> Bool = { _ in true }) {
         self.corridors = Dictionary(uniqueKeysWithValues: corridors.map { ($0.key, $0) })
         self.holdExpiryMs = holdExpiryMs
         self.partners = partners
+        self.isEnabled = isEnabled
     }
 
     /// A refusal found before the ledger: the code, the field and the leg at fault.
@@ -100,7 +104,7 @@ public struct TransferDesk: Sendable {
         }
         for (index, leg) in t.legs.enumerated() {
             let reachable = partners.contains {
-                $0.countries.contains(key.payoutCountry) && $0.currencies.contains(key.payoutCurrency)
+                isEnabled($0.id) && $0.countries.contains(key.payoutCountry) && $0.currencies.contains(key.payoutCurrency)
                     && $0.products.contains("\(leg.product)") && (leg.institution.isEmpty || leg.institution == $0.id)
             }
             if !reachable {

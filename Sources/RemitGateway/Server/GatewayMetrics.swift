@@ -58,6 +58,22 @@ final class GatewayMetrics: Sendable {
         batchSize.record(report.commands)
     }
 
+    /// Partner call latency (a histogram per partner) and answers by kind.
+    func partnerCall(_ partner: String, _ outcome: String, _ nanoseconds: UInt64) {
+        Metrics.Timer(label: "remit_partner_call_seconds", dimensions: [("partner", partner)], factory: factory)
+            .recordNanoseconds(Int64(clamping: nanoseconds))
+        Metrics.Counter(label: "remit_partner_calls_total", dimensions: [("partner", partner), ("outcome", outcome)],
+                        factory: factory).increment()
+    }
+
+    func inReview(_ count: Int) {
+        Metrics.Gauge(label: "remit_payouts_in_review", dimensions: [], factory: factory).record(count)
+    }
+
+    func openCircuits(_ count: Int) {
+        Metrics.Gauge(label: "remit_partner_circuits_open", dimensions: [], factory: factory).record(count)
+    }
+
     func inDoubt(_ count: Int) {
         Metrics.Gauge(label: "remit_transfers_in_doubt", dimensions: [], factory: factory).record(count)
     }

@@ -2,6 +2,7 @@ import Logging
 import RemitDomain
 import RemitLedger
 import RemitProtocol
+import RemitPayout
 import Synchronization
 
 /// What every session shares: the ledger, the rules, the limits, the configuration in force.
@@ -14,11 +15,17 @@ final class SessionEnvironment: Sendable {
     let metrics: GatewayMetrics
     let logger: Logger
     let clock: @Sendable () -> Int64
+    /// Partners switched off by operations, shared with the router; their circuits.
+    let switches: PartnerSwitches
+    let health: PartnerHealth
     private let current: Mutex<(configuration: GatewayConfiguration, desk: TransferDesk)>
     private let sessionIds = Atomic<UInt64>(1)
 
     init(configuration: GatewayConfiguration, ledger: Ledger, hub: EventHub, metrics: GatewayMetrics, logger: Logger,
+         switches: PartnerSwitches = PartnerSwitches(), health: PartnerHealth = PartnerHealth(),
          clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) {
+        self.switches = switches
+        self.health = health
         self.ledger = ledger
         self.hub = hub
         self.metrics = metrics
@@ -26,24 +33,24 @@ final class SessionEnvironment: Sendable {
         self.clock = clock
         admission = OperatorAdmission(maxConnectionsPerOperator: configuration.server.maxConnectionsPerOperator,
                                       requestsPerSecond: configuration.server.requestsPerSecondPerOperator)
-        current = Mutex((configuration, Self.desk(configuration)))
+        current = Mutex((configuration, Self.desk(configuration, switches)))
     }
 
     var configuration: GatewayConfiguration { current.withLock { $0.configuration } }
     var desk: TransferDesk { current.withLock { $0.desk } }
 
     func replace(_ configuration: GatewayConfiguration) {
-        let desk = Self.desk(configuration)
+        let desk = Self.desk(configuration, switches)
         current.withLock { $0 = (configuration, desk) }
         admission.update(maxConnectionsPerOperator: configuration.server.maxConnectionsPerOperator,
                          requestsPerSecond: configuration.server.requestsPerSecondPerOperator)
     }
 
-    static func desk(_ configuration: GatewayConfiguration) -> TransferDesk {
+    static func desk(_ configuration: GatewayConfiguration, _ switches: PartnerSwitches = PartnerSwitches()) -> TransferDesk {
         TransferDesk(corridors: configuration.corridors, holdExpiryMs: configuration.ledger.holdExpiryMs,
                      partners: configuration.partners.filter(\.enabled).map {
                          .init(id: $0.id, countries: $0.countries, currencies: $0.currencies, products: $0.products)
-                     })
+                     }, isEnabled: { switches.isEnabled($0) })
     }
 
     func nextSessionId() -> UInt64 { sessionIds.wrappingAdd(1, ordering: .relaxed).oldValue }
