@@ -65,6 +65,11 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(status.legs.map(\.payoutAmount).reduce(0, +), status.payoutAmount)
         XCTAssertEqual(status.legs.map(\.state), [.pending, .pending])
         try await client.close()
+        // The logs carry ids, never the people's names or accounts.
+        XCTAssertTrue(daemon.stderr.contains("\(id)".lowercased()), daemon.stderr)
+        for personal in ["Maria Lopez", "Grace Wanjiru", "ACC-1001", "254712345678", "SAV-001"] {
+            XCTAssertFalse(daemon.stderr.contains(personal), personal)
+        }
     }
 
     func testResubmittingReplaysAndOtherContentIsRefused() async throws {
