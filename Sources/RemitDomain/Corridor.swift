@@ -1,10 +1,19 @@
+/// Where a corridor's exchange rate comes from.
+public enum FXSource: Hashable, Sendable {
+    /// A rate set in configuration, which is also its own reference (no margin).
+    case fixed(Rate)
+    /// The reference mid rate for the pair, less `marginBps`, refused when older than `maxAgeMs`.
+    case reference(marginBps: Int64, maxAgeMs: Int64)
+}
+
 /// A route money may take: from a country and currency to a country and currency, with the
-/// payout products offered there, the amounts allowed, the rate and the fee.
+/// payout products offered there, the amounts allowed, the exchange rate's source and the fee.
 ///
 /// ```swift
 /// let corridor = Corridor(sendCountry: "US", sendCurrency: usd, payoutCountry: "KE", payoutCurrency: kes,
 ///                         products: ["mobileWallet"], minimum: 100, maximum: 500_000,
-///                         rate: try Rate("129.45"), fee: FeeSchedule(fixed: 199, basisPoints: 50))
+///                         fx: .reference(marginBps: 150, maxAgeMs: 3_600_000),
+///                         fee: FeeSchedule(fixed: 199, basisPoints: 50))
 /// ```
 public struct Corridor: Hashable, Sendable {
     public var sendCountry: String
@@ -16,11 +25,11 @@ public struct Corridor: Hashable, Sendable {
     /// Send amount limits in minor units of the send currency.
     public var minimum: Int64
     public var maximum: Int64
-    public var rate: Rate
+    public var fx: FXSource
     public var fee: FeeSchedule
 
     public init(sendCountry: String, sendCurrency: Currency, payoutCountry: String, payoutCurrency: Currency,
-                products: Set<String>, minimum: Int64, maximum: Int64, rate: Rate, fee: FeeSchedule) {
+                products: Set<String>, minimum: Int64, maximum: Int64, fx: FXSource, fee: FeeSchedule) {
         self.sendCountry = sendCountry
         self.sendCurrency = sendCurrency
         self.payoutCountry = payoutCountry
@@ -28,7 +37,7 @@ public struct Corridor: Hashable, Sendable {
         self.products = products
         self.minimum = minimum
         self.maximum = maximum
-        self.rate = rate
+        self.fx = fx
         self.fee = fee
     }
 
@@ -51,9 +60,32 @@ public struct Corridor: Hashable, Sendable {
             payoutCurrency: payoutCurrency.code)
     }
 
-    /// The priced terms for an amount, in send mode (the amount is what is converted; the fee
-    /// comes on top) or receive mode (the amount is what is paid out).
-    public func price(amount: Int64, receiveMode: Bool) -> PricedAmount? {
+    /// Why no rate can be applied now.
+    public enum RateUnavailable: Error, Hashable, Sendable {
+        case none
+        case stale(asOf: Int64)
+    }
+
+    /// The rate to apply at `now` and the reference it came from: the fixed rate, or the
+    /// reference mid less the margin if it is fresh enough. Same-currency corridors convert at 1.
+    public func rates(at now: Int64, reference: (Currency, Currency) -> ReferenceRate?) throws(RateUnavailable)
+        -> (applied: Rate, reference: Rate)
+    {
+        if sendCurrency == payoutCurrency { return (Rate(nanos: Rate.scale), Rate(nanos: Rate.scale)) }
+        switch fx {
+        case .fixed(let rate):
+            return (rate, rate)
+        case .reference(let marginBps, let maxAgeMs):
+            guard let mid = reference(sendCurrency, payoutCurrency) else { throw .none }
+            guard now - mid.asOf <= maxAgeMs else { throw .stale(asOf: mid.asOf) }
+            guard let applied = mid.mid.lessMargin(basisPoints: marginBps) else { throw .none }
+            return (applied, mid.mid)
+        }
+    }
+
+    /// The priced terms for an amount at `rate`, in send mode (the amount is what is converted;
+    /// the fee comes on top) or receive mode (the amount is what is paid out).
+    public func price(amount: Int64, receiveMode: Bool, rate: Rate) -> PricedAmount? {
         let send: Int64
         let payout: Int64
         if receiveMode {

@@ -38,6 +38,10 @@ public enum LedgerCommand: Sendable {
     /// Cancels an accepted transfer before dispatch: the state, the hold voided, its legs
     /// cancelled and taken out of the payout outbox, together.
     case cancelTransfer(operatorId: String, transferId: TransferID, reason: ReasonCode)
+    /// Stores a quote given to an operator.
+    case recordQuote(QuoteRecord)
+    /// Records a reference mid rate for a pair; an older observation than the one kept is ignored.
+    case setReferenceRate(ReferenceRate, source: String)
     /// Operations settle a leg in doubt by hand, with evidence.
     case resolvePayout(PayoutResolution)
     /// What happened to a payout leg (see `LegReport`).
@@ -134,6 +138,14 @@ extension LedgerCommand {
 
         case .cancelTransfer(let operatorId, let transferId, let reason):
             return try Transfers.cancel(db, operatorId: operatorId, transferId: transferId, reason: reason, context)
+
+        case .recordQuote(let quote):
+            try Quotes.record(db, quote, context)
+            return []
+
+        case .setReferenceRate(let rate, let source):
+            try Quotes.setRate(db, rate, source: source, context)
+            return []
 
         case .resolvePayout(let resolution):
             return try Payouts.resolve(db, resolution, context)

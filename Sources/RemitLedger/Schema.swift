@@ -154,6 +154,39 @@ enum Schema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v6: reference rates and quotes") { db in
+            try db.execute(sql: """
+                CREATE TABLE reference_rate (
+                    base TEXT NOT NULL CHECK (length(base) = 3),
+                    quote TEXT NOT NULL CHECK (length(quote) = 3),
+                    mid INTEGER NOT NULL CHECK (mid > 0),
+                    as_of INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    PRIMARY KEY (base, quote)
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TABLE quote (
+                    operator_id TEXT NOT NULL REFERENCES operator(id),
+                    quote_id BLOB NOT NULL CHECK (length(quote_id) = 16),
+                    send_country TEXT NOT NULL,
+                    payout_country TEXT NOT NULL,
+                    send_currency TEXT NOT NULL,
+                    payout_currency TEXT NOT NULL,
+                    amount_mode TEXT NOT NULL CHECK (amount_mode IN ('send', 'receive')),
+                    amount INTEGER NOT NULL CHECK (amount > 0),
+                    send_amount INTEGER NOT NULL,
+                    fee INTEGER NOT NULL,
+                    payout_amount INTEGER NOT NULL,
+                    rate INTEGER NOT NULL,
+                    reference_rate INTEGER NOT NULL,
+                    legs TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    PRIMARY KEY (operator_id, quote_id)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

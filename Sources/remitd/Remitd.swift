@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RemitGateway
+import RemitLedger
 
 /// The gateway daemon: `remitd --config /etc/remitd/remitd.toml`, or `remitd --demo` for a
 /// complete demo in ./.remit-demo/.
@@ -70,6 +71,9 @@ struct Remitd: AsyncParsableCommand {
         }
         if let demoEnvironment {
             do { try await demoEnvironment.fund(gateway.ledger) } catch { fail("cannot fund the demo operators: \(error)", code: 70) }
+            do { try await gateway.setRates(DemoEnvironment.rates(now: Ledger.wallClock()), source: "demo") } catch {
+                fail("cannot set the demo's reference rates: \(error)", code: 70)
+            }
         }
         let folder = stateDir
         let isDemo = demo

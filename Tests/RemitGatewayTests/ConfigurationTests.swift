@@ -17,7 +17,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.operators.map(\.id), ["ACME", "BETA"])
         XCTAssertEqual(configuration.operatorFor(certificateName: "BETA")?.currency.code, "GBP")
         let kenya = try XCTUnwrap(configuration.corridors.first)
-        XCTAssertEqual(kenya.rate, try Rate("129.45"))
+        XCTAssertEqual(kenya.fx, .reference(marginBps: 100, maxAgeMs: 86_400_000))
         XCTAssertEqual(kenya.fee, FeeSchedule(fixed: 199, basisPoints: 50))
         XCTAssertEqual(kenya.maximum, 1_000_000)
     }
@@ -38,8 +38,11 @@ final class ConfigurationTests: XCTestCase {
         let replaced: [(String, String, String)] = [
             ("currency = \"GBP\"", "currency = \"GBX\"", "operator[1].currency: \"GBX\" is not an ISO 4217 currency code"),
             ("id = \"BETA\"", "id = \"ACME\"", "operator[1].id: ACME is configured twice"),
-            ("rate = \"129.45\"", "rate = \"-1\"", "corridor[0].rate"),
-            ("rate = \"129.45\"", "rate = 129", "corridor[0].rate: must be a string"),
+            ("margin_bps = 100", "rate = \"-1\"", "corridor[0].rate"),
+            ("margin_bps = 100", "rate = 129", "corridor[0].rate: must be a string"),
+            ("margin_bps = 100", "rate = \"129.45\"\nmargin_bps = 100", "corridor[0].margin_bps: give either rate"),
+            ("margin_bps = 100\n", "", "corridor[0].margin_bps: is required"),
+            ("margin_bps = 100", "margin_bps = 6000", "corridor[0].margin_bps: must be between -1 and 5000"),
             ("payout_country = \"KE\"", "payout_country = \"XK\"", "corridor[0].payout_country: \"XK\" is not an ISO 3166-1"),
             ("\"mobileWallet\", \"savingsDeposit\", \"loanRepayment\"", "\"mobileWalet\"", "unknown product \"mobileWalet\""),
             ("maximum = \"10000.00\"", "maximum = \"10000.001\"", "corridor[0].maximum: \"10000.001\" is not an amount in USD"),

@@ -27,19 +27,30 @@ final class TransferDeskTests: XCTestCase {
         return t
     }
 
-    func decision(_ t: Transfer) throws -> TransferSubmission.Decision {
-        try desk.submission(operatorId: "ACME", prefundCurrency: usd, t, now: 1_000).decision
+    /// The demo's rates, observed at 1,000 ms.
+    static let book: [String: ReferenceRate] = Dictionary(uniqueKeysWithValues: DemoEnvironment.rates(now: 1_000).map {
+        ("\($0.base)\($0.quote)", $0)
+    })
+
+    func context(now: Int64 = 1_000, quote: QuoteRecord? = nil, quoteRequired: Bool = false) -> TransferDesk.Context {
+        TransferDesk.Context(now: now, prefundCurrency: usd, quoteRequired: quoteRequired,
+                             rates: { Self.book["\($0)\($1)"] }, quote: quote)
+    }
+
+    func decision(_ t: Transfer, _ context: TransferDesk.Context? = nil) throws -> TransferSubmission.Decision {
+        try desk.submission(operatorId: "ACME", t, context ?? self.context()).decision
     }
 
     func testAnAcceptedTransferCarriesItsTerms() throws {
-        let submission = try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer(), now: 1_000)
+        let submission = try desk.submission(operatorId: "ACME", transfer(), context())
         guard case .accept(let terms) = submission.decision else { return XCTFail("\(submission.decision)") }
         XCTAssertEqual(terms.sendAmount.minorUnits, 10_000)
         XCTAssertEqual(terms.fee.minorUnits, 249)            // 1.99 + 0.5 % of 100.00
-        XCTAssertEqual(terms.payoutAmount.minorUnits, 1_294_500)
-        XCTAssertEqual(terms.legs.map(\.payoutAmount), [1_294_500])
+        // The mid 129.45 less the corridor's 1 % margin is 128.1555.
+        XCTAssertEqual(terms.payoutAmount.minorUnits, 1_281_555)
+        XCTAssertEqual(terms.legs.map(\.payoutAmount), [1_281_555])
         XCTAssertEqual(terms.holdExpiresAt, 1_000 + 86_400_000)
-        XCTAssertEqual(submission.details.rate, 129_450_000_000)
+        XCTAssertEqual(submission.details.rate, 128_155_500_000)
         XCTAssertEqual(submission.contentHash.count, 32)
     }
 
@@ -48,14 +59,14 @@ final class TransferDeskTests: XCTestCase {
             return XCTFail()
         }
         XCTAssertEqual(terms.payoutAmount.minorUnits, 1_000_000)
-        XCTAssertEqual(terms.sendAmount.minorUnits, 7_725)  // KES 10,000.00 / 129.45 = USD 77.249…, rounded up
+        XCTAssertEqual(terms.sendAmount.minorUnits, 7_804)  // KES 10,000.00 / 128.1555 = USD 78.030…, rounded up
     }
 
     func testTheContentHashFollowsEveryField() throws {
-        let a = try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer(), now: 1).contentHash
-        XCTAssertEqual(a, try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer(), now: 2).contentHash)
-        XCTAssertNotEqual(a, try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer { $0.beneficiaryName = "Grace W" }, now: 1).contentHash)
-        XCTAssertNotEqual(a, try desk.submission(operatorId: "ACME", prefundCurrency: usd, transfer { $0.legs[0].account = "2547" }, now: 1).contentHash)
+        let a = try desk.submission(operatorId: "ACME", transfer(), context(now: 1)).contentHash
+        XCTAssertEqual(a, try desk.submission(operatorId: "ACME", transfer(), context(now: 2)).contentHash)
+        XCTAssertNotEqual(a, try desk.submission(operatorId: "ACME", transfer { $0.beneficiaryName = "Grace W" }, context()).contentHash)
+        XCTAssertNotEqual(a, try desk.submission(operatorId: "ACME", transfer { $0.legs[0].account = "2547" }, context()).contentHash)
     }
 
     func testEachRefusalNamesItsCodeAndField() throws {
@@ -81,6 +92,8 @@ final class TransferDeskTests: XCTestCase {
             ({ $0.amount = 1_000_001 }, .amountAboveMaximum, .amount),
             ({ $0.amount = .max }, .invalidAmount, .amount),
             ({ $0.quoteId = ID128(high: 9, low: 9) }, .quoteNotFound, .quoteId),
+            ({ $0.payoutCountry = CountryCode("GB")!; $0.payoutCurrency = CountryCode("GB").map { _ in CurrencyCode("GBP")! }! },
+             .unsupportedCorridor, .payoutCountry),
             ({ $0.legs[0].institution = "KMFI" }, .noPartnerAvailable, .legInstitution),  // KMFI has no wallets
             ({ $0.legs[0].institution = "NOBODY" }, .noPartnerAvailable, .legInstitution),
         ]
@@ -88,6 +101,44 @@ final class TransferDeskTests: XCTestCase {
             let decision = try decision(transfer(change))
             XCTAssertEqual(decision, .reject(ReasonCode(rawValue: code.rawValue), field: field.rawValue), "case \(index)")
         }
+    }
+
+    func testNoQuoteOnAStaleOrMissingRate() throws {
+        // The demo's corridors accept rates up to a day old.
+        guard case .accept = try decision(transfer(), context(now: 1_000 + 86_400_000)) else { return XCTFail("a day-old rate") }
+        XCTAssertEqual(try decision(transfer(), context(now: 1_000 + 86_400_001)),
+                       .reject(ReasonCode(rawValue: ErrorCode.rateUnavailable.rawValue), field: FieldID.payoutCurrency.rawValue))
+        let none = TransferDesk.Context(now: 1_000, prefundCurrency: usd, rates: { _, _ in nil })
+        XCTAssertEqual(try decision(transfer(), none),
+                       .reject(ReasonCode(rawValue: ErrorCode.rateUnavailable.rawValue), field: FieldID.payoutCurrency.rawValue))
+    }
+
+    func testAQuoteIsHonouredExactlyUntilItExpires() throws {
+        let request = QuoteRequest(amount: 10_000, sendCurrency: CurrencyCode("USD")!, payoutCurrency: CurrencyCode("KES")!,
+                                   sendCountry: CountryCode("US")!, payoutCountry: CountryCode("KE")!, amountMode: .send,
+                                   legs: [QuoteLeg(product: .mobileWallet, share: 10_000)])
+        let quote = try desk.quote(operatorId: "ACME", request, context(), id: ID128(high: 5, low: 5), ttlMs: 900_000)
+        XCTAssertEqual(quote.payoutAmount, 1_281_555)
+        XCTAssertEqual(quote.referenceRate, 129_450_000_000)
+        let message = quote.message
+        XCTAssertEqual(message.rateMargin, 10_000)       // 1 %
+        XCTAssertEqual(message.totalCost, 34_900)       // (2.49 + 1.00) / 100.00 = 3.49 %
+        XCTAssertEqual(message.expiresAt, 901_000)
+        let named = transfer { $0.quoteId = ID128(high: 5, low: 5) }
+        // Later, at a rate that has moved: the quote's terms, not today's.
+        var moved = context(now: 500_000, quote: quote)
+        moved.rates = { _, _ in ReferenceRate(base: try! Currency("USD"), quote: try! Currency("KES"), mid: try! Rate("140"), asOf: 500_000) }
+        guard case .accept(let terms) = try decision(named, moved) else { return XCTFail() }
+        XCTAssertEqual(terms.payoutAmount.minorUnits, 1_281_555)
+        XCTAssertEqual(try decision(named, context(now: 901_001, quote: quote)),
+                       .reject(ReasonCode(rawValue: ErrorCode.quoteExpired.rawValue), field: FieldID.quoteId.rawValue))
+        XCTAssertEqual(try decision(transfer { $0.quoteId = ID128(high: 5, low: 5); $0.amount = 10_001 }, context(quote: quote)),
+                       .reject(ReasonCode(rawValue: ErrorCode.quoteMismatch.rawValue), field: FieldID.quoteId.rawValue))
+        XCTAssertEqual(try decision(transfer { $0.quoteId = ID128(high: 5, low: 5); $0.legs[0].product = .savingsDeposit },
+                                    context(quote: quote)),
+                       .reject(ReasonCode(rawValue: ErrorCode.quoteMismatch.rawValue), field: FieldID.quoteId.rawValue))
+        XCTAssertEqual(try decision(transfer(), context(quoteRequired: true)),
+                       .reject(ReasonCode(rawValue: ErrorCode.quoteRequired.rawValue), field: FieldID.quoteId.rawValue))
     }
 
     func testEveryLedgerStateHasAWireState() {

@@ -87,7 +87,7 @@ final class DemoTests: XCTestCase {
         XCTAssertEqual(sent.status, 0, sent.err)
         let result = try JSONSerialization.jsonObject(with: Data(sent.out.utf8)) as! [String: Any]
         XCTAssertEqual(result["state"] as? String, "ACCEPTED")
-        XCTAssertEqual(result["payoutAmount"] as? Int, 1_294_500)
+        XCTAssertEqual(result["payoutAmount"] as? Int, 1_281_555)
         let id = try XCTUnwrap(result["id"] as? String)
 
         let refused = try run(["send", "--demo", "--gateway", gateway, "--amount", "100.00", "--currency", "USD", "--to", "PH",

@@ -52,16 +52,17 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(result.errorCode, .none, "\(result)")
         XCTAssertEqual(result.state, .accepted)
         XCTAssertFalse(result.replayed)
-        // USD 250.00 at 129.45 is KES 32,362.50; the fee is 1.99 + 0.5 % = 3.24.
+        // USD 250.00 at the mid 129.45 less the corridor's 1 % (128.1555) is KES 32,038.87 (rounded
+        // down); the fee is 1.99 + 0.5 % = 3.24.
         XCTAssertEqual(result.sendAmount, 25_000)
         XCTAssertEqual(result.fee, 324)
-        XCTAssertEqual(result.payoutAmount, 3_236_250)
+        XCTAssertEqual(result.payoutAmount, 3_203_887)
 
         let status = try await client.transfer(id)
         XCTAssertEqual(status.state, .accepted)
-        XCTAssertEqual(status.rate, 129_450_000_000)
+        XCTAssertEqual(status.rate, 128_155_500_000)
         XCTAssertEqual(status.operatorReference, "REF-1")
-        XCTAssertEqual(status.legs.map(\.payoutAmount), [2_265_375, 970_875])
+        XCTAssertEqual(status.legs.map(\.payoutAmount), [2_242_721, 961_166])  // 70 % and 30 %, the remainder to the first
         XCTAssertEqual(status.legs.map(\.payoutAmount).reduce(0, +), status.payoutAmount)
         XCTAssertEqual(status.legs.map(\.state), [.pending, .pending])
         try await client.close()

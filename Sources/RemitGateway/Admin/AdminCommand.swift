@@ -20,10 +20,21 @@ public struct AdminRequest: Codable, Sendable, Hashable {
     /// For resolve-payout: "paid" (with `reference`, the partner's) or "failed".
     public var outcome: String?
     public var evidence: String?
+    /// For rates-set: the pair, the mid rate as a decimal string, and when it was observed (ISO
+    /// 8601 UTC; default now).
+    public var base: String?
+    public var quote: String?
+    public var mid: String?
+    public var asOf: String?
 
     public init(command: String, operator: String? = nil, amount: String? = nil, reference: String? = nil,
                 partner: String? = nil, transfer: String? = nil, leg: Int? = nil, outcome: String? = nil,
-                evidence: String? = nil) {
+                evidence: String? = nil, base: String? = nil, quote: String? = nil, mid: String? = nil,
+                asOf: String? = nil) {
+        self.base = base
+        self.quote = quote
+        self.mid = mid
+        self.asOf = asOf
         self.command = command
         self.operator = `operator`
         self.amount = amount

@@ -65,9 +65,11 @@ struct AdminExecutor: Sendable {
             return AdminResponse(ok: true, partners: partnerStatuses())
         case "resolve-payout":
             return await resolve(request)
+        case "rates-set":
+            return await setRate(request)
         default:
             return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, "
-                            + "partner-enable, partner-disable, resolve-payout")
+                            + "partner-enable, partner-disable, resolve-payout, rates-set")
         }
     }
 
@@ -79,6 +81,33 @@ struct AdminExecutor: Sendable {
                           circuitOpen: !environment.health.isAvailable(partner.id, now: now),
                           countries: partner.countries.sorted(), products: partner.products.sorted())
         }
+    }
+
+    private func setRate(_ request: AdminRequest) async -> AdminResponse {
+        guard let baseCode = request.base, let base = try? Currency(baseCode) else {
+            return .failure("base must be an ISO 4217 currency code")
+        }
+        guard let quoteCode = request.quote, let quote = try? Currency(quoteCode), quote != base else {
+            return .failure("quote must be an ISO 4217 currency code other than base")
+        }
+        let mid: Rate
+        do { mid = try Rate(request.mid ?? "") } catch { return .failure("mid: \(error)") }
+        let asOf: Int64
+        if let text = request.asOf {
+            guard let parsed = RateBook.parseTimestamp(text) else {
+                return .failure("asOf \"\(text)\" is not a UTC time such as 2026-11-23T10:00:00Z")
+            }
+            guard parsed <= environment.clock() + 60_000 else { return .failure("asOf is in the future") }
+            asOf = parsed
+        } else {
+            asOf = environment.clock()
+        }
+        if let error = await environment.rates.set(ReferenceRate(base: base, quote: quote, mid: mid, asOf: asOf),
+                                                   source: "remitctl", environment.ledger) {
+            return .failure("refused by the ledger: \(error)")
+        }
+        environment.logger.notice("reference rate set", metadata: ["pair": "\(base)/\(quote)", "mid": "\(mid)"])
+        return AdminResponse(ok: true, status: "\(base)/\(quote) \(environment.rates.rate(base, quote)?.mid.text ?? mid.text)")
     }
 
     private func resolve(_ request: AdminRequest) async -> AdminResponse {

@@ -55,6 +55,8 @@ public struct GatewayConfiguration: Sendable {
         /// Minor units the operator may go below zero on its prefund.
         public var creditLimit: Int64
         public var suspended: Bool
+        /// Every transfer must name a quote (`7004 QUOTE_REQUIRED` otherwise).
+        public var quoteRequired: Bool
     }
 
     /// A payout partner: who it is, what it pays, and how to reach it.
@@ -88,6 +90,10 @@ public struct GatewayConfiguration: Sendable {
     public var ledger: Ledger
     public var operators: [Operator]
     public var corridors: [Corridor]
+    /// How long a quote holds, per corridor.
+    public var quoteTtlMs: [Corridor.Key: Int64]
+    /// Reference rates loaded at start and on reload (CSV: base,quote,mid,as-of), or nil.
+    public var ratesFile: String?
     public var partners: [Partner]
     public var payouts: Payouts
 
@@ -113,7 +119,7 @@ public struct GatewayConfiguration: Sendable {
             path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
         }
         let root = document.root
-        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor", "partner", "payouts"].contains(key) {
+        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor", "partner", "payouts", "rates"].contains(key) {
             throw ConfigurationError(file: file, key: key, line: document.lines[key], problem: "unknown section or key")
         }
         func table(_ name: String) throws(ConfigurationError) -> ConfigurationReader {
@@ -192,11 +198,13 @@ public struct GatewayConfiguration: Sendable {
             }
             operators.append(Operator(id: id, certificateName: name, currency: currency,
                                       creditLimit: try o.amount("credit_limit", currency, default: 0),
-                                      suspended: try o.boolean("suspended", default: false)))
+                                      suspended: try o.boolean("suspended", default: false),
+                                      quoteRequired: try o.boolean("quote_required", default: false)))
             try o.finish()
         }
 
         var corridors: [Corridor] = []
+        var quoteTtlMs: [Corridor.Key: Int64] = [:]
         for var c in try tables("corridor") {
             let sendCountry = try c.country("send_country")
             let sendCurrency = try c.currency("send_currency")
@@ -207,9 +215,21 @@ public struct GatewayConfiguration: Sendable {
             for product in products where Products.all[product] == nil {
                 throw c.fail("products", "unknown product \"\(product)\"; known: \(Products.all.keys.sorted().joined(separator: ", "))")
             }
-            let rateText = try c.requiredString("rate")
-            let rate: Rate
-            do { rate = try Rate(rateText) } catch { throw c.fail("rate", error.description) }
+            // Either a fixed rate, or the reference rate for the pair less a margin.
+            let fx: FXSource
+            let marginBps = try c.integer("margin_bps", default: -1, in: -1...5_000)
+            let maxAgeMinutes = try c.integer("max_rate_age_minutes", default: 60, in: 1...10_080)
+            if let rateText = try c.string("rate") {
+                guard marginBps < 0 else { throw c.fail("margin_bps", "give either rate (a fixed rate) or margin_bps, not both") }
+                do { fx = .fixed(try Rate(rateText)) } catch { throw c.fail("rate", error.description) }
+            } else if marginBps >= 0 {
+                fx = .reference(marginBps: marginBps, maxAgeMs: maxAgeMinutes * 60_000)
+            } else if sendCurrency == payoutCurrency {
+                fx = .fixed(Rate(nanos: Rate.scale))
+            } else {
+                throw c.fail("margin_bps", "is required: the margin over the reference rate (or give a fixed rate)")
+            }
+            let quoteTtlSeconds = try c.integer("quote_ttl_seconds", default: 900, in: 10...86_400)
             let minimum = try c.amount("minimum", sendCurrency, default: 1)
             let maximum = try c.amount("maximum", sendCurrency)
             guard minimum > 0, minimum <= maximum else { throw c.fail("minimum", "must be above 0 and at most maximum") }
@@ -218,11 +238,12 @@ public struct GatewayConfiguration: Sendable {
             let fee = FeeSchedule(fixed: feeFixed, basisPoints: feeBps)
             let corridor = Corridor(sendCountry: sendCountry, sendCurrency: sendCurrency, payoutCountry: payoutCountry,
                                     payoutCurrency: payoutCurrency, products: Set(products), minimum: minimum,
-                                    maximum: maximum, rate: rate, fee: fee)
+                                    maximum: maximum, fx: fx, fee: fee)
             guard !corridors.contains(where: { $0.key == corridor.key }) else {
                 throw c.fail("send_country", "this corridor is configured twice")
             }
             corridors.append(corridor)
+            quoteTtlMs[corridor.key] = quoteTtlSeconds * 1_000
             try c.finish()
         }
         var partners: [Partner] = []
@@ -280,8 +301,13 @@ public struct GatewayConfiguration: Sendable {
             maxInquiries: Int(try o.integer("max_inquiries", default: 20, in: 1...10_000)))
         try o.finish()
 
+        var r = try table("rates")
+        let ratesFile = try r.string("file").flatMap { $0.isEmpty ? nil : resolve($0) }
+        try r.finish()
+
         return GatewayConfiguration(file: file, server: server, admin: admin, ledger: ledger, operators: operators,
-                                    corridors: corridors, partners: partners, payouts: payouts)
+                                    corridors: corridors, quoteTtlMs: quoteTtlMs, ratesFile: ratesFile, partners: partners,
+                                    payouts: payouts)
     }
 
     private static func address(_ reader: inout ConfigurationReader, _ key: String, default fallback: String,

@@ -65,6 +65,14 @@ public struct DemoEnvironment: Sendable {
         }
     }
 
+    /// Reference rates for the demo's corridors, observed now: set at every start, so that the
+    /// demo's quotes never run on stale rates.
+    public static func rates(now: Int64) -> [ReferenceRate] {
+        [("USD", "KES", "129.45"), ("USD", "PHP", "58.10"), ("GBP", "KES", "164.20")].map {
+            ReferenceRate(base: try! Currency($0.0), quote: try! Currency($0.1), mid: try! Rate($0.2), asOf: now)
+        }
+    }
+
     private func write(_ text: String, _ name: String, secret: Bool = false) throws {
         let file = path(name)
         guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8),
@@ -108,7 +116,8 @@ public struct DemoEnvironment: Sendable {
         products = ["mobileWallet", "savingsDeposit", "loanRepayment", "insurancePremium", "educationFund"]
         minimum = "1.00"
         maximum = "10000.00"
-        rate = "129.45"
+        margin_bps = 100
+        max_rate_age_minutes = 1440
         fee_fixed = "1.99"
         fee_bps = 50
 
@@ -120,7 +129,8 @@ public struct DemoEnvironment: Sendable {
         products = ["mobileWallet", "cashPickup", "accountCredit"]
         minimum = "1.00"
         maximum = "10000.00"
-        rate = "58.10"
+        margin_bps = 120
+        max_rate_age_minutes = 1440
         fee_fixed = "2.49"
 
         [[corridor]]
@@ -131,7 +141,8 @@ public struct DemoEnvironment: Sendable {
         products = ["mobileWallet", "savingsDeposit"]
         minimum = "1.00"
         maximum = "8000.00"
-        rate = "164.20"
+        margin_bps = 80
+        max_rate_age_minutes = 1440
         fee_fixed = "0.99"
         fee_bps = 40
 

@@ -60,6 +60,8 @@ public final class Gateway: Sendable {
         }
         environment = SessionEnvironment(configuration: configuration, ledger: ledger, hub: hub, metrics: metrics,
                                          logger: logger, switches: switches, health: health)
+        try environment.rates.load(ledger)
+        if let file = configuration.ratesFile { try await Self.loadRates(file, environment) }
         server = try GatewayServer(environment: environment)
         let admin = configuration.admin
         do {
@@ -90,6 +92,27 @@ public final class Gateway: Sendable {
                 throw ConfigurationError(file: configuration.file, key: "operator \(member.id)",
                                          problem: "cannot be opened in the ledger: \(error)")
             }
+        }
+    }
+
+    /// Records the rates file's rates (newer observations only); errors name the file and line.
+    static func loadRates(_ file: String, _ environment: SessionEnvironment) async throws {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw ConfigurationError(file: file, key: "", problem: "cannot be read: \(error.localizedDescription)")
+        }
+        for rate in try RateBook.parse(text, file: file) {
+            if let error = await environment.rates.set(rate, source: "file", environment.ledger) {
+                throw ConfigurationError(file: file, key: "", problem: "rate \(rate.base)/\(rate.quote) not recorded: \(error)")
+            }
+        }
+        environment.logger.info("reference rates loaded", metadata: ["file": "\(file)"])
+    }
+
+    /// Sets reference rates at start, as the demo does so that its rates are always fresh.
+    public func setRates(_ rates: [ReferenceRate], source: String) async throws {
+        for rate in rates {
+            if let error = await environment.rates.set(rate, source: source, ledger) { throw error }
         }
     }
 
@@ -132,6 +155,7 @@ public final class Gateway: Sendable {
         do {
             let next = try GatewayConfiguration.load(path: file)
             try await Self.openOperators(next, ledger)
+            if let rates = next.ratesFile { try await Self.loadRates(rates, environment) }
             try server.reload(next)
             logger.info("configuration reloaded", metadata: ["file": "\(file)", "operators": "\(next.operators.count)"])
             notifier.send("READY=1\nSTATUS=serving; configuration reloaded")

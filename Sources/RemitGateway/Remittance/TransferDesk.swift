@@ -55,11 +55,30 @@ public struct TransferDesk: Sendable {
         }
     }
 
+    /// What the desk knows at a decision besides the transfer: the time, the reference rates,
+    /// the operator's terms, and the quote the transfer names (looked up by the caller).
+    public struct Context: Sendable {
+        public var now: Int64
+        public var prefundCurrency: Currency
+        public var quoteRequired: Bool
+        public var rates: @Sendable (Currency, Currency) -> ReferenceRate?
+        /// The named quote, if the transfer names one and it exists for this operator.
+        public var quote: QuoteRecord?
+
+        public init(now: Int64, prefundCurrency: Currency, quoteRequired: Bool = false,
+                    rates: @escaping @Sendable (Currency, Currency) -> ReferenceRate?, quote: QuoteRecord? = nil) {
+            self.now = now
+            self.prefundCurrency = prefundCurrency
+            self.quoteRequired = quoteRequired
+            self.rates = rates
+            self.quote = quote
+        }
+    }
+
     /// The ledger command for one transfer: accepted with its terms, or rejected with the first
     /// reason found (a rejection is recorded too: a failed id stays failed).
-    /// `prefundCurrency` is the operator's: it can send only what its prefund holds.
-    public func submission(operatorId: String, prefundCurrency: Currency, _ transfer: Transfer, now: Int64)
-        throws(ProtocolError) -> TransferSubmission
+    public func submission(operatorId: String, _ transfer: Transfer, _ context: Context) throws(ProtocolError)
+        -> TransferSubmission
     {
         let hash = Array(SHA256.hash(data: try transfer.canonicalBytes()))
         let details = TransferSubmission.Details(
@@ -69,7 +88,7 @@ public struct TransferDesk: Sendable {
             quoteId: transfer.quoteId.map { TransferID(high: $0.high, low: $0.low) })
         let id = TransferID(high: transfer.transferId.high, low: transfer.transferId.low)
         do {
-            let (terms, rate) = try decide(transfer, prefundCurrency: prefundCurrency, now: now)
+            let (terms, rate) = try decide(transfer, context)
             var accepted = details
             accepted.rate = rate.nanos
             return TransferSubmission(operatorId: operatorId, transferId: id, contentHash: hash, decision: .accept(terms),
@@ -82,27 +101,63 @@ public struct TransferDesk: Sendable {
         }
     }
 
-    func decide(_ t: Transfer, prefundCurrency: Currency, now: Int64) throws(Refusal) -> (TransferSubmission.Terms, Rate) {
-        if t.transferId.isZero { throw Refusal(.invalidTransferId, .transferId) }
-        guard let sendCurrency = try? Currency(t.sendCurrency.description) else {
-            throw Refusal(.unknownCurrency, .sendCurrency)
+    /// A route priced: the corridor, the rates applied and the amounts.
+    struct Priced {
+        var corridor: Corridor
+        var applied: Rate
+        var reference: Rate
+        var amounts: PricedAmount
+        var legAmounts: [Int64]
+    }
+
+    /// Checks currencies, countries, amount, legs, corridor, products and partners, and prices
+    /// the amount at the current rate: what a quote and an unquoted transfer have in common.
+    func route(sendCurrency code: CurrencyCode, payoutCurrency payoutCode: CurrencyCode, sendCountry: CountryCode,
+               payoutCountry: CountryCode, amount: Int64, receiveMode: Bool,
+               legs: [(product: Product, share: UInt16, institution: String)], _ context: Context) throws(Refusal)
+        -> Priced
+    {
+        let corridor = try check(sendCurrency: code, payoutCurrency: payoutCode, sendCountry: sendCountry,
+                                 payoutCountry: payoutCountry, amount: amount, legs: legs, context)
+        let rates: (applied: Rate, reference: Rate)
+        do { rates = try corridor.rates(at: context.now, reference: context.rates) } catch {
+            throw Refusal(.rateUnavailable, .payoutCurrency)
         }
-        guard let payoutCurrency = try? Currency(t.payoutCurrency.description) else {
+        guard let amounts = corridor.price(amount: amount, receiveMode: receiveMode, rate: rates.applied) else {
+            throw Refusal(.invalidAmount, .amount)
+        }
+        guard amounts.send.minorUnits >= corridor.minimum else { throw Refusal(.amountBelowMinimum, .amount) }
+        guard amounts.send.minorUnits <= corridor.maximum else { throw Refusal(.amountAboveMaximum, .amount) }
+        guard amounts.payout.minorUnits > 0 else { throw Refusal(.invalidAmount, .amount) }
+        return Priced(corridor: corridor, applied: rates.applied, reference: rates.reference, amounts: amounts,
+                      legAmounts: LegSplit.amounts(payout: amounts.payout.minorUnits, shares: legs.map(\.share)))
+    }
+
+    /// Everything but the price: the corridor a request may use.
+    func check(sendCurrency code: CurrencyCode, payoutCurrency payoutCode: CurrencyCode, sendCountry: CountryCode,
+               payoutCountry: CountryCode, amount: Int64, legs: [(product: Product, share: UInt16, institution: String)],
+               _ context: Context) throws(Refusal) -> Corridor {
+        guard let sendCurrency = try? Currency(code.description) else { throw Refusal(.unknownCurrency, .sendCurrency) }
+        guard let payoutCurrency = try? Currency(payoutCode.description) else {
             throw Refusal(.unknownCurrency, .payoutCurrency)
         }
-        guard sendCurrency == prefundCurrency else { throw Refusal(.notPermitted, .sendCurrency) }
-        guard Countries.isKnown(t.sendCountry.description) else { throw Refusal(.unknownCountry, .sendCountry) }
-        guard Countries.isKnown(t.payoutCountry.description) else { throw Refusal(.unknownCountry, .payoutCountry) }
-        guard t.amount > 0 else { throw Refusal(.invalidAmount, .amount) }
-        try checkParties(t)
-        let shares = try checkLegs(t)
-        let key = Corridor.Key(sendCountry: t.sendCountry.description, sendCurrency: sendCurrency.code,
-                               payoutCountry: t.payoutCountry.description, payoutCurrency: payoutCurrency.code)
+        guard sendCurrency == context.prefundCurrency else { throw Refusal(.notPermitted, .sendCurrency) }
+        guard Countries.isKnown(sendCountry.description) else { throw Refusal(.unknownCountry, .sendCountry) }
+        guard Countries.isKnown(payoutCountry.description) else { throw Refusal(.unknownCountry, .payoutCountry) }
+        guard amount > 0 else { throw Refusal(.invalidAmount, .amount) }
+        var total = 0
+        for (index, leg) in legs.enumerated() {
+            guard leg.share > 0, leg.share <= 10_000 else { throw Refusal(.legSharesNotWhole, .legShare, leg: index) }
+            total += Int(leg.share)
+        }
+        guard total == 10_000 else { throw Refusal(.legSharesNotWhole, .legShare) }
+        let key = Corridor.Key(sendCountry: sendCountry.description, sendCurrency: sendCurrency.code,
+                               payoutCountry: payoutCountry.description, payoutCurrency: payoutCurrency.code)
         guard let corridor = corridors[key] else { throw Refusal(.unsupportedCorridor, .payoutCountry) }
-        for (index, leg) in t.legs.enumerated() where !corridor.products.contains("\(leg.product)") {
+        for (index, leg) in legs.enumerated() where !corridor.products.contains("\(leg.product)") {
             throw Refusal(.productNotAllowed, .legProduct, leg: index)
         }
-        for (index, leg) in t.legs.enumerated() {
+        for (index, leg) in legs.enumerated() {
             let reachable = partners.contains {
                 isEnabled($0.id) && $0.countries.contains(key.payoutCountry) && $0.currencies.contains(key.payoutCurrency)
                     && $0.products.contains("\(leg.product)") && (leg.institution.isEmpty || leg.institution == $0.id)
@@ -111,22 +166,83 @@ public struct TransferDesk: Sendable {
                 throw Refusal(.noPartnerAvailable, leg.institution.isEmpty ? .legProduct : .legInstitution, leg: index)
             }
         }
-        if t.quoteId != nil { throw Refusal(.quoteNotFound, .quoteId) }
-        guard let priced = corridor.price(amount: t.amount, receiveMode: t.amountMode == .receive) else {
-            throw Refusal(.invalidAmount, .amount)
+        return corridor
+    }
+
+    func decide(_ t: Transfer, _ context: Context) throws(Refusal) -> (TransferSubmission.Terms, Rate) {
+        if t.transferId.isZero { throw Refusal(.invalidTransferId, .transferId) }
+        try checkParties(t)
+        for (index, leg) in t.legs.enumerated() where leg.account.isEmpty && leg.product != .cashPickup {
+            throw Refusal(.invalidAccount, .legAccount, leg: index)
         }
-        guard priced.send.minorUnits >= corridor.minimum else { throw Refusal(.amountBelowMinimum, .amount) }
-        guard priced.send.minorUnits <= corridor.maximum else { throw Refusal(.amountAboveMaximum, .amount) }
-        guard priced.payout.minorUnits > 0 else { throw Refusal(.invalidAmount, .amount) }
-        let amounts = LegSplit.amounts(payout: priced.payout.minorUnits, shares: shares)
-        let legs = zip(t.legs, amounts).map { leg, amount in
+        let legs = t.legs.map { (product: $0.product, share: $0.share, institution: $0.institution) }
+        if t.quoteId == nil && context.quoteRequired { throw Refusal(.quoteRequired, .quoteId) }
+        let send: Money, fee: Money, payout: Money, legAmounts: [Int64], rate: Rate
+        if let quoteId = t.quoteId {
+            guard let quote = context.quote, quote.quoteId == TransferID(high: quoteId.high, low: quoteId.low) else {
+                throw Refusal(.quoteNotFound, .quoteId)
+            }
+            guard context.now <= quote.expiresAt else { throw Refusal(.quoteExpired, .quoteId) }
+            try Self.match(t, quote)
+            // The quote's terms, exactly; the route is checked again (a partner may be off now),
+            // but not priced: the quote fixed the price.
+            _ = try check(sendCurrency: t.sendCurrency, payoutCurrency: t.payoutCurrency, sendCountry: t.sendCountry,
+                          payoutCountry: t.payoutCountry, amount: t.amount, legs: legs, context)
+            let sendCurrency = try! Currency(quote.sendCurrency), payoutCurrency = try! Currency(quote.payoutCurrency)
+            (send, fee, payout) = (Money(quote.sendAmount, sendCurrency), Money(quote.fee, sendCurrency),
+                                   Money(quote.payoutAmount, payoutCurrency))
+            legAmounts = quote.legs.map(\.payoutAmount)
+            rate = Rate(nanos: quote.rate)
+        } else {
+            let priced = try route(sendCurrency: t.sendCurrency, payoutCurrency: t.payoutCurrency, sendCountry: t.sendCountry,
+                                   payoutCountry: t.payoutCountry, amount: t.amount, receiveMode: t.amountMode == .receive,
+                                   legs: legs, context)
+            (send, fee, payout) = (priced.amounts.send, priced.amounts.fee, priced.amounts.payout)
+            legAmounts = priced.legAmounts
+            rate = priced.applied
+        }
+        let plans = zip(t.legs, legAmounts).map { leg, amount in
             TransferSubmission.LegPlan(product: "\(leg.product)", institution: leg.institution, account: leg.account,
                                        share: leg.share, payoutAmount: amount)
         }
-        let (expiry, overflow) = now.addingReportingOverflow(holdExpiryMs)
-        let terms = TransferSubmission.Terms(sendAmount: priced.send, fee: priced.fee, payoutAmount: priced.payout,
-                                             legs: legs, holdExpiresAt: overflow ? .max : expiry)
-        return (terms, priced.rate)
+        let (expiry, overflow) = context.now.addingReportingOverflow(holdExpiryMs)
+        let terms = TransferSubmission.Terms(sendAmount: send, fee: fee, payoutAmount: payout, legs: plans,
+                                             holdExpiresAt: overflow ? .max : expiry)
+        return (terms, rate)
+    }
+
+    /// A transfer naming a quote must ask for what was quoted: `7003 QUOTE_MISMATCH` otherwise.
+    static func match(_ t: Transfer, _ quote: QuoteRecord) throws(Refusal) {
+        let mode = t.amountMode == .receive ? "receive" : "send"
+        let same = t.amount == quote.amount && t.sendCurrency.description == quote.sendCurrency
+            && t.payoutCurrency.description == quote.payoutCurrency && t.sendCountry.description == quote.sendCountry
+            && t.payoutCountry.description == quote.payoutCountry && mode == quote.amountMode
+            && t.legs.count == quote.legs.count
+            && zip(t.legs, quote.legs).allSatisfy {
+                "\($0.product)" == $1.product && $0.share == $1.share && $0.institution == $1.institution
+            }
+        guard same else { throw Refusal(.quoteMismatch, .quoteId) }
+    }
+
+    /// Prices a quote request: the quote to store and send, or the refusal.
+    public func quote(operatorId: String, _ request: QuoteRequest, _ context: Context, id: ID128, ttlMs: Int64)
+        throws(Refusal) -> QuoteRecord
+    {
+        let legs = request.legs.map { (product: $0.product, share: $0.share, institution: $0.institution) }
+        let priced = try route(sendCurrency: request.sendCurrency, payoutCurrency: request.payoutCurrency,
+                               sendCountry: request.sendCountry, payoutCountry: request.payoutCountry,
+                               amount: request.amount, receiveMode: request.amountMode == .receive, legs: legs, context)
+        return QuoteRecord(
+            operatorId: operatorId, quoteId: TransferID(high: id.high, low: id.low),
+            sendCountry: request.sendCountry.description, payoutCountry: request.payoutCountry.description,
+            sendCurrency: request.sendCurrency.description, payoutCurrency: request.payoutCurrency.description,
+            amountMode: request.amountMode == .receive ? "receive" : "send", amount: request.amount,
+            sendAmount: priced.amounts.send.minorUnits, fee: priced.amounts.fee.minorUnits,
+            payoutAmount: priced.amounts.payout.minorUnits, rate: priced.applied.nanos, referenceRate: priced.reference.nanos,
+            legs: zip(request.legs, priced.legAmounts).map {
+                QuoteRecord.Leg(product: "\($0.product)", share: $0.share, institution: $0.institution, payoutAmount: $1)
+            },
+            createdAt: context.now, expiresAt: context.now + ttlMs)
     }
 
     /// Names and accounts of both parties are always required: PROTOCOL.md's floor below any
@@ -141,17 +257,20 @@ public struct TransferDesk: Sendable {
             guard phone.0 >= 10_000_000 else { throw Refusal(.invalidPhone, phone.1) }
         }
     }
+}
 
-    private func checkLegs(_ t: Transfer) throws(Refusal) -> [UInt16] {
-        var total = 0
-        for (index, leg) in t.legs.enumerated() {
-            guard leg.share > 0, leg.share <= 10_000 else { throw Refusal(.legSharesNotWhole, .legShare, leg: index) }
-            total += Int(leg.share)
-            if leg.account.isEmpty && leg.product != .cashPickup {
-                throw Refusal(.invalidAccount, .legAccount, leg: index)
-            }
-        }
-        guard total == 10_000 else { throw Refusal(.legSharesNotWhole, .legShare) }
-        return t.legs.map(\.share)
+extension QuoteRecord {
+    /// The protocol's Quote for this record.
+    var message: Quote {
+        let margin = Rate(nanos: rate).marginPPM(against: Rate(nanos: referenceRate))
+        return Quote(
+            quoteId: ID128(high: quoteId.high, low: quoteId.low), sendAmount: sendAmount, fee: fee,
+            payoutAmount: payoutAmount, rate: rate, referenceRate: referenceRate, createdAt: createdAt, expiresAt: expiresAt,
+            rateMargin: margin, totalCost: TotalCost.ppm(send: sendAmount, fee: fee, marginPPM: margin),
+            sendCurrency: CurrencyCode(sendCurrency)!, payoutCurrency: CurrencyCode(payoutCurrency)!,
+            sendCountry: CountryCode(sendCountry)!, payoutCountry: CountryCode(payoutCountry)!,
+            amountMode: amountMode == "receive" ? .receive : .send,
+            legs: legs.map { QuotedLeg(product: Products.all[$0.product]!, share: $0.share, payoutAmount: $0.payoutAmount,
+                                       institution: $0.institution) })
     }
 }

@@ -194,7 +194,7 @@ struct Session {
         case .submitTransfers(let submit): answer = await submitTransfers(submit, operatorId: operatorId, logger: logger)
         case .getTransfer(let get): answer = getTransfer(get.transferId, operatorId: operatorId)
         case .cancelTransfer(let cancel): answer = await cancelTransfer(cancel, operatorId: operatorId, logger: logger)
-        case .quoteRequest(let request): answer = quote(request, operatorId: operatorId)
+        case .quoteRequest(let request): answer = await quote(request, operatorId: operatorId)
         default: answer = .error(ErrorMessage(code: .internalError, detail: "no handler for \(name)"))
         }
         if case .error(let error) = answer { environment.metrics.request(name, error.code) } else {
@@ -222,9 +222,15 @@ struct Session {
                                                 errorCode: .duplicateInBatch, fieldId: .transferId, state: .rejected)
                 continue
             }
+            var context = TransferDesk.Context(now: now, prefundCurrency: member.currency, quoteRequired: member.quoteRequired,
+                                               rates: { [rates = environment.rates] in rates.rate($0, $1) })
+            if let quoteId = transfer.quoteId {
+                do { context.quote = try environment.ledger.quote(operatorId: operatorId, id: WireMapping.id(quoteId)) } catch {
+                    return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
+                }
+            }
             do {
-                commands.append(.submitTransfer(try desk.submission(operatorId: operatorId, prefundCurrency: member.currency,
-                                                                    transfer, now: now)))
+                commands.append(.submitTransfer(try desk.submission(operatorId: operatorId, transfer, context)))
                 positions.append(index)
             } catch {
                 return .error(ErrorMessage(code: error.code, fieldId: error.field, entryIndex: UInt32(index),
@@ -307,9 +313,30 @@ struct Session {
 
     // MARK: quotes
 
-    private func quote(_ request: QuoteRequest, operatorId: String) -> Message {
-        .error(ErrorMessage(code: .rateUnavailable, retryAfterMs: 60_000,
-                            detail: "quotes are not offered by this gateway version; submit without a quote"))
+    private func quote(_ request: QuoteRequest, operatorId: String) async -> Message {
+        let configuration = environment.configuration
+        guard let member = configuration.operators.first(where: { $0.id == operatorId }) else {
+            return .error(ErrorMessage(code: .unknownOperator, detail: "operator \(operatorId) is no longer configured"))
+        }
+        let context = TransferDesk.Context(now: environment.clock(), prefundCurrency: member.currency,
+                                           rates: { [rates = environment.rates] in rates.rate($0, $1) })
+        let key = Corridor.Key(sendCountry: request.sendCountry.description, sendCurrency: request.sendCurrency.description,
+                               payoutCountry: request.payoutCountry.description,
+                               payoutCurrency: request.payoutCurrency.description)
+        let record: QuoteRecord
+        do {
+            record = try environment.desk.quote(operatorId: operatorId, request, context, id: .random(),
+                                                ttlMs: configuration.quoteTtlMs[key] ?? 900_000)
+        } catch {
+            return .error(ErrorMessage(code: error.code, fieldId: error.field, entryIndex: error.leg.map(UInt32.init),
+                                       retryAfterMs: error.code == .rateUnavailable ? 60_000 : 0,
+                                       detail: "\(error.code.name) (\(error.field.name))"))
+        }
+        if case .rejected(let error) = await environment.ledger.apply(.recordQuote(record)) {
+            environment.logger.error("quote not recorded", metadata: ["error": "\(error)"])
+            return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot commit now"))
+        }
+        return .quote(record.message)
     }
 
     // MARK: events

@@ -18,6 +18,7 @@ final class SessionEnvironment: Sendable {
     /// Partners switched off by operations, shared with the router; their circuits.
     let switches: PartnerSwitches
     let health: PartnerHealth
+    let rates = RateBook()
     private let current: Mutex<(configuration: GatewayConfiguration, desk: TransferDesk)>
     private let sessionIds = Atomic<UInt64>(1)
 
