@@ -27,9 +27,14 @@ public struct Corridor: Hashable, Sendable {
     public var maximum: Int64
     public var fx: FXSource
     public var fee: FeeSchedule
+    /// FATF Recommendation 16: at or above this send amount (minor units), the sender's full data
+    /// is required (name, account, and an address, a national id, or date and place of birth).
+    public var originatorThreshold: Int64
 
     public init(sendCountry: String, sendCurrency: Currency, payoutCountry: String, payoutCurrency: Currency,
-                products: Set<String>, minimum: Int64, maximum: Int64, fx: FXSource, fee: FeeSchedule) {
+                products: Set<String>, minimum: Int64, maximum: Int64, fx: FXSource, fee: FeeSchedule,
+                originatorThreshold: Int64 = .max) {
+        self.originatorThreshold = originatorThreshold
         self.sendCountry = sendCountry
         self.sendCurrency = sendCurrency
         self.payoutCountry = payoutCountry

@@ -67,3 +67,17 @@ final class PricingTests: XCTestCase {
         XCTAssertNil(Money.parseMinorUnits("1.5", jpy))
     }
 }
+
+final class CalendarTests: XCTestCase {
+    func testBirthDatesAndTheUTCDate() {
+        XCTAssertEqual(UTCTime(1_795_435_200_000).yyyymmdd, 20_261_123)
+        XCTAssertEqual(UTCTime(-1).yyyymmdd, 19_691_231)
+        XCTAssertTrue(PartyRules.isValidBirthDate(20_000_229, today: 20_261_123))   // a leap day
+        XCTAssertFalse(PartyRules.isValidBirthDate(19_000_229, today: 20_261_123))  // 1900 was not leap
+        XCTAssertFalse(PartyRules.isValidBirthDate(20_261_124, today: 20_261_123))
+        XCTAssertFalse(PartyRules.isValidBirthDate(20_201_301, today: 20_261_123))
+        XCTAssertTrue(PartyRules.isValidPhone(254_712_345_678))
+        XCTAssertFalse(PartyRules.isValidPhone(1_234_567))
+        XCTAssertFalse(PartyRules.isValidPhone(1_000_000_000_000_000))
+    }
+}

@@ -103,6 +103,46 @@ final class TransferDeskTests: XCTestCase {
         }
     }
 
+    func testFATFRecommendation16AtTheThreshold() throws {
+        // 2026-11-23, with the demo's rates observed then, so that a 1985 birth date is in the past.
+        let today: Int64 = 1_795_435_200_000
+        let rates = Dictionary(uniqueKeysWithValues: DemoEnvironment.rates(now: today).map { ("\($0.base)\($0.quote)", $0) })
+        let context = TransferDesk.Context(now: today, prefundCurrency: usd, rates: { rates["\($0)\($1)"] })
+        func decision(_ t: Transfer) throws -> TransferSubmission.Decision { try self.decision(t, context) }
+        let refused = ReasonCode(rawValue: ErrorCode.originatorDataRequired.rawValue)
+        // USD 999.99 needs names and accounts only; USD 1,000.00 needs more.
+        guard case .accept = try decision(transfer { $0.amount = 99_999 }) else { return XCTFail("below the threshold") }
+        XCTAssertEqual(try decision(transfer { $0.amount = 100_000 }), .reject(refused, field: FieldID.senderAddress.rawValue))
+        for complete: (inout Transfer) -> Void in [
+            { $0.senderAddress = "12 Main St, Springfield" },
+            { $0.senderNationalId = "X1234567" },
+            { $0.senderDateOfBirth = 19_850_412; $0.senderPlaceOfBirth = "Guadalajara, MX" },
+        ] {
+            guard case .accept = try decision(transfer { $0.amount = 100_000; complete(&$0) }) else { return XCTFail() }
+        }
+        XCTAssertEqual(try decision(transfer { $0.amount = 100_000; $0.senderDateOfBirth = 19_850_412 }),
+                       .reject(refused, field: FieldID.senderPlaceOfBirth.rawValue))
+    }
+
+    func testNamesDatesAndWalletAccounts() throws {
+        func refused(_ code: ErrorCode, _ field: FieldID) -> TransferSubmission.Decision {
+            .reject(ReasonCode(rawValue: code.rawValue), field: field.rawValue)
+        }
+        for name in ["José Ñúñez", "Nguyễn Thị Minh Khai", "Wanjiru wa Kamau", "O'Brien-Smith", "Мария Иванова",
+                     "محمد علي", "王小明", "D. K. Otieno"] {
+            guard case .accept = try decision(transfer { $0.senderName = name }) else { return XCTFail(name) }
+        }
+        for name in ["Maria 2", "R2-D2", " Maria", "Maria  Lopez", "A", "Maria@Lopez", "💸 Maria"] {
+            XCTAssertEqual(try decision(transfer { $0.beneficiaryName = name }), refused(.invalidName, .beneficiaryName), name)
+        }
+        // 1,000 ms after the epoch is 1970-01-01: a birth date after that is in the future.
+        XCTAssertEqual(try decision(transfer { $0.senderDateOfBirth = 19_700_102 }), refused(.invalidDate, .senderDateOfBirth))
+        XCTAssertEqual(try decision(transfer { $0.senderDateOfBirth = 19_000_230 }), refused(.invalidDate, .senderDateOfBirth))
+        guard case .accept = try decision(transfer { $0.senderDateOfBirth = 19_000_101 }) else { return XCTFail() }
+        XCTAssertEqual(try decision(transfer { $0.legs[0].account = "07123" }), refused(.invalidAccount, .legAccount))
+        XCTAssertEqual(try decision(transfer { $0.legs[0].account = "2547123456ab" }), refused(.invalidAccount, .legAccount))
+    }
+
     func testNoQuoteOnAStaleOrMissingRate() throws {
         // The demo's corridors accept rates up to a day old.
         guard case .accept = try decision(transfer(), context(now: 1_000 + 86_400_000)) else { return XCTFail("a day-old rate") }

@@ -230,6 +230,15 @@ public struct GatewayConfiguration: Sendable {
                 throw c.fail("margin_bps", "is required: the margin over the reference rate (or give a fixed rate)")
             }
             let quoteTtlSeconds = try c.integer("quote_ttl_seconds", default: 900, in: 10...86_400)
+            // FATF R.16's threshold: USD 1,000 by default; in another currency it must be given.
+            let threshold: Int64
+            if sendCurrency.code == "USD" {
+                threshold = try c.amount("fatf_threshold", sendCurrency, default: 100_000)
+            } else if try c.string("fatf_threshold") == nil {
+                throw c.fail("fatf_threshold", "is required for \(sendCurrency.code): the equivalent of USD 1,000 in \(sendCurrency.code)")
+            } else {
+                threshold = try c.amount("fatf_threshold", sendCurrency)
+            }
             let minimum = try c.amount("minimum", sendCurrency, default: 1)
             let maximum = try c.amount("maximum", sendCurrency)
             guard minimum > 0, minimum <= maximum else { throw c.fail("minimum", "must be above 0 and at most maximum") }
@@ -238,7 +247,7 @@ public struct GatewayConfiguration: Sendable {
             let fee = FeeSchedule(fixed: feeFixed, basisPoints: feeBps)
             let corridor = Corridor(sendCountry: sendCountry, sendCurrency: sendCurrency, payoutCountry: payoutCountry,
                                     payoutCurrency: payoutCurrency, products: Set(products), minimum: minimum,
-                                    maximum: maximum, fx: fx, fee: fee)
+                                    maximum: maximum, fx: fx, fee: fee, originatorThreshold: threshold)
             guard !corridors.contains(where: { $0.key == corridor.key }) else {
                 throw c.fail("send_country", "this corridor is configured twice")
             }

@@ -143,6 +143,7 @@ public struct DemoEnvironment: Sendable {
         maximum = "8000.00"
         margin_bps = 80
         max_rate_age_minutes = 1440
+        fatf_threshold = "800.00"
         fee_fixed = "0.99"
         fee_bps = 40
 

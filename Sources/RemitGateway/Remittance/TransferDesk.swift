@@ -172,8 +172,13 @@ public struct TransferDesk: Sendable {
     func decide(_ t: Transfer, _ context: Context) throws(Refusal) -> (TransferSubmission.Terms, Rate) {
         if t.transferId.isZero { throw Refusal(.invalidTransferId, .transferId) }
         try checkParties(t)
-        for (index, leg) in t.legs.enumerated() where leg.account.isEmpty && leg.product != .cashPickup {
-            throw Refusal(.invalidAccount, .legAccount, leg: index)
+        for (index, leg) in t.legs.enumerated() {
+            if leg.account.isEmpty && leg.product != .cashPickup { throw Refusal(.invalidAccount, .legAccount, leg: index) }
+            // A wallet is its MSISDN: 8 to 15 digits.
+            if leg.product == .mobileWallet,
+               !(8...15).contains(leg.account.utf8.count) || !leg.account.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+                throw Refusal(.invalidAccount, .legAccount, leg: index)
+            }
         }
         let legs = t.legs.map { (product: $0.product, share: $0.share, institution: $0.institution) }
         if t.quoteId == nil && context.quoteRequired { throw Refusal(.quoteRequired, .quoteId) }
@@ -201,6 +206,7 @@ public struct TransferDesk: Sendable {
             legAmounts = priced.legAmounts
             rate = priced.applied
         }
+        try checkOriginator(t, send: send.minorUnits, now: context.now)
         let plans = zip(t.legs, legAmounts).map { leg, amount in
             TransferSubmission.LegPlan(product: "\(leg.product)", institution: leg.institution, account: leg.account,
                                        share: leg.share, payoutAmount: amount)
@@ -246,15 +252,34 @@ public struct TransferDesk: Sendable {
     }
 
     /// Names and accounts of both parties are always required: PROTOCOL.md's floor below any
-    /// FATF Recommendation 16 threshold.
+    /// FATF Recommendation 16 threshold. Names must be names; phones E.164.
     private func checkParties(_ t: Transfer) throws(Refusal) {
         if t.senderName.isEmpty { throw Refusal(.originatorDataRequired, .senderName) }
         if t.senderAccount.isEmpty { throw Refusal(.originatorDataRequired, .senderAccount) }
         if t.beneficiaryName.isEmpty { throw Refusal(.beneficiaryDataRequired, .beneficiaryName) }
         if t.beneficiaryAccount.isEmpty { throw Refusal(.beneficiaryDataRequired, .beneficiaryAccount) }
+        if !PartyRules.isValidName(t.senderName) { throw Refusal(.invalidName, .senderName) }
+        if !PartyRules.isValidName(t.beneficiaryName) { throw Refusal(.invalidName, .beneficiaryName) }
         for phone in [(t.senderPhone, FieldID.senderPhone), (t.beneficiaryPhone, .beneficiaryPhone)] where phone.0 != 0 {
-            // E.164: a country code and subscriber number, 8 to 15 digits in all.
-            guard phone.0 >= 10_000_000 else { throw Refusal(.invalidPhone, phone.1) }
+            guard PartyRules.isValidPhone(phone.0) else { throw Refusal(.invalidPhone, phone.1) }
+        }
+    }
+
+    /// At or above the corridor's FATF R.16 threshold the sender's full data is required: an
+    /// address, or a national id, or date and place of birth. A date of birth given at any
+    /// amount must be a real date in the past.
+    private func checkOriginator(_ t: Transfer, send: Int64, now: Int64) throws(Refusal) {
+        if t.senderDateOfBirth != 0,
+           !PartyRules.isValidBirthDate(t.senderDateOfBirth, today: UTCTime(now).yyyymmdd) {
+            throw Refusal(.invalidDate, .senderDateOfBirth)
+        }
+        let key = Corridor.Key(sendCountry: t.sendCountry.description, sendCurrency: t.sendCurrency.description,
+                               payoutCountry: t.payoutCountry.description, payoutCurrency: t.payoutCurrency.description)
+        guard let corridor = corridors[key], send >= corridor.originatorThreshold else { return }
+        let identified = !t.senderAddress.isEmpty || !t.senderNationalId.isEmpty
+            || (t.senderDateOfBirth != 0 && !t.senderPlaceOfBirth.isEmpty)
+        if !identified {
+            throw Refusal(.originatorDataRequired, t.senderDateOfBirth != 0 ? .senderPlaceOfBirth : .senderAddress)
         }
     }
 }

@@ -1,0 +1,37 @@
+/// The rules a sender's and a beneficiary's data must meet, whatever the corridor.
+public enum PartyRules {
+    /// A person's or an organisation's name: letters of any script with their combining marks,
+    /// spaces, and the punctuation names carry (`'`, `-`, `.`, `,`); at least two letters; no
+    /// digits or symbols. Leading, trailing or doubled spaces are refused, so that the name
+    /// compared for screening is the name written.
+    public static func isValidName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.first != " ", name.last != " ", !name.contains("  ") else { return false }
+        var letters = 0
+        for scalar in name.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .otherLetter, .modifierLetter:
+                letters += 1
+            case .nonspacingMark, .spacingMark, .enclosingMark:
+                continue
+            default:
+                guard " '-.,’".unicodeScalars.contains(scalar) else { return false }
+            }
+        }
+        return letters >= 2
+    }
+
+    /// An E.164 number as the protocol carries it (digits as an integer, country code first):
+    /// 8 to 15 digits.
+    public static func isValidPhone(_ number: UInt64) -> Bool {
+        number >= 10_000_000 && number <= 999_999_999_999_999
+    }
+
+    /// A date as `YYYYMMDD`: a real calendar date from 1900 on, not after `today` (also `YYYYMMDD`).
+    public static func isValidBirthDate(_ date: UInt32, today: UInt32) -> Bool {
+        let year = Int(date / 10_000), month = Int(date / 100 % 100), day = Int(date % 100)
+        guard year >= 1900, (1...12).contains(month), day >= 1, date <= today else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return day <= days
+    }
+}
