@@ -187,6 +187,18 @@ enum Schema {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v7: volumes for limits") { db in
+            try db.execute(sql: """
+                CREATE TABLE volume (
+                    operator_id TEXT NOT NULL,
+                    party TEXT NOT NULL,
+                    day INTEGER NOT NULL,
+                    count INTEGER NOT NULL CHECK (count > 0),
+                    amount INTEGER NOT NULL CHECK (amount >= 0),
+                    PRIMARY KEY (operator_id, party, day)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -12,6 +12,8 @@ public struct TransferSubmission: Hashable, Sendable {
     public var decision: Decision
     /// What the transfer said about itself, kept for its status whatever the decision.
     public var details: Details
+    /// Who it counts against and their limits; nil counts nothing (no limits configured).
+    public var volume: VolumeParties?
 
     /// The parts of a submitted transfer that its status reports back, accepted or rejected.
     /// Codes are kept as the client sent them (a rejection may be for an unknown currency).
@@ -77,7 +79,8 @@ public struct TransferSubmission: Hashable, Sendable {
     }
 
     public init(operatorId: String, transferId: TransferID, contentHash: [UInt8], decision: Decision,
-                details: Details = Details()) {
+                details: Details = Details(), volume: VolumeParties? = nil) {
+        self.volume = volume
         self.operatorId = operatorId
         self.transferId = transferId
         self.contentHash = contentHash

@@ -37,12 +37,22 @@ enum Transfers {
             let debit: Money
             do { debit = try terms.sendAmount.adding(terms.fee) } catch { throw LedgerError.money(error) }
             let holdId = TransferSubmission.holdId(submission.operatorId, submission.transferId)
+            if let volume = submission.volume {
+                if let reason = try Volumes.check(db, operatorId: submission.operatorId, volume,
+                                                  amount: terms.sendAmount.minorUnits, context) {
+                    return try recordRejection(db, submission, reason: reason, field: 0, context)
+                }
+            }
             do {
                 _ = try Holds.place(db, id: holdId, operatorId: submission.operatorId, amount: debit,
                                     expiresAt: terms.holdExpiresAt, isNew: true, context)
             } catch LedgerError.belowFloor {
                 // Nothing was written: the floor is checked before the entry.
                 return try recordRejection(db, submission, reason: .insufficientFunds, field: 0, context)
+            }
+            // Counted only once accepted: a refused transfer uses none of its sender's allowance.
+            if let volume = submission.volume {
+                try Volumes.count(db, operatorId: submission.operatorId, volume, amount: terms.sendAmount.minorUnits, context)
             }
             let sequence = try nextSequence(db, submission.operatorId, context)
             try context.hot.run(db, .insertTransfer) {

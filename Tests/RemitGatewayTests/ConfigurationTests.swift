@@ -1,5 +1,6 @@
 @testable import RemitGateway
 import RemitDomain
+import RemitLedger
 import XCTest
 
 final class ConfigurationTests: XCTestCase {
@@ -56,6 +57,27 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertThrowsError(try GatewayConfiguration.parse(text, file: "remitd.toml"), new) { error in
                 XCTAssertTrue("\(error)".contains(expected), "\(error)")
             }
+        }
+    }
+
+    func testOperatorLimits() throws {
+        let text = demo.replacingOccurrences(of: "id = \"ACME\"\ncurrency = \"USD\"", with: """
+            id = "ACME"
+            currency = "USD"
+            max_transaction = "5000.00"
+            max_daily = "250000.00"
+            sender_daily_count = 5
+            sender_30d_amount = "10000.00"
+            beneficiary_daily_count = 10
+            """)
+        let acme = try XCTUnwrap(try GatewayConfiguration.parse(text, file: "x.toml").operators.first)
+        XCTAssertEqual(acme.maxTransaction, 500_000)
+        XCTAssertEqual(acme.limits, VolumeLimits(senderDaily: .init(count: 5), senderMonthly: .init(amount: 1_000_000),
+                                                 beneficiaryDaily: .init(count: 10), operatorDaily: 25_000_000))
+        XCTAssertThrowsError(try GatewayConfiguration.parse(text.replacingOccurrences(of: "sender_daily_count = 5",
+                                                                                       with: "sender_daily_count = 0"),
+                                                            file: "x.toml")) { error in
+            XCTAssertTrue("\(error)".contains("operator[0].sender_daily_count: must be between 1 and 1000000"), "\(error)")
         }
     }
 

@@ -143,6 +143,19 @@ final class TransferDeskTests: XCTestCase {
         XCTAssertEqual(try decision(transfer { $0.legs[0].account = "2547123456ab" }), refused(.invalidAccount, .legAccount))
     }
 
+    func testOperatorLimitsTravelWithTheSubmission() throws {
+        var limited = context()
+        limited.maxTransaction = 9_999
+        XCTAssertEqual(try decision(transfer(), limited),
+                       .reject(ReasonCode(rawValue: ErrorCode.operatorTransactionLimit.rawValue), field: FieldID.amount.rawValue))
+        limited.maxTransaction = nil
+        limited.limits = VolumeLimits(senderDaily: .init(count: 3))
+        let submission = try desk.submission(operatorId: "ACME", transfer { $0.senderAccount = "acc-10.01" }, limited)
+        XCTAssertEqual(submission.volume?.sender, "ACC1001")
+        XCTAssertEqual(submission.volume?.limits.senderDaily.count, 3)
+        XCTAssertNil(try desk.submission(operatorId: "ACME", transfer(), context()).volume, "no limits, nothing counted")
+    }
+
     func testNoQuoteOnAStaleOrMissingRate() throws {
         // The demo's corridors accept rates up to a day old.
         guard case .accept = try decision(transfer(), context(now: 1_000 + 86_400_000)) else { return XCTFail("a day-old rate") }

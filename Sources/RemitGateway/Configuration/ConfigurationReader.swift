@@ -96,6 +96,24 @@ struct ConfigurationReader {
         return minor
     }
 
+    mutating func optionalInteger(_ key: String, in range: ClosedRange<Int64>) throws(ConfigurationError) -> Int64? {
+        guard table[key] != nil else {
+            used.insert(key)
+            return nil
+        }
+        return try integer(key, default: 0, in: range)
+    }
+
+    mutating func optionalAmount(_ key: String, _ currency: Currency) throws(ConfigurationError) -> Int64? {
+        guard table[key] != nil else {
+            used.insert(key)
+            return nil
+        }
+        let minor = try amount(key, currency)
+        guard minor > 0 else { throw fail(key, "must be above zero") }
+        return minor
+    }
+
     /// Every key of the table must have been read.
     func finish() throws(ConfigurationError) {
         for key in table.keys.sorted() where !used.contains(key) {

@@ -1,5 +1,6 @@
 import Foundation
 import RemitDomain
+import RemitLedger
 import RemitPayout
 
 /// Everything remitd needs to run, read from one TOML file (docs/configuration.md lists every
@@ -57,6 +58,9 @@ public struct GatewayConfiguration: Sendable {
         public var suspended: Bool
         /// Every transfer must name a quote (`7004 QUOTE_REQUIRED` otherwise).
         public var quoteRequired: Bool
+        /// The most one transfer may send, in minor units (`5009`), or nil.
+        public var maxTransaction: Int64?
+        public var limits: VolumeLimits
     }
 
     /// A payout partner: who it is, what it pays, and how to reach it.
@@ -196,10 +200,19 @@ public struct GatewayConfiguration: Sendable {
             guard !operators.contains(where: { $0.certificateName == name }) else {
                 throw o.fail("certificate_name", "\(name) already names another operator's certificates")
             }
+            func window(_ prefix: String) throws(ConfigurationError) -> VolumeLimits.Window {
+                VolumeLimits.Window(count: try o.optionalInteger("\(prefix)_count", in: 1...1_000_000),
+                                    amount: try o.optionalAmount("\(prefix)_amount", currency))
+            }
+            let limits = VolumeLimits(
+                senderDaily: try window("sender_daily"), senderMonthly: try window("sender_30d"),
+                beneficiaryDaily: try window("beneficiary_daily"), beneficiaryMonthly: try window("beneficiary_30d"),
+                operatorDaily: try o.optionalAmount("max_daily", currency))
             operators.append(Operator(id: id, certificateName: name, currency: currency,
                                       creditLimit: try o.amount("credit_limit", currency, default: 0),
                                       suspended: try o.boolean("suspended", default: false),
-                                      quoteRequired: try o.boolean("quote_required", default: false)))
+                                      quoteRequired: try o.boolean("quote_required", default: false),
+                                      maxTransaction: try o.optionalAmount("max_transaction", currency), limits: limits))
             try o.finish()
         }
 

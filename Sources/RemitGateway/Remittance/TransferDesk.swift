@@ -61,6 +61,8 @@ public struct TransferDesk: Sendable {
         public var now: Int64
         public var prefundCurrency: Currency
         public var quoteRequired: Bool
+        public var maxTransaction: Int64?
+        public var limits = VolumeLimits()
         public var rates: @Sendable (Currency, Currency) -> ReferenceRate?
         /// The named quote, if the transfer names one and it exists for this operator.
         public var quote: QuoteRecord?
@@ -91,8 +93,11 @@ public struct TransferDesk: Sendable {
             let (terms, rate) = try decide(transfer, context)
             var accepted = details
             accepted.rate = rate.nanos
+            let volume = context.limits.isEmpty ? nil : VolumeParties(
+                sender: Self.partyKey(transfer.senderAccount), beneficiary: Self.partyKey(transfer.beneficiaryAccount),
+                limits: context.limits)
             return TransferSubmission(operatorId: operatorId, transferId: id, contentHash: hash, decision: .accept(terms),
-                                      details: accepted)
+                                      details: accepted, volume: volume)
         } catch {
             return TransferSubmission(operatorId: operatorId, transferId: id, contentHash: hash,
                                       decision: .reject(ReasonCode(rawValue: error.code.rawValue),
@@ -207,6 +212,7 @@ public struct TransferDesk: Sendable {
             rate = priced.applied
         }
         try checkOriginator(t, send: send.minorUnits, now: context.now)
+        if let limit = context.maxTransaction, send.minorUnits > limit { throw Refusal(.operatorTransactionLimit, .amount) }
         let plans = zip(t.legs, legAmounts).map { leg, amount in
             TransferSubmission.LegPlan(product: "\(leg.product)", institution: leg.institution, account: leg.account,
                                        share: leg.share, payoutAmount: amount)
@@ -215,6 +221,12 @@ public struct TransferDesk: Sendable {
         let terms = TransferSubmission.Terms(sendAmount: send, fee: fee, payoutAmount: payout, legs: plans,
                                              holdExpiresAt: overflow ? .max : expiry)
         return (terms, rate)
+    }
+
+    /// A party's key for volume limits: its account as written, without spaces, hyphens or dots,
+    /// in capitals, so that "ACC-1001" and "acc 1001" count as one sender.
+    static func partyKey(_ account: String) -> String {
+        String(account.uppercased().unicodeScalars.filter { !" -.".unicodeScalars.contains($0) }.map(Character.init))
     }
 
     /// A transfer naming a quote must ask for what was quoted: `7003 QUOTE_MISMATCH` otherwise.

@@ -224,6 +224,8 @@ struct Session {
             }
             var context = TransferDesk.Context(now: now, prefundCurrency: member.currency, quoteRequired: member.quoteRequired,
                                                rates: { [rates = environment.rates] in rates.rate($0, $1) })
+            context.maxTransaction = member.maxTransaction
+            context.limits = member.limits
             if let quoteId = transfer.quoteId {
                 do { context.quote = try environment.ledger.quote(operatorId: operatorId, id: WireMapping.id(quoteId)) } catch {
                     return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
