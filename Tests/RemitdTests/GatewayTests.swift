@@ -104,7 +104,7 @@ final class GatewayTests: XCTestCase {
             Self.transfer(amount: 50),  // below the corridor's USD 1.00 minimum
             Self.transfer(duplicate),
             Self.transfer(to: "PH", legs: [Leg(product: .savingsDeposit, share: 10_000, account: "X")]),
-            Self.transfer(legs: [Leg(product: .mobileWallet, share: 6_000, account: "1")]),
+            Self.transfer(legs: [Leg(product: .mobileWallet, share: 6_000, account: "254712345678")]),
             Self.transfer(),
         ]
         let results = try await client.submit(batch)
