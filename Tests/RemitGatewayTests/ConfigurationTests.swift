@@ -21,6 +21,11 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(kenya.fx, .reference(marginBps: 100, maxAgeMs: 86_400_000))
         XCTAssertEqual(kenya.fee, FeeSchedule(fixed: 199, basisPoints: 50))
         XCTAssertEqual(kenya.maximum, 1_000_000)
+        let bounded = try GatewayConfiguration.parse(demo.replacingOccurrences(
+            of: "fee_fixed = \"1.99\"", with: "fee_fixed = \"1.99\"\nfee_minimum = \"3.00\"\nfee_maximum = \"25.00\""),
+                                                     file: "x.toml").corridors[0].fee
+        XCTAssertEqual(bounded.fee(on: 10_000), 300)
+        XCTAssertEqual(bounded.fee(on: 1_000_000), 2_500)
     }
 
     func testErrorsNameTheFileTheKeyAndTheProblem() {

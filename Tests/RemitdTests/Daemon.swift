@@ -92,6 +92,13 @@ final class Daemon: @unchecked Sendable {
         throw DaemonError("no reload logged: \(stderr)")
     }
 
+    /// Runs remitctl against this daemon's state folder.
+    func remitctl(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let result = try runProgram(Bundle.main.bundleURL.appendingPathComponent("remitctl").path,
+                                    arguments + ["--state-dir", stateDir.path], holdOpen: 0)
+        return (result.status, String(decoding: result.out, as: UTF8.self), result.err)
+    }
+
     /// A demo daemon whose payouts are paused, so that accepted transfers stay accepted.
     static func withPayoutsPaused() throws -> Daemon {
         let first = try Daemon()

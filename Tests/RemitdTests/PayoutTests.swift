@@ -119,9 +119,7 @@ final class PayoutOperationsTests: XCTestCase {
     }
 
     func remitctl(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let result = try runProgram(Bundle.main.bundleURL.appendingPathComponent("remitctl").path,
-                                    arguments + ["--state-dir", daemon.stateDir.path], holdOpen: 0)
-        return (result.status, String(decoding: result.out, as: UTF8.self), result.err)
+        try daemon.remitctl(arguments)
     }
 
     func testAPayoutLeftForReviewIsResolvedWithEvidence() async throws {

@@ -16,9 +16,7 @@ final class QuoteTests: XCTestCase {
     }
 
     func remitctl(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let result = try runProgram(Bundle.main.bundleURL.appendingPathComponent("remitctl").path,
-                                    arguments + ["--state-dir", daemon.stateDir.path], holdOpen: 0)
-        return (result.status, String(decoding: result.out, as: UTF8.self), result.err)
+        try daemon.remitctl(arguments)
     }
 
     func request(_ amount: Int64 = 10_000, mode: AmountMode = .send) -> QuoteRequest {

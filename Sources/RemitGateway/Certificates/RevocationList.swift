@@ -156,18 +156,17 @@ extension CertificateAuthority {
 
 private extension Date {
     init(_ time: UTCTime) {
-        var components = DateComponents()
-        (components.year, components.month, components.day) = (time.year, time.month, time.day)
-        (components.hour, components.minute, components.second) = (time.hours, time.minutes, time.seconds)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        self = calendar.date(from: components) ?? .distantPast
+        self.init(utc: (time.year, time.month, time.day, time.hours, time.minutes, time.seconds))
     }
 
     init(_ time: GeneralizedTime) {
+        self.init(utc: (time.year, time.month, time.day, time.hours, time.minutes, time.seconds))
+    }
+
+    init(utc parts: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)) {
         var components = DateComponents()
-        (components.year, components.month, components.day) = (time.year, time.month, time.day)
-        (components.hour, components.minute, components.second) = (time.hours, time.minutes, time.seconds)
+        (components.year, components.month, components.day) = (parts.year, parts.month, parts.day)
+        (components.hour, components.minute, components.second) = (parts.hour, parts.minute, parts.second)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         self = calendar.date(from: components) ?? .distantPast

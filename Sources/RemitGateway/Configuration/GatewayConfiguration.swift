@@ -257,7 +257,10 @@ public struct GatewayConfiguration: Sendable {
             guard minimum > 0, minimum <= maximum else { throw c.fail("minimum", "must be above 0 and at most maximum") }
             let feeFixed = try c.amount("fee_fixed", sendCurrency, default: 0)
             let feeBps = try c.integer("fee_bps", default: 0, in: 0...10_000)
-            let fee = FeeSchedule(fixed: feeFixed, basisPoints: feeBps)
+            let feeMinimum = try c.amount("fee_minimum", sendCurrency, default: 0)
+            let feeMaximum = try c.amount("fee_maximum", sendCurrency, default: .max)
+            guard feeMinimum <= feeMaximum else { throw c.fail("fee_minimum", "must be at most fee_maximum") }
+            let fee = FeeSchedule(fixed: feeFixed, basisPoints: feeBps, minimum: feeMinimum, maximum: feeMaximum)
             let corridor = Corridor(sendCountry: sendCountry, sendCurrency: sendCurrency, payoutCountry: payoutCountry,
                                     payoutCurrency: payoutCurrency, products: Set(products), minimum: minimum,
                                     maximum: maximum, fx: fx, fee: fee, originatorThreshold: threshold)

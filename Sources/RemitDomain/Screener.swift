@@ -1,0 +1,71 @@
+/// Screens a party's name against sanctions lists. At or above `matchThreshold` the transfer is
+/// refused; in the band from `reviewThreshold` up it is held for review; below, it is clear.
+/// A date of birth, when both sides have one, moves the score: the same year confirms a close
+/// name (+0.05, capped at 1), a year more than a year apart argues against it (−0.10).
+///
+/// ```swift
+/// let screener = Screener(lists: [list], matchThreshold: 0.93, reviewThreshold: 0.85)
+/// switch screener.screen(name: "José Núñez", dateOfBirth: 19850412).decision { ... }
+/// ```
+public struct Screener: Sendable {
+    public enum Decision: Hashable, Sendable {
+        case clear
+        case review
+        case match
+    }
+
+    /// The outcome, with the best-scoring entry and the list it is on, for the record.
+    public struct Result: Hashable, Sendable {
+        public var decision: Decision
+        public var score: Double
+        public var entryId: String?
+        public var matchedName: String?
+        public var source: String?
+    }
+
+    public let lists: [SanctionsList]
+    public let matchThreshold: Double
+    public let reviewThreshold: Double
+    private let prepared: [(list: Int, entry: Int, tokens: [String], name: String)]
+
+    public init(lists: [SanctionsList], matchThreshold: Double = 0.93, reviewThreshold: Double = 0.85) {
+        precondition(reviewThreshold <= matchThreshold && matchThreshold <= 1)
+        self.lists = lists
+        self.matchThreshold = matchThreshold
+        self.reviewThreshold = reviewThreshold
+        var prepared: [(Int, Int, [String], String)] = []
+        for (l, list) in lists.enumerated() {
+            for (e, entry) in list.entries.enumerated() {
+                for name in entry.names { prepared.append((l, e, NameMatching.normalise(name), name)) }
+            }
+        }
+        self.prepared = prepared
+    }
+
+    public func screen(name: String, dateOfBirth: UInt32 = 0) -> Result {
+        let tokens = NameMatching.normalise(name)
+        var best = Result(decision: .clear, score: 0)
+        guard !tokens.isEmpty else { return best }
+        let initials = Set(tokens.compactMap(\.first))
+        for candidate in prepared {
+            // A cheap filter: no shared first letter in any token, no match worth scoring.
+            guard candidate.tokens.contains(where: { $0.first.map(initials.contains) ?? false }) else { continue }
+            var score = NameMatching.score(tokens, candidate.tokens)
+            let entry = lists[candidate.list].entries[candidate.entry]
+            if dateOfBirth != 0, !entry.datesOfBirth.isEmpty {
+                let year = dateOfBirth / 10_000
+                if entry.datesOfBirth.contains(where: { $0 / 10_000 == year }) {
+                    score = min(1, score + 0.05)
+                } else if entry.datesOfBirth.allSatisfy({ Int($0 / 10_000).distance(to: Int(year)).magnitude > 1 }) {
+                    score -= 0.10
+                }
+            }
+            if score > best.score {
+                best = Result(decision: .clear, score: score, entryId: entry.id, matchedName: candidate.name,
+                              source: lists[candidate.list].source)
+            }
+        }
+        best.decision = best.score >= matchThreshold ? .match : best.score >= reviewThreshold ? .review : .clear
+        return best
+    }
+}
