@@ -42,6 +42,8 @@ public enum LedgerCommand: Sendable {
     case recordQuote(QuoteRecord)
     /// Records a reference mid rate for a pair; an older observation than the one kept is ignored.
     case setReferenceRate(ReferenceRate, source: String)
+    /// A compliance officer's decision on a transfer held for review, with a note.
+    case decideReview(operatorId: String, transferId: TransferID, approve: Bool, reason: ReasonCode, note: String)
     /// Operations settle a leg in doubt by hand, with evidence.
     case resolvePayout(PayoutResolution)
     /// What happened to a payout leg (see `LegReport`).
@@ -146,6 +148,10 @@ extension LedgerCommand {
         case .setReferenceRate(let rate, let source):
             try Quotes.setRate(db, rate, source: source, context)
             return []
+
+        case .decideReview(let operatorId, let transferId, let approve, let reason, let note):
+            return try Screenings.decide(db, operatorId: operatorId, transferId: transferId, approve: approve, reason: reason,
+                                         note: note, context)
 
         case .resolvePayout(let resolution):
             return try Payouts.resolve(db, resolution, context)

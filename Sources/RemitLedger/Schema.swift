@@ -199,6 +199,32 @@ enum Schema {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v8: screening and review") { db in
+            try db.execute(sql: """
+                CREATE TABLE screening (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    party TEXT NOT NULL CHECK (party IN ('sender', 'beneficiary')),
+                    decision TEXT NOT NULL CHECK (decision IN ('clear', 'review', 'match')),
+                    score_bps INTEGER NOT NULL CHECK (score_bps BETWEEN 0 AND 10000),
+                    entry_id TEXT,
+                    matched_name TEXT,
+                    source TEXT,
+                    screened_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX screening_by_transfer ON screening(operator_id, transfer_id);
+
+                CREATE TABLE review_decision (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+                    note TEXT NOT NULL CHECK (length(note) > 0),
+                    decided_at INTEGER NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }
 }

@@ -14,6 +14,8 @@ public struct TransferSubmission: Hashable, Sendable {
     public var details: Details
     /// Who it counts against and their limits; nil counts nothing (no limits configured).
     public var volume: VolumeParties?
+    /// The screening decisions taken on its parties, recorded with it.
+    public var screenings: [ScreeningRecord] = []
 
     /// The parts of a submitted transfer that its status reports back, accepted or rejected.
     /// Codes are kept as the client sent them (a rejection may be for an unknown currency).
@@ -52,8 +54,13 @@ public struct TransferSubmission: Hashable, Sendable {
         public var legs: [LegPlan]
         /// When an unsettled hold lapses back to the prefund.
         public var holdExpiresAt: Int64
+        /// Held for compliance review: recorded `inReview` with its hold, sent to no partner until
+        /// approved.
+        public var review: Bool
 
-        public init(sendAmount: Money, fee: Money, payoutAmount: Money, legs: [LegPlan], holdExpiresAt: Int64) {
+        public init(sendAmount: Money, fee: Money, payoutAmount: Money, legs: [LegPlan], holdExpiresAt: Int64,
+                    review: Bool = false) {
+            self.review = review
             self.sendAmount = sendAmount
             self.fee = fee
             self.payoutAmount = payoutAmount

@@ -85,16 +85,25 @@ enum Transfers {
                     $0.int(Int64(leg.share))
                     $0.int(leg.payoutAmount)
                 }
-                try context.hot.run(db, .insertOutbox) {
-                    $0.text(submission.operatorId)
-                    $0.blob(idBytes)
-                    $0.int(Int64(index))
-                    $0.int(time)
+                // Held for review: nothing goes to a partner until it is approved.
+                if !terms.review {
+                    try context.hot.run(db, .insertOutbox) {
+                        $0.text(submission.operatorId)
+                        $0.blob(idBytes)
+                        $0.int(Int64(index))
+                        $0.int(time)
+                    }
                 }
             }
+            let state: TransferState = terms.review ? .inReview : .accepted
+            if terms.review {
+                try db.cachedStatement(sql: "UPDATE transfer SET state = 'inReview' WHERE operator_id = ? AND transfer_id = ?")
+                    .execute(arguments: [submission.operatorId, Data(idBytes)])
+            }
+            try Screenings.record(db, submission, context)
             try insertEvent(db, context, operatorId: submission.operatorId, sequence: sequence, transferId: idBytes,
-                            leg: nil, state: TransferState.accepted.rawValue, reason: .none, partnerReference: "")
-            return TransferReceipt(transferId: submission.transferId, state: .accepted, reason: .none, field: 0,
+                            leg: nil, state: state.rawValue, reason: .none, partnerReference: "")
+            return TransferReceipt(transferId: submission.transferId, state: state, reason: .none, field: 0,
                                    replayed: false, recordedAt: time, sendAmount: terms.sendAmount.minorUnits,
                                    fee: terms.fee.minorUnits, payoutAmount: terms.payoutAmount.minorUnits)
         }
@@ -112,6 +121,7 @@ enum Transfers {
                              Int(reason.rawValue), Int(field), context.time, context.time, details.operatorReference,
                              details.sendCurrency, details.payoutCurrency, details.sendCountry, details.payoutCountry,
                              details.quoteId.map { Data($0.bytes) }])
+        try Screenings.record(db, submission, context)
         return TransferReceipt(transferId: submission.transferId, state: .rejected, reason: reason, field: field,
                                replayed: false, recordedAt: context.time, sendAmount: 0, fee: 0, payoutAmount: 0)
     }

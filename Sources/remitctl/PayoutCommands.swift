@@ -148,3 +148,69 @@ struct InDoubtCommand: ParsableCommand {
         }
     }
 }
+
+/// `remitctl review list|approve|reject`: transfers held by sanctions screening.
+struct ReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review", abstract: "Transfers held for compliance review: list, approve, reject.",
+        subcommands: [List.self, Approve.self, Reject.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Transfers in review, oldest first, with the screening that held them (reads the ledger).",
+            discussion: "Exit codes: 0 listed, 66 no ledger.")
+        @OptionGroup var ledger: LedgerOptions
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            try reporting {
+                let held = try ledger.open().transfersInReview(limit: 1_000)
+                let rows = held.flatMap { item in
+                    item.screenings.filter { $0.decision != "clear" }.map { (item.transfer, $0) }
+                }
+                if json {
+                    print(TransferText.json(rows.map { view, screening -> [String: Any] in
+                        ["operator": view.operatorId, "transfer": view.transferId.description, "party": screening.party,
+                         "decision": screening.decision, "scoreBps": screening.scoreBps, "entry": screening.entryId ?? "",
+                         "matchedName": screening.matchedName ?? "", "list": screening.source ?? ""]
+                    }))
+                } else {
+                    print(TransferText.align([["OPERATOR", "TRANSFER", "PARTY", "SCORE", "LISTED AS", "ENTRY", "LIST"]] + rows.map {
+                        [$0.0.operatorId, $0.0.transferId.description, $0.1.party, TransferText.percent(UInt16($0.1.scoreBps)),
+                         $0.1.matchedName ?? "", $0.1.entryId ?? "", $0.1.source ?? ""]
+                    }) + (rows.isEmpty ? "\n(no transfers in review)" : ""))
+                }
+            }
+        }
+    }
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a held transfer for payout.",
+            discussion: "Exit codes: 0 approved, 1 refused, 69 daemon not reachable.")
+        @OptionGroup var socket: OperatorsCommand.SocketOptions
+        @Argument(help: "The operator.") var operatorId: String
+        @Argument(help: "The transfer id.") var transfer: String
+        @Option(help: "Why (required; kept in the ledger).") var note: String
+
+        func run() throws {
+            try show(try ask(AdminRequest(command: "review-approve", operator: operatorId, transfer: transfer, evidence: note),
+                             socket.path), json: false)
+        }
+    }
+
+    struct Reject: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reject a held transfer: its hold returns to the operator's prefund.",
+            discussion: "Exit codes: 0 rejected, 1 refused, 69 daemon not reachable.")
+        @OptionGroup var socket: OperatorsCommand.SocketOptions
+        @Argument(help: "The operator.") var operatorId: String
+        @Argument(help: "The transfer id.") var transfer: String
+        @Option(help: "Why (required; kept in the ledger).") var note: String
+
+        func run() throws {
+            try show(try ask(AdminRequest(command: "review-reject", operator: operatorId, transfer: transfer, evidence: note),
+                             socket.path), json: false)
+        }
+    }
+}

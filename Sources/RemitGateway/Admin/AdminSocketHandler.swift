@@ -67,9 +67,11 @@ struct AdminExecutor: Sendable {
             return await resolve(request)
         case "rates-set":
             return await setRate(request)
+        case "review-approve", "review-reject":
+            return await review(request, approve: request.command == "review-approve")
         default:
             return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, "
-                            + "partner-enable, partner-disable, resolve-payout, rates-set")
+                            + "partner-enable, partner-disable, resolve-payout, rates-set, review-approve, review-reject")
         }
     }
 
@@ -80,6 +82,30 @@ struct AdminExecutor: Sendable {
                           enabled: partner.enabled && environment.switches.isEnabled(partner.id),
                           circuitOpen: !environment.health.isAvailable(partner.id, now: now),
                           countries: partner.countries.sorted(), products: partner.products.sorted())
+        }
+    }
+
+    private func review(_ request: AdminRequest, approve: Bool) async -> AdminResponse {
+        guard let operatorId = request.operator, let text = request.transfer, let id = TransferID(uuid: text) else {
+            return .failure("\(request.command) needs operator and transfer (a UUID)")
+        }
+        guard let note = request.evidence, !note.isEmpty else {
+            return .failure("a note is required: why the transfer is approved or rejected")
+        }
+        // Rejected for the party whose screening held it: the beneficiary's if both were.
+        let screenings = (try? environment.ledger.screenings(operatorId: operatorId, id: id)) ?? []
+        let reason: ReasonCode = screenings.contains { $0.party == "beneficiary" && $0.decision == "review" }
+            ? ReasonCode(rawValue: 6002) : ReasonCode(rawValue: 6001)
+        switch await environment.ledger.apply(.decideReview(operatorId: operatorId, transferId: id, approve: approve,
+                                                              reason: reason, note: note)) {
+        case .rejected(let error):
+            return .failure("refused by the ledger: \(error)")
+        default:
+            environment.logger.notice("review decided", metadata: [
+                "operator": "\(operatorId)", "transfer": "\(id)", "decision": "\(approve ? "approved" : "rejected")",
+            ])
+            let state = (try? environment.ledger.transfer(operatorId: operatorId, id: id))??.state.rawValue
+            return AdminResponse(ok: true, status: state)
         }
     }
 

@@ -98,11 +98,46 @@ public struct GatewayConfiguration: Sendable {
     public var quoteTtlMs: [Corridor.Key: Int64]
     /// Reference rates loaded at start and on reload (CSV: base,quote,mid,as-of), or nil.
     public var ratesFile: String?
+    public var screening: Screening
+
+    /// Sanctions lists and the thresholds that decide.
+    public struct Screening: Sendable {
+        /// OFAC SDN in its CSV layout, and its aliases file; nil screens against no list.
+        public var sdnFile: String?
+        public var sdnAliasesFile: String?
+        public var matchThresholdBps: Int
+        public var reviewThresholdBps: Int
+    }
     public var partners: [Partner]
     public var payouts: Payouts
 
     public func operatorFor(certificateName: String) -> Operator? {
         operators.first { $0.certificateName == certificateName }
+    }
+
+    /// The sanctions screener the configuration names: its lists read and checked now, so that a
+    /// bad list is a configuration error at start or reload, never a silent pass.
+    public func screener() throws(ConfigurationError) -> Screener {
+        var lists: [SanctionsList] = []
+        if let file = screening.sdnFile {
+            func read(_ path: String) throws(ConfigurationError) -> String {
+                do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+                    throw ConfigurationError(file: self.file, key: "screening", problem: "\(path) cannot be read")
+                }
+            }
+            let csv = try read(file)
+            let aliases = try screening.sdnAliasesFile.map { (path: String) throws(ConfigurationError) -> String in try read(path) }
+            do {
+                let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date)?
+                    .map { ISO8601DateFormatter().string(from: $0) } ?? "unknown date"
+                lists.append(try SanctionsList.ofacSDN(csv: csv, aliases: aliases,
+                                                       source: "\((file as NSString).lastPathComponent) \(modified)"))
+            } catch {
+                throw ConfigurationError(file: self.file, key: "screening.sdn_file", problem: "\(file): \(error)")
+            }
+        }
+        return Screener(lists: lists, matchThreshold: Double(screening.matchThresholdBps) / 10_000,
+                        reviewThreshold: Double(screening.reviewThresholdBps) / 10_000)
     }
 
     public static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
@@ -123,7 +158,7 @@ public struct GatewayConfiguration: Sendable {
             path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
         }
         let root = document.root
-        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor", "partner", "payouts", "rates"].contains(key) {
+        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor", "partner", "payouts", "rates", "screening"].contains(key) {
             throw ConfigurationError(file: file, key: key, line: document.lines[key], problem: "unknown section or key")
         }
         func table(_ name: String) throws(ConfigurationError) -> ConfigurationReader {
@@ -326,13 +361,24 @@ public struct GatewayConfiguration: Sendable {
             maxInquiries: Int(try o.integer("max_inquiries", default: 20, in: 1...10_000)))
         try o.finish()
 
+        var sc = try table("screening")
+        let screening = Screening(
+            sdnFile: try sc.string("sdn_file").flatMap { $0.isEmpty ? nil : resolve($0) },
+            sdnAliasesFile: try sc.string("sdn_aliases_file").flatMap { $0.isEmpty ? nil : resolve($0) },
+            matchThresholdBps: Int(try sc.integer("match_threshold_bps", default: 9_300, in: 5_000...10_000)),
+            reviewThresholdBps: Int(try sc.integer("review_threshold_bps", default: 8_500, in: 5_000...10_000)))
+        guard screening.reviewThresholdBps <= screening.matchThresholdBps else {
+            throw sc.fail("review_threshold_bps", "must be at most match_threshold_bps")
+        }
+        try sc.finish()
+
         var r = try table("rates")
         let ratesFile = try r.string("file").flatMap { $0.isEmpty ? nil : resolve($0) }
         try r.finish()
 
         return GatewayConfiguration(file: file, server: server, admin: admin, ledger: ledger, operators: operators,
-                                    corridors: corridors, quoteTtlMs: quoteTtlMs, ratesFile: ratesFile, partners: partners,
-                                    payouts: payouts)
+                                    corridors: corridors, quoteTtlMs: quoteTtlMs, ratesFile: ratesFile, screening: screening,
+                                    partners: partners, payouts: payouts)
     }
 
     private static func address(_ reader: inout ConfigurationReader, _ key: String, default fallback: String,

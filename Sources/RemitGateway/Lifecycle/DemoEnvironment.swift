@@ -46,6 +46,9 @@ public struct DemoEnvironment: Sendable {
             try write(issued.certificatePEM, "operators/\(member.id).pem")
             try write(issued.privateKeyPEM, "operators/\(member.id).key", secret: true)
         }
+        // A small fictitious sanctions list in OFAC's SDN layout, for screening in the demo.
+        try write(Self.sanctionsList, "sdn.csv")
+        try write(Self.sanctionsAliases, "sdn-alt.csv")
         // The configuration goes last: its presence means the folder is complete.
         try write(Self.configuration(listen: listen, adminListen: adminListen), "remitd.toml")
         return true
@@ -64,6 +67,19 @@ public struct DemoEnvironment: Sendable {
             }
         }
     }
+
+    /// Fictitious entries: no real person or company is named.
+    static let sanctionsList = """
+        9001,"DOE-EXAMPLE, Juan Carlos","individual","DEMO",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 03 Mar 1970; fictitious demo entry."
+        9002,"FICTIONAL TRADING HOUSE LLC","entity","DEMO",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"Fictitious demo entry."
+        9003,"MWANGI-EXAMPLE, Peter Otieno","individual","DEMO",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 1981; fictitious demo entry."
+
+        """
+
+    static let sanctionsAliases = """
+        9001,1,"aka","EXAMPLE, Johnny",-0-
+
+        """
 
     /// Reference rates for the demo's corridors, observed now: set at every start, so that the
     /// demo's quotes never run on stale rates.
@@ -98,6 +114,13 @@ public struct DemoEnvironment: Sendable {
 
         [ledger]
         path = "ledger.sqlite"
+
+        # Sanctions screening against a small fictitious list in OFAC's SDN layout.
+        [screening]
+        sdn_file = "sdn.csv"
+        sdn_aliases_file = "sdn-alt.csv"
+        match_threshold_bps = 9300
+        review_threshold_bps = 8500
 
         [[operator]]
         id = "ACME"

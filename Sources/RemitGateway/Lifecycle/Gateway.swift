@@ -60,6 +60,7 @@ public final class Gateway: Sendable {
         }
         environment = SessionEnvironment(configuration: configuration, ledger: ledger, hub: hub, metrics: metrics,
                                          logger: logger, switches: switches, health: health)
+        environment.replaceScreener(try configuration.screener())
         try environment.rates.load(ledger)
         if let file = configuration.ratesFile { try await Self.loadRates(file, environment) }
         server = try GatewayServer(environment: environment)
@@ -156,7 +157,9 @@ public final class Gateway: Sendable {
             let next = try GatewayConfiguration.load(path: file)
             try await Self.openOperators(next, ledger)
             if let rates = next.ratesFile { try await Self.loadRates(rates, environment) }
+            let screener = try next.screener()
             try server.reload(next)
+            environment.replaceScreener(screener)
             logger.info("configuration reloaded", metadata: ["file": "\(file)", "operators": "\(next.operators.count)"])
             notifier.send("READY=1\nSTATUS=serving; configuration reloaded")
         } catch {

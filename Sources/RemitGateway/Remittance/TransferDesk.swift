@@ -66,6 +66,8 @@ public struct TransferDesk: Sendable {
         public var rates: @Sendable (Currency, Currency) -> ReferenceRate?
         /// The named quote, if the transfer names one and it exists for this operator.
         public var quote: QuoteRecord?
+        /// Screens parties' names; nil screens nothing.
+        public var screener: Screener?
 
         public init(now: Int64, prefundCurrency: Currency, quoteRequired: Bool = false,
                     rates: @escaping @Sendable (Currency, Currency) -> ReferenceRate?, quote: QuoteRecord? = nil) {
@@ -89,20 +91,44 @@ public struct TransferDesk: Sendable {
             payoutCountry: transfer.payoutCountry.description,
             quoteId: transfer.quoteId.map { TransferID(high: $0.high, low: $0.low) })
         let id = TransferID(high: transfer.transferId.high, low: transfer.transferId.low)
-        do {
-            let (terms, rate) = try decide(transfer, context)
+        // Screening runs first and is recorded whatever else is decided.
+        var screenings: [ScreeningRecord] = []
+        var held = false
+        var refusal: Refusal?
+        if let screener = context.screener, !screener.lists.isEmpty, !transfer.transferId.isZero {
+            for (party, name, dob, code, field) in [
+                ("sender", transfer.senderName, transfer.senderDateOfBirth, ErrorCode.sanctionsMatchSender, FieldID.senderName),
+                ("beneficiary", transfer.beneficiaryName, UInt32(0), ErrorCode.sanctionsMatchBeneficiary, FieldID.beneficiaryName),
+            ] where !name.isEmpty {
+                let result = screener.screen(name: name, dateOfBirth: dob)
+                screenings.append(ScreeningRecord(party: party, decision: "\(result.decision)",
+                                                  scoreBps: Int((result.score * 10_000).rounded()).clamped(to: 0...10_000),
+                                                  entryId: result.entryId, matchedName: result.matchedName,
+                                                  source: result.source))
+                if result.decision == .match, refusal == nil { refusal = Refusal(code, field) }
+                if result.decision == .review { held = true }
+            }
+        }
+        do throws(Refusal) {
+            if let refusal { throw refusal }
+            var (terms, rate) = try decide(transfer, context)
+            terms.review = held
             var accepted = details
             accepted.rate = rate.nanos
             let volume = context.limits.isEmpty ? nil : VolumeParties(
                 sender: Self.partyKey(transfer.senderAccount), beneficiary: Self.partyKey(transfer.beneficiaryAccount),
                 limits: context.limits)
-            return TransferSubmission(operatorId: operatorId, transferId: id, contentHash: hash, decision: .accept(terms),
-                                      details: accepted, volume: volume)
+            var submission = TransferSubmission(operatorId: operatorId, transferId: id, contentHash: hash,
+                                                decision: .accept(terms), details: accepted, volume: volume)
+            submission.screenings = screenings
+            return submission
         } catch {
-            return TransferSubmission(operatorId: operatorId, transferId: id, contentHash: hash,
-                                      decision: .reject(ReasonCode(rawValue: error.code.rawValue),
-                                                        field: error.field.rawValue),
-                                      details: details)
+            var submission = TransferSubmission(operatorId: operatorId, transferId: id, contentHash: hash,
+                                                decision: .reject(ReasonCode(rawValue: error.code.rawValue),
+                                                                  field: error.field.rawValue),
+                                                details: details)
+            submission.screenings = screenings
+            return submission
         }
     }
 
@@ -294,6 +320,10 @@ public struct TransferDesk: Sendable {
             throw Refusal(.originatorDataRequired, t.senderDateOfBirth != 0 ? .senderPlaceOfBirth : .senderAddress)
         }
     }
+}
+
+extension Int {
+    func clamped(to range: ClosedRange<Int>) -> Int { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
 }
 
 extension QuoteRecord {

@@ -208,6 +208,7 @@ struct Session {
     private func submitTransfers(_ submit: SubmitTransfers, operatorId: String, logger: Logger) async -> Message {
         let now = environment.clock()
         let desk = environment.desk
+        let screener = environment.screener
         guard let member = environment.configuration.operators.first(where: { $0.id == operatorId }) else {
             return .error(ErrorMessage(code: .unknownOperator, detail: "operator \(operatorId) is no longer configured"))
         }
@@ -226,6 +227,7 @@ struct Session {
                                                rates: { [rates = environment.rates] in rates.rate($0, $1) })
             context.maxTransaction = member.maxTransaction
             context.limits = member.limits
+            context.screener = screener
             if let quoteId = transfer.quoteId {
                 do { context.quote = try environment.ledger.quote(operatorId: operatorId, id: WireMapping.id(quoteId)) } catch {
                     return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))

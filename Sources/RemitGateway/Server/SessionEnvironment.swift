@@ -20,6 +20,7 @@ final class SessionEnvironment: Sendable {
     let health: PartnerHealth
     let rates = RateBook()
     private let current: Mutex<(configuration: GatewayConfiguration, desk: TransferDesk)>
+    private let screenerBox: Mutex<Screener>
     private let sessionIds = Atomic<UInt64>(1)
 
     init(configuration: GatewayConfiguration, ledger: Ledger, hub: EventHub, metrics: GatewayMetrics, logger: Logger,
@@ -35,10 +36,14 @@ final class SessionEnvironment: Sendable {
         admission = OperatorAdmission(maxConnectionsPerOperator: configuration.server.maxConnectionsPerOperator,
                                       requestsPerSecond: configuration.server.requestsPerSecondPerOperator)
         current = Mutex((configuration, Self.desk(configuration, switches)))
+        screenerBox = Mutex(Screener(lists: []))
     }
 
     var configuration: GatewayConfiguration { current.withLock { $0.configuration } }
     var desk: TransferDesk { current.withLock { $0.desk } }
+    var screener: Screener { screenerBox.withLock { $0 } }
+
+    func replaceScreener(_ screener: Screener) { screenerBox.withLock { $0 = screener } }
 
     func replace(_ configuration: GatewayConfiguration) {
         let desk = Self.desk(configuration, switches)

@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import RemitDomain
+
+/// One sanctions-screening decision on a party of a transfer, kept with the transfer: which list
+/// (and which version of it), the best score, the entry it was for, and what was decided.
+public struct ScreeningRecord: Hashable, Sendable {
+    /// "sender" or "beneficiary".
+    public var party: String
+    /// "clear", "review" or "match".
+    public var decision: String
+    /// The score in basis points (0 to 10,000).
+    public var scoreBps: Int
+    public var entryId: String?
+    public var matchedName: String?
+    public var source: String?
+
+    public init(party: String, decision: String, scoreBps: Int, entryId: String?, matchedName: String?, source: String?) {
+        self.party = party
+        self.decision = decision
+        self.scoreBps = scoreBps
+        self.entryId = entryId
+        self.matchedName = matchedName
+        self.source = source
+    }
+}
+
+enum Screenings {
+    static func record(_ db: Database, _ submission: TransferSubmission, _ context: WriteContext) throws {
+        for screening in submission.screenings {
+            try db.cachedStatement(sql: """
+                INSERT INTO screening (operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source,
+                                       screened_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [submission.operatorId, Data(submission.transferId.bytes), screening.party,
+                                         screening.decision, screening.scoreBps, screening.entryId, screening.matchedName,
+                                         screening.source, context.time])
+        }
+    }
+
+    /// Approves or rejects a transfer held for review. Approval makes it accepted and queues its
+    /// legs for payout; rejection releases its hold and rejects it with `reason`.
+    static func decide(_ db: Database, operatorId: String, transferId: TransferID, approve: Bool, reason: ReasonCode,
+                       note: String, _ context: WriteContext) throws -> [Int64] {
+        let id = Data(transferId.bytes)
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT state, hold_id FROM transfer WHERE operator_id = ? AND transfer_id = ?
+            """), arguments: [operatorId, id])
+        else { throw LedgerError.unknownTransfer(transferId.description) }
+        let state: String = row["state"]
+        guard state == TransferState.inReview.rawValue else {
+            throw LedgerError.illegalTransition(transferId.description, from: state, to: approve ? "accepted" : "rejected")
+        }
+        guard !note.isEmpty, note.utf8.count <= 500 else { throw LedgerError.invalidEvidence }
+        try db.cachedStatement(sql: """
+            INSERT INTO review_decision (operator_id, transfer_id, decision, note, decided_at) VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [operatorId, id, approve ? "approved" : "rejected", note, context.time])
+        if approve {
+            try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: .accepted, reason: .none, context)
+            try db.cachedStatement(sql: """
+                INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at)
+                SELECT operator_id, transfer_id, leg_index, ? FROM leg WHERE operator_id = ? AND transfer_id = ?
+                """).execute(arguments: [context.time, operatorId, id])
+            return []
+        }
+        let holdId: String = row["hold_id"]
+        let entry = try Holds.close(db, id: holdId, state: "voided", context)
+        // A rejected transfer holds no hold (the table's rule); the hold keeps its own record.
+        try db.cachedStatement(sql: """
+            UPDATE transfer SET state = 'rejected', reason = ?, hold_id = NULL, updated_at = ?
+            WHERE operator_id = ? AND transfer_id = ?
+            """).execute(arguments: [Int(reason.rawValue), context.time, operatorId, id])
+        try Transfers.appendEvent(db, context, operatorId: operatorId, transferId: transferId, leg: nil,
+                                  state: TransferState.rejected.rawValue, reason: reason, partnerReference: "")
+        for leg in try Int.fetchAll(db.cachedStatement(sql: """
+            SELECT leg_index FROM leg WHERE operator_id = ? AND transfer_id = ? ORDER BY leg_index
+            """), arguments: [operatorId, id]) {
+            try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .cancelled, reason: reason,
+                                  partnerReference: "", context)
+        }
+        return [entry]
+    }
+}
+
+extension Ledger {
+    /// Transfers held for compliance review, oldest first, with the decisions that held them.
+    public func transfersInReview(limit: Int) throws -> [(transfer: TransferView, screenings: [ScreeningRecord])] {
+        let views = try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT operator_id, transfer_id FROM transfer WHERE state = 'inReview' ORDER BY created_at LIMIT ?
+                """, arguments: [limit]).map { (operator: $0["operator_id"] as String, id: [UInt8]($0["transfer_id"] as Data)) }
+        }
+        return try views.compactMap { item in
+            guard let id = TransferID(bytes: item.id), let view = try transfer(operatorId: item.operator, id: id) else { return nil }
+            return (view, try screenings(operatorId: item.operator, id: id))
+        }
+    }
+
+    public func screenings(operatorId: String, id: TransferID) throws -> [ScreeningRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM screening WHERE operator_id = ? AND transfer_id = ? ORDER BY id
+                """, arguments: [operatorId, Data(id.bytes)]).map {
+                ScreeningRecord(party: $0["party"], decision: $0["decision"], scoreBps: $0["score_bps"], entryId: $0["entry_id"],
+                                matchedName: $0["matched_name"], source: $0["source"])
+            }
+        }
+    }
+}
