@@ -7,7 +7,7 @@ import Foundation
 ///
 /// ```swift
 /// NameMatching.normalise("José  Núñez-Pérez")                    // ["jose", "nunez", "perez"]
-/// NameMatching.score("Perez, Jose Nunez", "José Núñez-Pérez")   // 1.0
+/// NameMatching.score("Perez, Jose Nunez", "José Núñez-Pérez")   // 1_000_000 (ppm)
 /// ```
 public enum NameMatching {
     /// Lowercased, diacritics removed, punctuation as spaces, split on spaces.
@@ -29,11 +29,14 @@ public enum NameMatching {
         return String(text).split(separator: " ").map(String.init)
     }
 
-    /// Jaro-Winkler similarity of two strings, 0 to 1, on Unicode scalars; the prefix bonus
-    /// uses at most 4 characters and a scale of 0.1.
-    public static func jaroWinkler(_ a: String, _ b: String) -> Double {
+    /// Scores are parts per million (1,000,000 is identical): integers, like everything else here.
+    public static let whole = 1_000_000
+
+    /// Jaro-Winkler similarity of two strings in parts per million, on Unicode scalars; the
+    /// prefix bonus uses at most 4 characters and a scale of 0.1.
+    public static func jaroWinkler(_ a: String, _ b: String) -> Int {
         let s = Array(a.unicodeScalars), t = Array(b.unicodeScalars)
-        if s.isEmpty && t.isEmpty { return 1 }
+        if s.isEmpty && t.isEmpty { return whole }
         if s.isEmpty || t.isEmpty { return 0 }
         let window = max(0, max(s.count, t.count) / 2 - 1)
         var sMatched = [Bool](repeating: false, count: s.count), tMatched = [Bool](repeating: false, count: t.count)
@@ -55,29 +58,30 @@ public enum NameMatching {
             if s[i] != t[k] { transpositions += 1 }
             k += 1
         }
-        let m = Double(matches)
-        let jaro = (m / Double(s.count) + m / Double(t.count) + (m - Double(transpositions) / 2) / m) / 3
+        // (m/|s| + m/|t| + (m − t/2)/m) / 3, in ppm: the last term is (2m − t) / 2m.
+        let jaro = (matches * whole / s.count + matches * whole / t.count
+            + (2 * matches - transpositions) * whole / (2 * matches)) / 3
         var prefix = 0
         while prefix < min(4, s.count, t.count) && s[prefix] == t[prefix] { prefix += 1 }
-        return jaro + Double(prefix) * 0.1 * (1 - jaro)
+        return jaro + prefix * (whole - jaro) / 10
     }
 
-    /// How well `candidate` matches `listed`, 0 to 1: each listed token is paired with its most
+    /// How well `candidate` matches `listed`, in ppm: each listed token is paired with its most
     /// similar candidate token (each used once), and the scores averaged over the listed name's
     /// tokens, so that word order does not matter and a listed name is not matched by one of its
     /// words alone.
-    public static func score(_ candidate: String, _ listed: String) -> Double {
+    public static func score(_ candidate: String, _ listed: String) -> Int {
         score(normalise(candidate), normalise(listed))
     }
 
-    public static func score(_ candidate: [String], _ listed: [String]) -> Double {
+    public static func score(_ candidate: [String], _ listed: [String]) -> Int {
         guard !candidate.isEmpty, !listed.isEmpty else { return 0 }
         var available = candidate
-        var total = 0.0
+        var total = 0
         // Longer listed tokens first: they carry the most information.
         for token in listed.sorted(by: { $0.count > $1.count }) {
             guard !available.isEmpty else { break }
-            var best = 0.0, bestIndex = 0
+            var best = 0, bestIndex = 0
             for (index, other) in available.enumerated() {
                 let similarity = jaroWinkler(token, other)
                 if similarity > best { (best, bestIndex) = (similarity, index) }
@@ -87,6 +91,6 @@ public enum NameMatching {
         }
         // A candidate with extra tokens ("Maria Lopez Garcia" against "Maria Lopez") is not
         // penalised; a candidate with fewer tokens than the listed name scores the missing as 0.
-        return total / Double(listed.count)
+        return total / listed.count
     }
 }

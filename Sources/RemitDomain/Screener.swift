@@ -1,10 +1,11 @@
 /// Screens a party's name against sanctions lists. At or above `matchThreshold` the transfer is
 /// refused; in the band from `reviewThreshold` up it is held for review; below, it is clear.
-/// A date of birth, when both sides have one, moves the score: the same year confirms a close
-/// name (+0.05, capped at 1), a year more than a year apart argues against it (−0.10).
+/// Scores and thresholds are parts per million. A date of birth, when both sides have one, moves
+/// the score: the same year confirms a close name (+50,000, capped at 1,000,000), a year more
+/// than a year apart argues against it (−100,000).
 ///
 /// ```swift
-/// let screener = Screener(lists: [list], matchThreshold: 0.93, reviewThreshold: 0.85)
+/// let screener = Screener(lists: [list], matchThreshold: 930_000, reviewThreshold: 850_000)
 /// switch screener.screen(name: "José Núñez", dateOfBirth: 19850412).decision { ... }
 /// ```
 public struct Screener: Sendable {
@@ -17,19 +18,20 @@ public struct Screener: Sendable {
     /// The outcome, with the best-scoring entry and the list it is on, for the record.
     public struct Result: Hashable, Sendable {
         public var decision: Decision
-        public var score: Double
+        /// Parts per million.
+        public var score: Int
         public var entryId: String?
         public var matchedName: String?
         public var source: String?
     }
 
     public let lists: [SanctionsList]
-    public let matchThreshold: Double
-    public let reviewThreshold: Double
+    public let matchThreshold: Int
+    public let reviewThreshold: Int
     private let prepared: [(list: Int, entry: Int, tokens: [String], name: String)]
 
-    public init(lists: [SanctionsList], matchThreshold: Double = 0.93, reviewThreshold: Double = 0.85) {
-        precondition(reviewThreshold <= matchThreshold && matchThreshold <= 1)
+    public init(lists: [SanctionsList], matchThreshold: Int = 930_000, reviewThreshold: Int = 850_000) {
+        precondition(reviewThreshold <= matchThreshold && matchThreshold <= NameMatching.whole)
         self.lists = lists
         self.matchThreshold = matchThreshold
         self.reviewThreshold = reviewThreshold
@@ -55,9 +57,9 @@ public struct Screener: Sendable {
             if dateOfBirth != 0, !entry.datesOfBirth.isEmpty {
                 let year = dateOfBirth / 10_000
                 if entry.datesOfBirth.contains(where: { $0 / 10_000 == year }) {
-                    score = min(1, score + 0.05)
+                    score = min(NameMatching.whole, score + 50_000)
                 } else if entry.datesOfBirth.allSatisfy({ Int($0 / 10_000).distance(to: Int(year)).magnitude > 1 }) {
-                    score -= 0.10
+                    score -= 100_000
                 }
             }
             if score > best.score {

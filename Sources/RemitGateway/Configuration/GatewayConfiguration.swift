@@ -136,8 +136,8 @@ public struct GatewayConfiguration: Sendable {
                 throw ConfigurationError(file: self.file, key: "screening.sdn_file", problem: "\(file): \(error)")
             }
         }
-        return Screener(lists: lists, matchThreshold: Double(screening.matchThresholdBps) / 10_000,
-                        reviewThreshold: Double(screening.reviewThresholdBps) / 10_000)
+        return Screener(lists: lists, matchThreshold: screening.matchThresholdBps * 100,
+                        reviewThreshold: screening.reviewThresholdBps * 100)
     }
 
     public static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {

@@ -102,7 +102,7 @@ public struct TransferDesk: Sendable {
             ] where !name.isEmpty {
                 let result = screener.screen(name: name, dateOfBirth: dob)
                 screenings.append(ScreeningRecord(party: party, decision: "\(result.decision)",
-                                                  scoreBps: Int((result.score * 10_000).rounded()).clamped(to: 0...10_000),
+                                                  scoreBps: (result.score / 100).clamped(to: 0...10_000),
                                                   entryId: result.entryId, matchedName: result.matchedName,
                                                   source: result.source))
                 if result.decision == .match, refusal == nil { refusal = Refusal(code, field) }
