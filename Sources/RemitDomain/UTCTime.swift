@@ -2,7 +2,7 @@
 /// algorithm of Howard Hinnant's date library), so that no floating point touches money or dates.
 ///
 /// ```swift
-/// let t = UTCTime(1_795_435_200_000)   // 2026-11-23T08:00:00Z
+/// let t = UTCTime(1_795_435_200_000)   // 2026-11-23T12:00:00Z
 /// t.yyyymmdd                           // 20261123
 /// ```
 public struct UTCTime: Hashable, Sendable {

@@ -51,19 +51,8 @@ struct OperatorsCommand: ParsableCommand {
 }
 
 private func send(_ request: AdminRequest, _ path: String, json: Bool, verb: String) throws {
-    let response: AdminResponse
-    do { response = try AdminSocketClient(path: path).send(request) } catch {
-        FileHandle.standardError.write(Data("remitctl: \(error)\n".utf8))
-        throw ExitCode(69)
+    try show(try ask(request, path), json: json) { response in
+        print("\(request.operator ?? "") \(verb) \(response.currency ?? "") \(request.amount ?? ""); prefund now "
+              + "\(response.currency ?? "") \(response.balance ?? "?")")
     }
-    if json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(response), as: UTF8.self))
-    } else if response.ok {
-        print("\(request.operator ?? "") \(verb) \(response.currency ?? "") \(request.amount ?? ""); prefund now \(response.currency ?? "") \(response.balance ?? "?")")
-    } else {
-        FileHandle.standardError.write(Data("remitctl: \(response.error ?? "refused")\n".utf8))
-    }
-    if !response.ok { throw ExitCode(1) }
 }

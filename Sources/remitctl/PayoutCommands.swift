@@ -57,14 +57,18 @@ struct PartnersCommand: ParsableCommand {
     }
 }
 
-private func show(_ response: AdminResponse, json: Bool) throws {
+/// Prints an admin answer: JSON, or `success` for people (by default the partners table and
+/// the transfer's new state), or the refusal on standard error with exit code 1.
+func show(_ response: AdminResponse, json: Bool, success: ((AdminResponse) -> Void)? = nil) throws {
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(response), as: UTF8.self))
     } else if response.ok {
-        if let partners = response.partners { print(PartnersCommand.table(partners)) }
-        if let status = response.status { print("transfer now \(status)") }
+        if let success { success(response) } else {
+            if let partners = response.partners { print(PartnersCommand.table(partners)) }
+            if let status = response.status { print("transfer now \(status)") }
+        }
     } else {
         FileHandle.standardError.write(Data("remitctl: \(response.error ?? "refused")\n".utf8))
     }

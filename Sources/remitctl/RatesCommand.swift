@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RemitGateway
+import RemitDomain
 import RemitLedger
 
 /// `remitctl rates set|list|import`: the reference mid rates quotes are priced from.
@@ -38,7 +39,7 @@ struct RatesCommand: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set every rate of a file: one BASE,QUOTE,MID,AS_OF line per pair.",
-            discussion: "Stops at the first line refused. Exit codes: 0 imported, 1 refused, 66 no file, 69 daemon not reachable.")
+            discussion: "Every line is checked before any is sent; then stops at the first the daemon refuses. Exit codes: 0 imported, 1 refused, 66 no file, 69 daemon not reachable.")
         @OptionGroup var socket: OperatorsCommand.SocketOptions
         @Argument(help: "The rates file (CSV).") var file: String
 
@@ -47,20 +48,18 @@ struct RatesCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("remitctl: cannot read \(file)\n".utf8))
                 throw ExitCode(66)
             }
+            // The whole file is checked first, as the daemon checks its own rates file.
+            let rates: [ReferenceRate]
+            do { rates = try RateBook.parse(text, file: file, now: Ledger.wallClock()) } catch {
+                FileHandle.standardError.write(Data("remitctl: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
             var count = 0
-            for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
-                    .trimmingCharacters(in: .whitespaces)
-                if line.isEmpty { continue }
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard fields.count == 4 else {
-                    FileHandle.standardError.write(Data("remitctl: \(file):\(number + 1): expected BASE,QUOTE,MID,AS_OF\n".utf8))
-                    throw ExitCode(1)
-                }
-                let response = try ask(AdminRequest(command: "rates-set", base: fields[0], quote: fields[1], mid: fields[2],
-                                                    asOf: fields[3]), socket.path)
+            for rate in rates {
+                let response = try ask(AdminRequest(command: "rates-set", base: rate.base.code, quote: rate.quote.code,
+                                                    mid: rate.mid.text, asOf: Ledger.utcTimestamp(rate.asOf)), socket.path)
                 guard response.ok else {
-                    FileHandle.standardError.write(Data("remitctl: \(file):\(number + 1): \(response.error ?? "refused")\n".utf8))
+                    FileHandle.standardError.write(Data("remitctl: \(file): \(rate.base)/\(rate.quote): \(response.error ?? "refused")\n".utf8))
                     throw ExitCode(1)
                 }
                 count += 1

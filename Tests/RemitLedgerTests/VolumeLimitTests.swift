@@ -10,7 +10,7 @@ final class VolumeLimitTests: XCTestCase {
     var ledger: Ledger!
     let usd = try! Currency("USD"), kes = try! Currency("KES")
     final class Clock: Sendable {
-        let value = Atomic<Int64>(1_795_435_200_000)  // 2026-11-23T08:00Z
+        let value = Atomic<Int64>(1_795_435_200_000)  // 2026-11-23T12:00Z
         func add(_ milliseconds: Int64, ordering: AtomicUpdateOrdering) { value.add(milliseconds, ordering: .relaxed) }
     }
 

@@ -19,6 +19,8 @@ final class QuoteTests: XCTestCase {
         try daemon.remitctl(arguments)
     }
 
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
     func request(_ amount: Int64 = 10_000, mode: AmountMode = .send) -> QuoteRequest {
         QuoteRequest(amount: amount, sendCurrency: CurrencyCode("USD")!, payoutCurrency: CurrencyCode("KES")!,
                      sendCountry: CountryCode("US")!, payoutCountry: CountryCode("KE")!, amountMode: mode,
@@ -104,5 +106,11 @@ final class QuoteTests: XCTestCase {
         let future = try remitctl(["rates", "import", file])
         XCTAssertEqual(future.status, 1)
         XCTAssertTrue(future.err.contains("rates.csv:2"), future.err)
+        try "USD,KES,131.10,2099-01-01T00:00:00Z\n".replacingOccurrences(of: "2099-01-01T00:00:00Z",
+                                                                     with: Self.iso(Date().addingTimeInterval(2)))  // newer than the rates set at start
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let imported = try remitctl(["rates", "import", file])
+        XCTAssertEqual(imported.status, 0, imported.err)
+        XCTAssertTrue(try remitctl(["rates", "list"]).out.contains("USD/KES  131.100000000"))
     }
 }

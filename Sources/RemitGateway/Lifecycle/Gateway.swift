@@ -102,7 +102,7 @@ public final class Gateway: Sendable {
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw ConfigurationError(file: file, key: "", problem: "cannot be read: \(error.localizedDescription)")
         }
-        for rate in try RateBook.parse(text, file: file) {
+        for rate in try RateBook.parse(text, file: file, now: environment.clock()) {
             if let error = await environment.rates.set(rate, source: "file", environment.ledger) {
                 throw ConfigurationError(file: file, key: "", problem: "rate \(rate.base)/\(rate.quote) not recorded: \(error)")
             }

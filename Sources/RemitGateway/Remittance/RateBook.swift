@@ -6,7 +6,7 @@ import Synchronization
 /// The reference rates in force, kept in memory for pricing and in the ledger for the record.
 /// Changed by `remitctl rates set` (through the admin socket) and by the rates file at start
 /// and on reload; an observation older than the one held is ignored.
-final class RateBook: Sendable {
+public final class RateBook: Sendable {
     private struct Pair: Hashable {
         let base: String
         let quote: String
@@ -40,8 +40,9 @@ final class RateBook: Sendable {
 
     /// Parses a rates file: one `BASE,QUOTE,MID,AS_OF` line per pair, AS_OF in ISO 8601 UTC
     /// (`2026-11-23T10:00:00Z`); `#` starts a comment. Every line must be valid, or nothing is
-    /// loaded and the error names the line.
-    static func parse(_ text: String, file: String) throws(ConfigurationError) -> [ReferenceRate] {
+    /// loaded and the error names the line. An observation more than a minute after `now` is a
+    /// mistake, not a rate.
+    public static func parse(_ text: String, file: String, now: Int64) throws(ConfigurationError) -> [ReferenceRate] {
         var out: [ReferenceRate] = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
@@ -57,6 +58,8 @@ final class RateBook: Sendable {
             let mid: Rate
             do { mid = try Rate(fields[2]) } catch { throw fail("\(error)") }
             guard let asOf = parseTimestamp(fields[3]) else { throw fail("\"\(fields[3])\" is not a UTC time such as 2026-11-23T10:00:00Z") }
+            guard asOf <= now + 60_000 else { throw fail("\(fields[3]) is in the future") }
+            guard base != quote else { throw fail("a rate between \(base) and itself") }
             out.append(ReferenceRate(base: base, quote: quote, mid: mid, asOf: asOf))
             guard out.count <= 10_000 else { throw fail("more than 10,000 rates") }
         }

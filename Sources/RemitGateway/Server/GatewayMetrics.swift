@@ -2,6 +2,7 @@ import Metrics
 import Prometheus
 import RemitLedger
 import RemitProtocol
+import Synchronization
 
 /// The gateway's metrics, through swift-metrics into a Prometheus registry that `/metrics`
 /// serves. Names follow Prometheus conventions; labels are bounded sets (message types, error
@@ -84,5 +85,3 @@ final class GatewayMetrics: Sendable {
 
     func text() -> String { registry.emitToString() }
 }
-
-import Synchronization
