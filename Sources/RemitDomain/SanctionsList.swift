@@ -29,14 +29,15 @@ public struct SanctionsList: Sendable {
 
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     /// Reads OFAC's SDN list in its CSV layout (`sdn.csv`: ent_num, SDN_Name, SDN_Type, Program,
     /// Title, Call_Sign, Vess_type, Tonnage, GRT, Vess_flag, Vess_owner, Remarks; `-0-` for
     /// empty), with aliases from `alt.csv` (ent_num, alt_num, alt_type, alt_name, alt_remarks) if
     /// given. Names written "LAST, First" are turned into "First LAST". Dates of birth are read
-    /// from the remarks (`DOB 12 Apr 1985`, `DOB 1985`). At most 1,000,000 rows and 64 MiB each.
+    /// from the remarks (`DOB 12 Apr 1985`, `DOB 1985`), and countries from their `nationality`,
+    /// `citizen` and `POB` clauses. At most 1,000,000 rows and 64 MiB each.
     public static func ofacSDN(csv: String, aliases: String? = nil, source: String) throws(Invalid) -> SanctionsList {
         guard csv.utf8.count <= 64 << 20, (aliases?.utf8.count ?? 0) <= 64 << 20 else { throw Invalid("a list larger than 64 MiB") }
         var entries: [String: Entry] = [:]
@@ -48,7 +49,7 @@ public struct SanctionsList: Sendable {
             guard row[2].trimmed.lowercased() != "vessel", row[2].trimmed.lowercased() != "aircraft" else { continue }
             let remarks = row[11] == "-0-" ? "" : row[11]
             entries[id] = Entry(id: id, names: [displayName(row[1])], datesOfBirth: datesOfBirth(in: remarks),
-                                program: row[3].trimmed)
+                                countries: countries(in: remarks), program: row[3].trimmed)
             order.append(id)
             guard order.count <= 1_000_000 else { throw Invalid("more than 1,000,000 entries") }
         }
@@ -69,6 +70,21 @@ public struct SanctionsList: Sendable {
         let parts = name.split(separator: ",", maxSplits: 1)
         guard parts.count == 2 else { return name }
         return "\(parts[1].trimmed) \(parts[0].trimmed)"
+    }
+
+    /// `nationality Venezuela; citizen Venezuela; POB Caracas, Venezuela`, as ISO codes.
+    static func countries(in remarks: String) -> Set<String> {
+        var codes: Set<String> = []
+        for clause in remarks.split(separator: ";") {
+            let words = clause.trimmed
+            for label in ["nationality ", "citizen ", "POB "] where words.lowercased().hasPrefix(label.lowercased()) {
+                let place = words.dropFirst(label.count)
+                // A place of birth names the country last: "Caracas, Venezuela".
+                let country = place.split(separator: ",").last.map { $0.trimmingPunctuation.trimmed } ?? ""
+                if let code = Countries.code(named: country) { codes.insert(code) }
+            }
+        }
+        return codes
     }
 
     static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]

@@ -2,11 +2,13 @@
 /// refused; in the band from `reviewThreshold` up it is held for review; below, it is clear.
 /// Scores and thresholds are parts per million. A date of birth, when both sides have one, moves
 /// the score: the same year confirms a close name (+50,000, capped at 1,000,000), a year more
-/// than a year apart argues against it (−100,000).
+/// than a year apart argues against it (−100,000). A country the entry is tied to (nationality,
+/// address, place of birth) that is also the party's confirms (+30,000, capped); a different
+/// one argues nothing, since senders abroad are the rule in remittances.
 ///
 /// ```swift
 /// let screener = Screener(lists: [list], matchThreshold: 930_000, reviewThreshold: 850_000)
-/// switch screener.screen(name: "José Núñez", dateOfBirth: 19850412).decision { ... }
+/// switch screener.screen(name: "José Núñez", dateOfBirth: 19850412, country: "VE").decision { ... }
 /// ```
 public struct Screener: Sendable {
     public enum Decision: Hashable, Sendable {
@@ -44,7 +46,7 @@ public struct Screener: Sendable {
         self.prepared = prepared
     }
 
-    public func screen(name: String, dateOfBirth: UInt32 = 0) -> Result {
+    public func screen(name: String, dateOfBirth: UInt32 = 0, country: String? = nil) -> Result {
         let tokens = NameMatching.normalise(name)
         var best = Result(decision: .clear, score: 0)
         guard !tokens.isEmpty else { return best }
@@ -61,6 +63,9 @@ public struct Screener: Sendable {
                 } else if entry.datesOfBirth.allSatisfy({ Int($0 / 10_000).distance(to: Int(year)).magnitude > 1 }) {
                     score -= 100_000
                 }
+            }
+            if let country, entry.countries.contains(country) {
+                score = min(NameMatching.whole, score + 30_000)
             }
             if score > best.score {
                 best = Result(decision: .clear, score: score, entryId: entry.id, matchedName: candidate.name,

@@ -72,9 +72,10 @@ public struct AccountCode: Hashable, Sendable, Comparable, CustomStringConvertib
         AccountCode("revenue/fx-margin", type: .revenue, currency: currency)
     }
 
-    /// Where conversion rounding remainders go, so none is lost.
+    /// Where conversion rounding remainders go, so none is lost: payouts round down, so the
+    /// gateway keeps the fraction of a minor unit, and it shows here as revenue.
     public static func rounding(_ currency: Currency) -> AccountCode {
-        AccountCode("rounding", type: .expense, currency: currency)
+        AccountCode("revenue/fx-rounding", type: .revenue, currency: currency)
     }
 
     /// Money whose destination is not yet known (an unmatched statement line, say).

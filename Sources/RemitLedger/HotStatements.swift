@@ -39,8 +39,8 @@ enum HotSQL: Int, CaseIterable {
             """
             INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount,
                                   fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence,
-                                  operator_reference, send_country, payout_country, quote_id, rate)
-            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  operator_reference, send_country, payout_country, quote_id, rate, reference_rate)
+            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         case .insertLeg:
             """

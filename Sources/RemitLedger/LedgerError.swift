@@ -33,4 +33,7 @@ public enum LedgerError: Error, Hashable, Sendable {
     case storage(String)
     /// A manual resolution needs evidence: 1 to 500 bytes.
     case invalidEvidence
+    /// A transfer paid out in another currency must name the rate it was priced at (and may name
+    /// the reference rate it was taken from), so that its payout can be accounted for.
+    case invalidRate(applied: Int64, reference: Int64)
 }

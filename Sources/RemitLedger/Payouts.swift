@@ -116,7 +116,7 @@ enum Payouts {
     static func report(_ db: Database, _ report: LegReport, _ context: WriteContext) throws -> [Int64] {
         let id = Data(report.transferId.bytes)
         guard let transfer = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT state, hold_id, send_currency, send_amount, fee, payout_currency FROM transfer
+            SELECT state, hold_id, send_currency, send_amount, fee, payout_currency, rate, reference_rate FROM transfer
             WHERE operator_id = ? AND transfer_id = ?
             """), arguments: [report.operatorId, id])
         else { throw LedgerError.unknownTransfer(report.transferId.description) }
@@ -184,14 +184,26 @@ enum Payouts {
             let partner: String = legs[position]["partner"]
             var credits: [Posting] = []
             if feePart > 0 { credits.append(Posting(.feeRevenue(send), credit: Money(feePart, send))) }
+            var accounts = [AccountCode.feeRevenue(send), .partnerFloat(partner, payout)]
             if send == payout {
                 credits.append(Posting(.partnerFloat(partner, payout), credit: Money(sendPart, send)))
             } else {
-                credits += [Posting(.fxPosition(send), credit: Money(sendPart, send)),
-                            Posting(.fxPosition(payout), debit: Money(payoutAmount, payout)),
+                let applied = Rate(nanos: transfer["rate"])
+                let referenceNanos: Int64 = transfer["reference_rate"]
+                let reference = referenceNanos > 0 ? Rate(nanos: referenceNanos) : applied
+                guard applied.nanos > 0,
+                      let fx = FXSettlement(sendPart: sendPart, payout: payoutAmount, applied: applied, reference: reference,
+                                            from: send, to: payout)
+                else { throw LedgerError.invalidRate(applied: applied.nanos, reference: reference.nanos) }
+                credits.append(Posting(.fxPosition(send), credit: Money(fx.atReference, send)))
+                // Signed: a credit when positive, a debit when negative, nothing when zero.
+                if fx.margin != 0 { credits.append(Posting(.fxMarginRevenue(send), credit: Money(fx.margin, send))) }
+                if fx.rounding != 0 { credits.append(Posting(.rounding(send), credit: Money(fx.rounding, send))) }
+                credits += [Posting(.fxPosition(payout), debit: Money(payoutAmount, payout)),
                             Posting(.partnerFloat(partner, payout), credit: Money(payoutAmount, payout))]
+                accounts += [.fxPosition(send), .fxPosition(payout), .fxMarginRevenue(send), .rounding(send)]
             }
-            for code in [AccountCode.feeRevenue(send), .fxPosition(send), .fxPosition(payout), .partnerFloat(partner, payout)] {
+            for code in accounts {
                 try Accounts.open(db, code, floor: nil, at: context.time, ifMissing: true)
             }
             var entries = try Holds.post(db, id: holdId, credits: credits, final: false, context)

@@ -225,6 +225,11 @@ enum Schema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v9: reference rate per transfer") { db in
+            try db.execute(sql: """
+                ALTER TABLE transfer ADD COLUMN reference_rate INTEGER NOT NULL DEFAULT 0 CHECK (reference_rate >= 0);
+                """)
+        }
         return migrator
     }
 }

@@ -28,10 +28,13 @@ public struct TransferSubmission: Hashable, Sendable {
         public var quoteId: TransferID?
         /// The applied rate times 10^9 (PROTOCOL.md `rate`), 0 if none was applied.
         public var rate: Int64
+        /// The reference mid rate the applied rate was taken from, times 10^9; 0 if none. The
+        /// margin between the two is posted to FX revenue when a leg is paid.
+        public var referenceRate: Int64
 
         public init(operatorReference: String = "", sendCurrency: String? = nil, payoutCurrency: String? = nil,
                     sendCountry: String? = nil, payoutCountry: String? = nil, quoteId: TransferID? = nil,
-                    rate: Int64 = 0) {
+                    rate: Int64 = 0, referenceRate: Int64 = 0) {
             self.operatorReference = operatorReference
             self.sendCurrency = sendCurrency
             self.payoutCurrency = payoutCurrency
@@ -39,6 +42,7 @@ public struct TransferSubmission: Hashable, Sendable {
             self.payoutCountry = payoutCountry
             self.quoteId = quoteId
             self.rate = rate
+            self.referenceRate = referenceRate
         }
     }
 

@@ -34,6 +34,10 @@ enum Transfers {
         case .reject(let reason, let field):
             return try recordRejection(db, submission, reason: reason, field: field, context)
         case .accept(let terms):
+            let (rate, reference) = (submission.details.rate, submission.details.referenceRate)
+            if terms.sendAmount.currency != terms.payoutAmount.currency {
+                guard rate > 0, reference >= 0 else { throw LedgerError.invalidRate(applied: rate, reference: reference) }
+            }
             let debit: Money
             do { debit = try terms.sendAmount.adding(terms.fee) } catch { throw LedgerError.money(error) }
             let holdId = TransferSubmission.holdId(submission.operatorId, submission.transferId)
@@ -73,6 +77,7 @@ enum Transfers {
                 $0.optionalText(submission.details.payoutCountry)
                 if let quoteId = submission.details.quoteId { $0.blob(quoteId.bytes) } else { $0.null() }
                 $0.int(submission.details.rate)
+                $0.int(submission.details.referenceRate)
             }
             for (index, leg) in terms.legs.enumerated() {
                 try context.hot.run(db, .insertLeg) {

@@ -68,4 +68,22 @@ final class ScreeningTests: XCTestCase {
         XCTAssertLessThan(otherYear.score, near.score)
         XCTAssertEqual(otherYear.decision == .match, false)
     }
+
+    func testCountriesAreReadAndConfirmAMatch() {
+        XCTAssertEqual(list.entries[0].countries, ["MX"], "nationality and place of birth")
+        XCTAssertEqual(Countries.code(named: "Iran (Islamic Republic of)"), "IR")
+        XCTAssertEqual(Countries.code(named: "Democratic People's Republic of Korea"), "KP")
+        XCTAssertEqual(Countries.code(named: "Democratic Republic of the Congo"), "CD")
+        XCTAssertEqual(Countries.code(named: "United Kingdom of Great Britain and Northern Ireland"), "GB")
+        XCTAssertEqual(Countries.code(named: "PRK"), "KP")
+        XCTAssertEqual(Countries.code(named: "ke"), "KE")
+        XCTAssertNil(Countries.code(named: "Atlantis"))
+        let screener = Screener(lists: [list])
+        let anywhere = screener.screen(name: "Josue Nunes Peres")
+        let mexico = screener.screen(name: "Josue Nunes Peres", country: "MX")
+        let kenya = screener.screen(name: "Josue Nunes Peres", country: "KE")
+        XCTAssertLessThan(anywhere.score, 900_000)
+        XCTAssertEqual(mexico.score, anywhere.score + 30_000)
+        XCTAssertEqual(kenya.score, anywhere.score, "another country argues nothing: senders live abroad")
+    }
 }

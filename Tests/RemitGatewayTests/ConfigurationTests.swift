@@ -86,6 +86,44 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    func testFeeTiersByAmount() throws {
+        let tiers = """
+            fee_maximum = "40.00"
+
+            [[corridor.fee_tier]]
+            from = "0"
+            fee_fixed = "2.99"
+
+            [[corridor.fee_tier]]
+            from = "500.00"
+            fee_fixed = "0.99"
+            fee_bps = 80
+            """
+        let text = demo.replacingOccurrences(of: "fee_fixed = \"1.99\"\nfee_bps = 50", with: tiers)
+        let configuration = try GatewayConfiguration.parse(text, file: "x.toml")
+        XCTAssertEqual(configuration.corridors[0].fee,
+                       FeeSchedule(tiers: [.init(from: 0, fixed: 299), .init(from: 50_000, fixed: 99, basisPoints: 80)],
+                                   maximum: 4_000))
+        XCTAssertEqual(configuration.corridors[1].fee, FeeSchedule(fixed: 249), "the next corridor has its own fee")
+        let cases: [(String, String, String)] = [
+            ("from = \"0\"", "from = \"1.00\"", "corridor[0].fee_tier[0].from: the first tier must start from \"0\""),
+            ("from = \"500.00\"", "from = \"0\"", "corridor[0].fee_tier[1].from: tiers must be in ascending order"),
+            ("fee_bps = 80", "fee_bps = 80\nfee_percent = 1", "corridor[0].fee_tier[1].fee_percent: unknown key"),
+            ("fee_maximum = \"40.00\"", "fee_fixed = \"1.00\"", "corridor[0].fee_fixed: give the fee in [[corridor.fee_tier]]"),
+            ("from = \"500.00\"", "from = \"500.001\"", "corridor[0].fee_tier[1].from: \"500.001\" is not an amount in USD"),
+        ]
+        for (old, new, expected) in cases {
+            let bad = text.replacingOccurrences(of: old, with: new)
+            XCTAssertNotEqual(bad, text, old)
+            XCTAssertThrowsError(try GatewayConfiguration.parse(bad, file: "x.toml"), new) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try GatewayConfiguration.parse("[[corridor.fee_tier]]\nfrom = \"0\"\n", file: "x.toml")) { error in
+            XCTAssertTrue("\(error)".contains("must follow a [[corridor]] section"), "\(error)")
+        }
+    }
+
     func testASyntaxErrorNamesTheLine() {
         XCTAssertThrowsError(try GatewayConfiguration.parse("[server]\nlisten = 127.0.0.1\n", file: "x.toml")) { error in
             XCTAssertTrue("\(error)".hasPrefix("x.toml:2: "), "\(error)")

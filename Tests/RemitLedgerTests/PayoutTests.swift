@@ -20,7 +20,8 @@ final class PayoutTests: LedgerTestCase {
                              payoutAmount: 897_089),
                        .init(product: "savingsDeposit", institution: "KMFI", account: "SAV-1", share: 3_000,
                              payoutAmount: 384_466)],
-                holdExpiresAt: .max)))))
+                holdExpiresAt: .max)),
+            details: .init(rate: 128_155_500_000, referenceRate: 130_000_000_000))))
         guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
     }
 
@@ -47,6 +48,12 @@ final class PayoutTests: LedgerTestCase {
         XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 0)
         XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000 - 10_299)
         XCTAssertEqual(try balance(.feeRevenue(usd)), 299)
+        // The send amount is accounted for exactly: KES 1,281,555 cost USD 98.57 at the mid rate
+        // 130 (6,900 + 2,957 per leg, rounded down), the margin USD 1.42 (100 + 42), and the
+        // second leg's rounding kept back one cent.
+        XCTAssertEqual(abs(try balance(.fxPosition(usd))), 9_857)
+        XCTAssertEqual(try balance(.fxMarginRevenue(usd)), 142)
+        XCTAssertEqual(try balance(.rounding(usd)), 1)
         XCTAssertEqual(try ledger.balance(.partnerFloat("MPESA", kes)).map(abs), 897_089)
         XCTAssertEqual(try ledger.balance(.partnerFloat("KMFI", kes)).map(abs), 384_466)
         // A duplicate answer changes nothing: the leg is paid already.

@@ -26,7 +26,8 @@ final class TransferTests: LedgerTestCase {
                              payoutAmount: 897_089),
                        .init(product: "savingsDeposit", institution: "KWFT", account: "SAV-1", share: 3_000,
                              payoutAmount: 384_466)],  // 897,089 + 384,466 = 1,281,555
-                holdExpiresAt: .max)))
+                holdExpiresAt: .max)),
+            details: .init(rate: 128_155_500_000))
     }
 
     func submit(_ submission: TransferSubmission, file: StaticString = #filePath, line: UInt = #line) async
@@ -53,6 +54,14 @@ final class TransferTests: LedgerTestCase {
         XCTAssertEqual(try ledger.outbox(limit: 10).map(\.leg), [0, 1])
         XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 0, limit: 10).map(\.state), ["accepted"])
         try assertWhole()
+    }
+
+    func testACrossCurrencyTransferWithoutItsRateIsRefused() async throws {
+        var unpriced = submission(id1)
+        unpriced.details.rate = 0
+        await expectRejected(.submitTransfer(unpriced), .invalidRate(applied: 0, reference: 0))
+        XCTAssertNil(try ledger.transfer(operatorId: "ACME", id: id1))
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000)
     }
 
     func testTheSameIdAndContentReturnsTheStoredResultAndMovesNothing() async throws {

@@ -40,6 +40,7 @@ final class VolumeLimitTests: XCTestCase {
                                     legs: [.init(product: "mobileWallet", institution: "", account: "254712345678",
                                                  share: 10_000, payoutAmount: amount)],
                                     holdExpiresAt: .max)),
+            details: .init(rate: 1_000_000_000),
             volume: VolumeParties(sender: sender, beneficiary: beneficiary, limits: limits)))
     }
 

@@ -57,7 +57,8 @@ final class DispatcherTests: XCTestCase {
                                     legs: [.init(product: "mobileWallet", institution: "", account: "254712345678",
                                                  share: 10_000, payoutAmount: 1_294_500)],
                                     holdExpiresAt: .max)),
-            details: .init(sendCurrency: "USD", payoutCurrency: "KES", sendCountry: "US", payoutCountry: "KE"))))
+            details: .init(sendCurrency: "USD", payoutCurrency: "KES", sendCountry: "US", payoutCountry: "KE",
+                           rate: 129_450_000_000, referenceRate: 129_450_000_000))))
         guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
     }
 

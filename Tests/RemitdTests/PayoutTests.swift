@@ -52,6 +52,41 @@ final class PayoutTests: XCTestCase {
         XCTAssertTrue(status.legs.allSatisfy { !$0.partnerReference.isEmpty })
         try await client.close()
         try assertBooksBalance()
+        try assertReports()
+    }
+
+    /// The cost report prices the transfer as its quote would (USD 500.00: fee 1.99 + 0.5 %, and a
+    /// 1 % margin, 1.898 % in all), and the flow report shows each partner's paid legs.
+    func assertReports() throws {
+        let costs = try daemon.remitctl(["report", "costs", "--json"])
+        XCTAssertEqual(costs.status, 0, costs.err)
+        let rows = try JSONSerialization.jsonObject(with: Data(costs.out.utf8)) as! [[String: Any]]
+        XCTAssertEqual(rows.count, 1, costs.out)
+        XCTAssertEqual(rows.first?["sendCountry"] as? String, "US")
+        XCTAssertEqual(rows.first?["payoutCurrency"] as? String, "KES")
+        XCTAssertEqual(rows.first?["count"] as? Int, 1)
+        XCTAssertEqual(rows.first?["sendVolumeMinor"] as? Int, 50_000)
+        XCTAssertEqual(rows.first?["feesMinor"] as? Int, 449)
+        XCTAssertEqual(rows.first?["averageCostPpm"] as? Int, 8_980 + 10_000)
+        XCTAssertEqual(rows.first?["meetsTarget"] as? Bool, true)
+        let table = try daemon.remitctl(["report", "costs", "--period", "year"])
+        XCTAssertTrue(table.out.contains("US USD → KE KES  1      USD 500.00"), table.out)
+        XCTAssertTrue(table.out.contains("1.89%") && table.out.contains("meets 3%"), table.out)
+        XCTAssertEqual(try daemon.remitctl(["report", "costs", "--period", "week"]).status, 64)
+
+        let flows = try daemon.remitctl(["report", "flows", "--json"])
+        XCTAssertEqual(flows.status, 0, flows.err)
+        let lines = try JSONSerialization.jsonObject(with: Data(flows.out.utf8)) as! [[String: Any]]
+        XCTAssertEqual(lines.map { $0["partner"] as? String }, ["KMFI", "MPESA-KE"], flows.out)
+        XCTAssertEqual(lines.map { $0["legs"] as? Int }, [2, 1])
+        XCTAssertEqual(lines.map { $0["transfers"] as? Int }, [1, 1])
+        // Tomorrow on: nothing yet.
+        let later = try daemon.remitctl(["report", "flows", "--from", "2099-01-01"])
+        XCTAssertTrue(later.out.contains("(no paid legs in the period)"), later.out)
+
+        // The margin and the rounding show in the books beside the fee.
+        let balance = try daemon.remitctl(["trial-balance"])
+        XCTAssertTrue(balance.out.contains("revenue/fx-margin"), balance.out)
     }
 
     func testAPayoutInDoubtIsInquiredAndPaidOnce() async throws {

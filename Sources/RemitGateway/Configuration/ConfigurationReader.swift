@@ -51,6 +51,19 @@ struct ConfigurationReader {
         return number
     }
 
+    /// `[[path.key]]` sections nested in this table, each read on its own.
+    mutating func tables(_ key: String) throws(ConfigurationError) -> [ConfigurationReader] {
+        used.insert(key)
+        switch table[key] {
+        case nil: return []
+        case .tables(let list):
+            return list.enumerated().map {
+                ConfigurationReader(file: file, path: "\(keyPath(key))[\($0.offset)]", table: $0.element, lines: lines)
+            }
+        default: throw fail(key, "must be [[\(keyPath(key).split(separator: "[")[0]).\(key)]] sections")
+        }
+    }
+
     mutating func boolean(_ key: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
         used.insert(key)
         guard let value = table[key] else { return fallback }

@@ -105,6 +105,8 @@ public struct GatewayConfiguration: Sendable {
         /// OFAC SDN in its CSV layout, and its aliases file; nil screens against no list.
         public var sdnFile: String?
         public var sdnAliasesFile: String?
+        /// The UN Security Council Consolidated List in its XML layout; nil for none.
+        public var unFile: String?
         public var matchThresholdBps: Int
         public var reviewThresholdBps: Int
     }
@@ -119,21 +121,38 @@ public struct GatewayConfiguration: Sendable {
     /// bad list is a configuration error at start or reload, never a silent pass.
     public func screener() throws(ConfigurationError) -> Screener {
         var lists: [SanctionsList] = []
-        if let file = screening.sdnFile {
-            func read(_ path: String) throws(ConfigurationError) -> String {
-                do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-                    throw ConfigurationError(file: self.file, key: "screening", problem: "\(path) cannot be read")
-                }
+        func read(_ path: String) throws(ConfigurationError) -> Data {
+            do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw ConfigurationError(file: self.file, key: "screening", problem: "\(path) cannot be read")
             }
-            let csv = try read(file)
-            let aliases = try screening.sdnAliasesFile.map { (path: String) throws(ConfigurationError) -> String in try read(path) }
+        }
+        func text(_ path: String) throws(ConfigurationError) -> String {
+            guard let text = String(data: try read(path), encoding: .utf8) else {
+                throw ConfigurationError(file: self.file, key: "screening", problem: "\(path) is not UTF-8 text")
+            }
+            return text
+        }
+        /// A list's version: its file name and when the file was last written.
+        func version(_ path: String) -> String {
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)?
+                .map { ISO8601DateFormatter().string(from: $0) } ?? "unknown date"
+            return "\((path as NSString).lastPathComponent) \(modified)"
+        }
+        if let file = screening.sdnFile {
+            let csv = try text(file)
+            let aliases = try screening.sdnAliasesFile.map { (path: String) throws(ConfigurationError) -> String in try text(path) }
             do {
-                let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date)?
-                    .map { ISO8601DateFormatter().string(from: $0) } ?? "unknown date"
-                lists.append(try SanctionsList.ofacSDN(csv: csv, aliases: aliases,
-                                                       source: "\((file as NSString).lastPathComponent) \(modified)"))
+                lists.append(try SanctionsList.ofacSDN(csv: csv, aliases: aliases, source: version(file)))
             } catch {
                 throw ConfigurationError(file: self.file, key: "screening.sdn_file", problem: "\(file): \(error)")
+            }
+        }
+        if let file = screening.unFile {
+            do {
+                // The list dates itself (dateGenerated); the file name says which copy it was.
+                lists.append(try SanctionsList.unConsolidated(xml: try read(file), file: (file as NSString).lastPathComponent))
+            } catch {
+                throw ConfigurationError(file: self.file, key: "screening.un_file", problem: "\(file): \(error)")
             }
         }
         return Screener(lists: lists, matchThreshold: screening.matchThresholdBps * 100,
@@ -177,6 +196,35 @@ public struct GatewayConfiguration: Sendable {
                 }
             default: throw ConfigurationError(file: file, key: name, problem: "must be [[\(name)]] sections")
             }
+        }
+
+        /// `fee_fixed` and `fee_bps` on the corridor, or `[[corridor.fee_tier]]` sections, each
+        /// with `from` (a send amount), `fee_fixed` and `fee_bps`; the first from zero.
+        func feeTiers(_ c: inout ConfigurationReader, _ currency: Currency) throws(ConfigurationError) -> [FeeSchedule.Tier] {
+            let sections = try c.tables("fee_tier")
+            if sections.isEmpty {
+                return [FeeSchedule.Tier(from: 0, fixed: try c.amount("fee_fixed", currency, default: 0),
+                                         basisPoints: try c.integer("fee_bps", default: 0, in: 0...10_000))]
+            }
+            for key in ["fee_fixed", "fee_bps"] where c.table[key] != nil {
+                throw c.fail(key, "give the fee in [[corridor.fee_tier]] sections or on the corridor, not both")
+            }
+            guard sections.count <= FeeSchedule.maxTiers else {
+                throw c.fail("fee_tier", "more than \(FeeSchedule.maxTiers) tiers")
+            }
+            var tiers: [FeeSchedule.Tier] = []
+            for var t in sections {
+                let from = try t.amount("from", currency)
+                if let previous = tiers.last {
+                    guard from > previous.from else { throw t.fail("from", "tiers must be in ascending order of from") }
+                } else {
+                    guard from == 0 else { throw t.fail("from", "the first tier must start from \"0\"") }
+                }
+                tiers.append(FeeSchedule.Tier(from: from, fixed: try t.amount("fee_fixed", currency, default: 0),
+                                              basisPoints: try t.integer("fee_bps", default: 0, in: 0...10_000)))
+                try t.finish()
+            }
+            return tiers
         }
 
         var s = try table("server")
@@ -290,12 +338,10 @@ public struct GatewayConfiguration: Sendable {
             let minimum = try c.amount("minimum", sendCurrency, default: 1)
             let maximum = try c.amount("maximum", sendCurrency)
             guard minimum > 0, minimum <= maximum else { throw c.fail("minimum", "must be above 0 and at most maximum") }
-            let feeFixed = try c.amount("fee_fixed", sendCurrency, default: 0)
-            let feeBps = try c.integer("fee_bps", default: 0, in: 0...10_000)
             let feeMinimum = try c.amount("fee_minimum", sendCurrency, default: 0)
             let feeMaximum = try c.amount("fee_maximum", sendCurrency, default: .max)
             guard feeMinimum <= feeMaximum else { throw c.fail("fee_minimum", "must be at most fee_maximum") }
-            let fee = FeeSchedule(fixed: feeFixed, basisPoints: feeBps, minimum: feeMinimum, maximum: feeMaximum)
+            let fee = FeeSchedule(tiers: try feeTiers(&c, sendCurrency), minimum: feeMinimum, maximum: feeMaximum)
             let corridor = Corridor(sendCountry: sendCountry, sendCurrency: sendCurrency, payoutCountry: payoutCountry,
                                     payoutCurrency: payoutCurrency, products: Set(products), minimum: minimum,
                                     maximum: maximum, fx: fx, fee: fee, originatorThreshold: threshold)
@@ -365,6 +411,7 @@ public struct GatewayConfiguration: Sendable {
         let screening = Screening(
             sdnFile: try sc.string("sdn_file").flatMap { $0.isEmpty ? nil : resolve($0) },
             sdnAliasesFile: try sc.string("sdn_aliases_file").flatMap { $0.isEmpty ? nil : resolve($0) },
+            unFile: try sc.string("un_file").flatMap { $0.isEmpty ? nil : resolve($0) },
             matchThresholdBps: Int(try sc.integer("match_threshold_bps", default: 9_300, in: 5_000...10_000)),
             reviewThresholdBps: Int(try sc.integer("review_threshold_bps", default: 8_500, in: 5_000...10_000)))
         guard screening.reviewThresholdBps <= screening.matchThresholdBps else {

@@ -1,7 +1,8 @@
 /// A TOML document as remitd's configuration uses it: tables, arrays of tables, and key/value
 /// pairs whose values are strings, integers, booleans or arrays of those.
 ///
-/// The parser takes the subset of TOML 1.0 that the configuration needs and refuses the rest
+/// The parser takes the subset of TOML 1.0 that the configuration needs (including one level of
+/// `[[parent.child]]` arrays of tables inside the last `[[parent]]`) and refuses the rest
 /// with an error naming the line (floats, dates, inline tables, dotted keys), rather than
 /// guessing: money and rates are written as strings ("129.45") so that no binary fraction ever
 /// stands for an amount. Every limit is explicit: 1 MiB of text, 4,096 lines of values, strings of
@@ -58,8 +59,9 @@ private struct Parser {
     var line = 1
     var root: [String: Value] = [:]
     var lines: [String: Int] = [:]
-    /// Where keys go now: nil for the root, or a table name, or an array-of-tables name.
-    var section: (name: String, isArray: Bool)?
+    /// Where keys go now: nil for the root, or a table name, or an array-of-tables name, with the
+    /// array of tables it is nested in (`[[corridor.fee_tier]]`: parent "corridor").
+    var section: (name: String, isArray: Bool, parent: String?)?
     var current: [String: Value] = [:]
     var definedTables: Set<String> = []
 
@@ -86,7 +88,13 @@ private struct Parser {
         let isArray = peek() == UInt8(ascii: "[")
         if isArray { index += 1 }
         skipSpaces()
-        let name = try bareKey()
+        var name = try bareKey()
+        var parent: String? = nil
+        if isArray, peek() == UInt8(ascii: ".") {
+            index += 1
+            parent = name
+            name = try bareKey()
+        }
         skipSpaces()
         guard peek() == UInt8(ascii: "]") else { throw error("expected ] after the table name \(name)") }
         index += 1
@@ -95,13 +103,20 @@ private struct Parser {
             index += 1
         }
         try endOfLine()
-        if isArray {
+        if let parent {
+            guard case .tables(let list) = root[parent], let last = list.last else {
+                throw error("[[\(parent).\(name)]] must follow a [[\(parent)]] section")
+            }
+            if let existing = last[name], case .tables = existing {} else if last[name] != nil {
+                throw error("\(parent).\(name) is a key, not an array of tables")
+            }
+        } else if isArray {
             if case .table = root[name] { throw error("\(name) is a table, not an array of tables") }
         } else {
             guard !definedTables.contains(name), root[name] == nil else { throw error("the table [\(name)] is defined twice") }
             definedTables.insert(name)
         }
-        section = (name, isArray)
+        section = (name, isArray, parent)
         current = [:]
     }
 
@@ -111,7 +126,18 @@ private struct Parser {
             current = [:]
             return
         }
-        if section.isArray {
+        if let parent = section.parent {
+            guard case .tables(var parents) = root[parent], var last = parents.popLast() else { return }
+            var list: [[String: Value]] = []
+            if case .tables(let existing) = last[section.name] { list = existing }
+            guard list.count < TOMLDocument.maxArrayEntries else {
+                throw error("more than 1,024 [[\(parent).\(section.name)]] sections")
+            }
+            list.append(current)
+            last[section.name] = .tables(list)
+            parents.append(last)
+            root[parent] = .tables(parents)
+        } else if section.isArray {
             var list: [[String: Value]] = []
             if case .tables(let existing) = root[section.name] { list = existing }
             guard list.count < TOMLDocument.maxArrayEntries else { throw error("more than 1,024 [[\(section.name)]] sections") }
@@ -126,6 +152,11 @@ private struct Parser {
 
     var pathPrefix: String {
         guard let section else { return "" }
+        if let parent = section.parent, case .tables(let parents) = root[parent], let last = parents.last {
+            var count = 0
+            if case .tables(let existing) = last[section.name] { count = existing.count }
+            return "\(parent)[\(parents.count - 1)].\(section.name)[\(count)]."
+        }
         if section.isArray {
             var count = 0
             if case .tables(let existing) = root[section.name] { count = existing.count }

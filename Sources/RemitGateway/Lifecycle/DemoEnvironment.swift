@@ -49,6 +49,8 @@ public struct DemoEnvironment: Sendable {
         // A small fictitious sanctions list in OFAC's SDN layout, for screening in the demo.
         try write(Self.sanctionsList, "sdn.csv")
         try write(Self.sanctionsAliases, "sdn-alt.csv")
+        // And one in the UN Security Council Consolidated List's XML layout.
+        try write(Self.unSanctionsList, "un-consolidated.xml")
         // The configuration goes last: its presence means the folder is complete.
         try write(Self.configuration(listen: listen, adminListen: adminListen), "remitd.toml")
         return true
@@ -78,6 +80,58 @@ public struct DemoEnvironment: Sendable {
 
     static let sanctionsAliases = """
         9001,1,"aka","EXAMPLE, Johnny",-0-
+
+        """
+
+    /// Fictitious entries in the UN Security Council Consolidated List's XML layout.
+    public static let unSanctionsList = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <CONSOLIDATED_LIST xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" dateGenerated="2026-11-20T08:00:03.51Z">
+          <INDIVIDUALS>
+            <INDIVIDUAL>
+              <DATAID>990001</DATAID>
+              <VERSIONNUM>1</VERSIONNUM>
+              <FIRST_NAME>AMARA</FIRST_NAME>
+              <SECOND_NAME>OKONKWO-EXAMPLE</SECOND_NAME>
+              <THIRD_NAME/>
+              <UN_LIST_TYPE>DEMO</UN_LIST_TYPE>
+              <REFERENCE_NUMBER>DEi.001</REFERENCE_NUMBER>
+              <LISTED_ON>2026-01-15</LISTED_ON>
+              <COMMENTS1>Fictitious demo entry.</COMMENTS1>
+              <NATIONALITY><VALUE>Nigeria</VALUE></NATIONALITY>
+              <LIST_TYPE><VALUE>UN List</VALUE></LIST_TYPE>
+              <INDIVIDUAL_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>Amara Okonkwo</ALIAS_NAME></INDIVIDUAL_ALIAS>
+              <INDIVIDUAL_ALIAS><QUALITY>Low</QUALITY><ALIAS_NAME/></INDIVIDUAL_ALIAS>
+              <INDIVIDUAL_ADDRESS><CITY>Mombasa</CITY><COUNTRY>Kenya</COUNTRY></INDIVIDUAL_ADDRESS>
+              <INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>EXACT</TYPE_OF_DATE><DATE>1979-06-30</DATE></INDIVIDUAL_DATE_OF_BIRTH>
+              <INDIVIDUAL_PLACE_OF_BIRTH><CITY>Lagos</CITY><COUNTRY>Nigeria</COUNTRY></INDIVIDUAL_PLACE_OF_BIRTH>
+            </INDIVIDUAL>
+            <INDIVIDUAL>
+              <DATAID>990002</DATAID>
+              <VERSIONNUM>2</VERSIONNUM>
+              <FIRST_NAME>RODRIGO</FIRST_NAME>
+              <SECOND_NAME>VALDÉS</SECOND_NAME>
+              <THIRD_NAME>EXAMPLE</THIRD_NAME>
+              <UN_LIST_TYPE>DEMO</UN_LIST_TYPE>
+              <REFERENCE_NUMBER>DEi.002</REFERENCE_NUMBER>
+              <LISTED_ON>2025-03-02</LISTED_ON>
+              <NATIONALITY><VALUE>Philippines</VALUE></NATIONALITY>
+              <INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>BETWEEN</TYPE_OF_DATE><FROM_YEAR>1960</FROM_YEAR><TO_YEAR>1962</TO_YEAR></INDIVIDUAL_DATE_OF_BIRTH>
+            </INDIVIDUAL>
+          </INDIVIDUALS>
+          <ENTITIES>
+            <ENTITY>
+              <DATAID>990101</DATAID>
+              <VERSIONNUM>1</VERSIONNUM>
+              <FIRST_NAME>EXAMPLE HARBOUR LOGISTICS</FIRST_NAME>
+              <UN_LIST_TYPE>DEMO</UN_LIST_TYPE>
+              <REFERENCE_NUMBER>DEe.001</REFERENCE_NUMBER>
+              <LISTED_ON>2024-09-09</LISTED_ON>
+              <ENTITY_ALIAS><QUALITY>a.k.a.</QUALITY><ALIAS_NAME>Harbour Logistics Example Ltd</ALIAS_NAME></ENTITY_ALIAS>
+              <ENTITY_ADDRESS><COUNTRY>Democratic People's Republic of Korea</COUNTRY></ENTITY_ADDRESS>
+            </ENTITY>
+          </ENTITIES>
+        </CONSOLIDATED_LIST>
 
         """
 
@@ -115,10 +169,11 @@ public struct DemoEnvironment: Sendable {
         [ledger]
         path = "ledger.sqlite"
 
-        # Sanctions screening against a small fictitious list in OFAC's SDN layout.
+        # Sanctions screening against small fictitious lists in OFAC's SDN and the UN's layouts.
         [screening]
         sdn_file = "sdn.csv"
         sdn_aliases_file = "sdn-alt.csv"
+        un_file = "un-consolidated.xml"
         match_threshold_bps = 9300
         review_threshold_bps = 8500
 

@@ -96,11 +96,14 @@ public struct TransferDesk: Sendable {
         var held = false
         var refusal: Refusal?
         if let screener = context.screener, !screener.lists.isEmpty, !transfer.transferId.isZero {
-            for (party, name, dob, code, field) in [
-                ("sender", transfer.senderName, transfer.senderDateOfBirth, ErrorCode.sanctionsMatchSender, FieldID.senderName),
-                ("beneficiary", transfer.beneficiaryName, UInt32(0), ErrorCode.sanctionsMatchBeneficiary, FieldID.beneficiaryName),
+            // Each party's country is where they are: the send and payout countries.
+            for (party, name, dob, country, code, field) in [
+                ("sender", transfer.senderName, transfer.senderDateOfBirth, transfer.sendCountry.description,
+                 ErrorCode.sanctionsMatchSender, FieldID.senderName),
+                ("beneficiary", transfer.beneficiaryName, UInt32(0), transfer.payoutCountry.description,
+                 ErrorCode.sanctionsMatchBeneficiary, FieldID.beneficiaryName),
             ] where !name.isEmpty {
-                let result = screener.screen(name: name, dateOfBirth: dob)
+                let result = screener.screen(name: name, dateOfBirth: dob, country: country)
                 screenings.append(ScreeningRecord(party: party, decision: "\(result.decision)",
                                                   scoreBps: (result.score / 100).clamped(to: 0...10_000),
                                                   entryId: result.entryId, matchedName: result.matchedName,
@@ -111,10 +114,11 @@ public struct TransferDesk: Sendable {
         }
         do throws(Refusal) {
             if let refusal { throw refusal }
-            var (terms, rate) = try decide(transfer, context)
+            var (terms, rates) = try decide(transfer, context)
             terms.review = held
             var accepted = details
-            accepted.rate = rate.nanos
+            accepted.rate = rates.applied.nanos
+            accepted.referenceRate = rates.reference.nanos
             let volume = context.limits.isEmpty ? nil : VolumeParties(
                 sender: Self.partyKey(transfer.senderAccount), beneficiary: Self.partyKey(transfer.beneficiaryAccount),
                 limits: context.limits)
@@ -200,7 +204,9 @@ public struct TransferDesk: Sendable {
         return corridor
     }
 
-    func decide(_ t: Transfer, _ context: Context) throws(Refusal) -> (TransferSubmission.Terms, Rate) {
+    func decide(_ t: Transfer, _ context: Context) throws(Refusal)
+        -> (TransferSubmission.Terms, (applied: Rate, reference: Rate))
+    {
         if t.transferId.isZero { throw Refusal(.invalidTransferId, .transferId) }
         try checkParties(t)
         for (index, leg) in t.legs.enumerated() {
@@ -213,7 +219,7 @@ public struct TransferDesk: Sendable {
         }
         let legs = t.legs.map { (product: $0.product, share: $0.share, institution: $0.institution) }
         if t.quoteId == nil && context.quoteRequired { throw Refusal(.quoteRequired, .quoteId) }
-        let send: Money, fee: Money, payout: Money, legAmounts: [Int64], rate: Rate
+        let send: Money, fee: Money, payout: Money, legAmounts: [Int64], rates: (applied: Rate, reference: Rate)
         if let quoteId = t.quoteId {
             guard let quote = context.quote, quote.quoteId == TransferID(high: quoteId.high, low: quoteId.low) else {
                 throw Refusal(.quoteNotFound, .quoteId)
@@ -228,14 +234,14 @@ public struct TransferDesk: Sendable {
             (send, fee, payout) = (Money(quote.sendAmount, sendCurrency), Money(quote.fee, sendCurrency),
                                    Money(quote.payoutAmount, payoutCurrency))
             legAmounts = quote.legs.map(\.payoutAmount)
-            rate = Rate(nanos: quote.rate)
+            rates = (Rate(nanos: quote.rate), Rate(nanos: quote.referenceRate))
         } else {
             let priced = try route(sendCurrency: t.sendCurrency, payoutCurrency: t.payoutCurrency, sendCountry: t.sendCountry,
                                    payoutCountry: t.payoutCountry, amount: t.amount, receiveMode: t.amountMode == .receive,
                                    legs: legs, context)
             (send, fee, payout) = (priced.amounts.send, priced.amounts.fee, priced.amounts.payout)
             legAmounts = priced.legAmounts
-            rate = priced.applied
+            rates = (priced.applied, priced.reference)
         }
         try checkOriginator(t, send: send.minorUnits, now: context.now)
         if let limit = context.maxTransaction, send.minorUnits > limit { throw Refusal(.operatorTransactionLimit, .amount) }
@@ -246,7 +252,7 @@ public struct TransferDesk: Sendable {
         let (expiry, overflow) = context.now.addingReportingOverflow(holdExpiryMs)
         let terms = TransferSubmission.Terms(sendAmount: send, fee: fee, payoutAmount: payout, legs: plans,
                                              holdExpiresAt: overflow ? .max : expiry)
-        return (terms, rate)
+        return (terms, rates)
     }
 
     /// A party's key for volume limits: its account as written, without spaces, hyphens or dots,
