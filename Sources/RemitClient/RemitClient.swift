@@ -41,7 +41,9 @@ public final class RemitClient: Sendable {
         let loop = group.next()
         let handshake = loop.makePromise(of: Void.self)
         let closeCause = CloseCause()
-        let channel = try await ClientBootstrap(group: loop)
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -54,6 +56,11 @@ public final class RemitClient: Sendable {
                 }
             }
             .connect(host: configuration.host, port: configuration.port).get()
+        } catch {
+            // No channel, so no handler will ever complete the handshake promise.
+            handshake.fail(error)
+            throw error
+        }
         do {
             // Hello goes out only after the handshake, so a refused handshake is reported as
             // itself rather than as a write on a closing channel.

@@ -197,11 +197,17 @@ enum Payouts {
                 else { throw LedgerError.invalidRate(applied: applied.nanos, reference: reference.nanos) }
                 credits.append(Posting(.fxPosition(send), credit: Money(fx.atReference, send)))
                 // Signed: a credit when positive, a debit when negative, nothing when zero.
-                if fx.margin != 0 { credits.append(Posting(.fxMarginRevenue(send), credit: Money(fx.margin, send))) }
-                if fx.rounding != 0 { credits.append(Posting(.rounding(send), credit: Money(fx.rounding, send))) }
+                accounts += [.fxPosition(send), .fxPosition(payout)]
+                if fx.margin != 0 {
+                    credits.append(Posting(.fxMarginRevenue(send), credit: Money(fx.margin, send)))
+                    accounts.append(.fxMarginRevenue(send))
+                }
+                if fx.rounding != 0 {
+                    credits.append(Posting(.rounding(send), credit: Money(fx.rounding, send)))
+                    accounts.append(.rounding(send))
+                }
                 credits += [Posting(.fxPosition(payout), debit: Money(payoutAmount, payout)),
                             Posting(.partnerFloat(partner, payout), credit: Money(payoutAmount, payout))]
-                accounts += [.fxPosition(send), .fxPosition(payout), .fxMarginRevenue(send), .rounding(send)]
             }
             for code in accounts {
                 try Accounts.open(db, code, floor: nil, at: context.time, ifMissing: true)

@@ -44,6 +44,18 @@ final class RemitClientTests: XCTestCase {
         try await client.close()
     }
 
+    /// Nothing listening: the connect fails with the socket's error, and nothing is left waiting.
+    func testAGatewayThatIsNotThereIsAnErrorNotACrash() async throws {
+        try await gateway.stop()
+        do {
+            _ = try await RemitClient.connect(configuration())
+            XCTFail("connected to a stopped gateway")
+        } catch {
+            XCTAssertTrue("\(error)".contains("refused"), "\(error)")
+        }
+        gateway = try await TestGateway.start(certificates: certificates)
+    }
+
     func testPipelinedRequestsAreMatchedToTheirAnswersInAnyOrder() async throws {
         let client = try await RemitClient.connect(configuration())
         _ = try await client.submit([transfer(1)])
