@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -48,6 +49,11 @@ let package = Package(
                 "RemitDomain", "RemitLedger",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -138,7 +144,22 @@ let package = Package(
         .testTarget(name: "RemitLedgerTests", dependencies: ["RemitLedger", "RemitDomain"]),
         .testTarget(
             name: "RemitPayoutTests",
-            dependencies: ["RemitPayout", "RemitLedger", "RemitDomain", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RemitPayout", "RemitLedger", "RemitDomain", "PartnerServers",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        // Partners' HTTP APIs as real servers on loopback, for the adapters' tests and the
+        // daemon's: a GSMA mobile-money API and an MFI core-banking API that can be told to fail,
+        // stall, answer late or answer twice.
+        .target(
+            name: "PartnerServers",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/PartnerServers"
         ),
         // A child process for the ledger's crash test: writes batches until it is killed.
         .executableTarget(
@@ -159,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "RemitdTests",
             dependencies: [
-                "RemitClient", "RemitProtocol", "RemitGateway",
+                "RemitClient", "RemitProtocol", "RemitGateway", "PartnerServers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
             ]

@@ -63,11 +63,44 @@ public struct PayoutWork: Hashable, Sendable {
     public var payoutAmount: Int64
     public var payoutCurrency: String
     public var payoutCountry: String
+    /// Where the remittance was sent from: partners' international transfer APIs ask for it.
+    public var sendCountry: String
     public var attempts: Int
     public var inquiries: Int
 
     /// The key a partner deduplicates on: the same for every retry and inquiry of this leg.
-    public var idempotencyKey: String { "\(operatorId)-\(transferId)-\(leg)" }
+    public var idempotencyKey: String { PayoutKey(operatorId: operatorId, transferId: transferId, leg: leg).text }
+}
+
+/// A payout leg's idempotency key, `OPERATOR-TRANSFERID-LEG` (`ACME-0f8e…-1`): what partners
+/// deduplicate on and what their callbacks name.
+public struct PayoutKey: Hashable, Sendable {
+    public var operatorId: String
+    public var transferId: TransferID
+    public var leg: Int
+
+    public init(operatorId: String, transferId: TransferID, leg: Int) {
+        self.operatorId = operatorId
+        self.transferId = transferId
+        self.leg = leg
+    }
+
+    public var text: String { "\(operatorId)-\(transferId)-\(leg)" }
+
+    /// Read from the end: the leg, then the 36-character transfer id, then the operator, which
+    /// may hold hyphens of its own.
+    public init?(_ text: String) {
+        guard text.utf8.count <= 128, let lastHyphen = text.lastIndex(of: "-") else { return nil }
+        let legText = text[text.index(after: lastHyphen)...]
+        guard let leg = Int(legText), leg >= 0, leg < 256, String(leg) == legText else { return nil }
+        let rest = text[..<lastHyphen]
+        guard rest.count > 37 else { return nil }
+        let idStart = rest.index(rest.endIndex, offsetBy: -36)
+        guard rest[rest.index(before: idStart)] == "-", let id = TransferID(uuid: String(rest[idStart...])) else { return nil }
+        let operatorId = String(rest[..<rest.index(before: idStart)])
+        guard !operatorId.isEmpty else { return nil }
+        self.init(operatorId: operatorId, transferId: id, leg: leg)
+    }
 }
 
 /// Operations settling a payout in doubt by hand, with the evidence (a partner's statement line,
@@ -263,21 +296,31 @@ extension Ledger {
     /// Legs due for work at `now`, oldest first, not in review: new ones to route, dispatched
     /// ones whose answer never came (after a restart), and ones in doubt due for an inquiry.
     public func payoutWork(now: Int64, limit: Int) throws -> [PayoutWork] {
+        try payoutWork(where: "o.review = 0 AND o.due_at <= ? ORDER BY o.id LIMIT ?", [now, limit])
+    }
+
+    /// One leg's outbox work, due or not, in review or not; nil once it is settled.
+    public func payoutWork(_ key: PayoutKey) throws -> PayoutWork? {
+        try payoutWork(where: "o.operator_id = ? AND o.transfer_id = ? AND o.leg_index = ?",
+                       [key.operatorId, Data(key.transferId.bytes), key.leg]).first
+    }
+
+    private func payoutWork(where condition: String, _ arguments: StatementArguments) throws -> [PayoutWork] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.operator_id, o.transfer_id, o.leg_index, o.attempts, o.inquiries, l.state, l.partner, l.product,
-                       l.institution, l.account, l.payout_amount, t.payout_currency, t.payout_country
+                       l.institution, l.account, l.payout_amount, t.payout_currency, t.payout_country, t.send_country
                 FROM outbox o
                 JOIN leg l ON l.operator_id = o.operator_id AND l.transfer_id = o.transfer_id AND l.leg_index = o.leg_index
                 JOIN transfer t ON t.operator_id = o.operator_id AND t.transfer_id = o.transfer_id
-                WHERE o.review = 0 AND o.due_at <= ?
-                ORDER BY o.id LIMIT ?
-                """, arguments: [now, limit]).map { row in
+                WHERE \(condition)
+                """, arguments: arguments).map { row in
                 PayoutWork(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
                            leg: row["leg_index"], state: LegState(rawValue: row["state"])!, partner: row["partner"],
                            product: row["product"], institution: row["institution"], account: row["account"],
                            payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
-                           payoutCountry: row["payout_country"] ?? "", attempts: row["attempts"], inquiries: row["inquiries"])
+                           payoutCountry: row["payout_country"] ?? "", sendCountry: row["send_country"] ?? "",
+                           attempts: row["attempts"], inquiries: row["inquiries"])
             }
         }
     }

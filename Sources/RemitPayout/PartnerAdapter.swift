@@ -7,14 +7,19 @@ public struct PayoutInstruction: Hashable, Sendable {
     public var product: String
     public var account: String
     public var amount: Money
+    /// The payout country.
     public var country: String
+    /// Where the remittance was sent from.
+    public var originCountry: String
 
-    public init(idempotencyKey: String, product: String, account: String, amount: Money, country: String) {
+    public init(idempotencyKey: String, product: String, account: String, amount: Money, country: String,
+                originCountry: String = "") {
         self.idempotencyKey = idempotencyKey
         self.product = product
         self.account = account
         self.amount = amount
         self.country = country
+        self.originCountry = originCountry
     }
 }
 
@@ -75,6 +80,34 @@ public protocol PartnerAdapter: Sendable {
     var capabilities: PartnerCapabilities { get }
     /// Submits a payout. Must be safe to call again with the same key.
     func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome
-    /// Asks what became of the payout with this key.
-    func status(idempotencyKey: String) async -> PayoutOutcome
+    /// Asks what became of this payout (the same instruction, under the same key, as was submitted).
+    func status(_ instruction: PayoutInstruction) async -> PayoutOutcome
+    /// Reads a partner's callback about the payout with this key (its signature already checked):
+    /// the outcome it reports, or nil if the body is not one this partner sends.
+    func callbackOutcome(idempotencyKey: String, body: [UInt8]) -> PayoutOutcome?
+}
+
+extension PartnerAdapter {
+    /// The gateway's own callback body, for partners without a format of their own:
+    /// `{"status": "paid"|"rejected"|"pending", "reference": "…", "reason": "…"}`.
+    public func callbackOutcome(idempotencyKey: String, body: [UInt8]) -> PayoutOutcome? {
+        GenericCallback.outcome(body)
+    }
+}
+
+/// The gateway's own callback body (see docs/partners.md).
+public enum GenericCallback {
+    public static func outcome(_ body: [UInt8]) -> PayoutOutcome? {
+        guard let object = PartnerJSON.object(body), let status = object["status"] as? String else { return nil }
+        switch status {
+        case "paid":
+            guard let reference = object["reference"] as? String, !reference.isEmpty, reference.utf8.count <= 64 else {
+                return nil
+            }
+            return .paid(reference: reference)
+        case "rejected": return .rejected(reason: String((object["reason"] as? String ?? "refused").prefix(200)))
+        case "pending": return .pending
+        default: return nil
+        }
+    }
 }

@@ -89,7 +89,8 @@ public final class PayoutDispatcher: Service, Sendable {
     private func instruction(_ item: PayoutWork) -> PayoutInstruction? {
         guard let currency = try? Currency(item.payoutCurrency) else { return nil }
         return PayoutInstruction(idempotencyKey: item.idempotencyKey, product: item.product, account: item.account,
-                                 amount: Money(item.payoutAmount, currency), country: item.payoutCountry)
+                                 amount: Money(item.payoutAmount, currency), country: item.payoutCountry,
+                                 originCountry: item.sendCountry)
     }
 
     func handle(_ item: PayoutWork) async {
@@ -120,13 +121,13 @@ public final class PayoutDispatcher: Service, Sendable {
             // Sent before, answer never recorded (a restart, or "pending"): ask, do not guess.
             guard let partner = router.partner(item.partner) else { return }
             if item.inquiries > 0 {
-                await inquire(item, partner, logger)
+                await inquire(item, instruction, partner, logger)
             } else {
                 await send(item, instruction, partner, logger)
             }
         case .inDoubt:
             guard let partner = router.partner(item.partner) else { return }
-            await inquire(item, partner, logger)
+            await inquire(item, instruction, partner, logger)
         default:
             return
         }
@@ -138,6 +139,12 @@ public final class PayoutDispatcher: Service, Sendable {
             await report(item, .retry(dueAt: clock() + policy.pollIntervalMs, inquiry: false), logger)
             return
         }
+        await settle(item, instruction, partner, outcome, logger)
+    }
+
+    /// What a partner's answer to a submission means for the leg, however it arrived.
+    private func settle(_ item: PayoutWork, _ instruction: PayoutInstruction, _ partner: RoutedPartner,
+                        _ outcome: PayoutOutcome, _ logger: Logger) async {
         switch outcome {
         case .paid(let reference):
             await report(item, .paid(partnerReference: reference), logger)
@@ -170,14 +177,69 @@ public final class PayoutDispatcher: Service, Sendable {
         }
     }
 
+    /// What became of a partner's callback.
+    public enum CallbackVerdict: Hashable, Sendable {
+        /// Recorded now.
+        case applied
+        /// The leg already has this outcome: a duplicate, answered as success.
+        case alreadyKnown
+        /// Not final ("pending"): nothing to record.
+        case noted
+        /// The leg is being handled this moment: the partner should send the callback again.
+        case retryLater
+        /// No payout has this key.
+        case unknownPayout
+        /// The leg was not sent to this partner.
+        case wrongPartner
+        /// The leg is settled the other way (paid, and now refused; refunded, and now paid):
+        /// nothing is changed, and operations must look.
+        case conflict(String)
+    }
+
+    /// A partner's asynchronous answer about a leg: committed to the ledger exactly as a direct
+    /// answer would be (a refusal tries the next partner), before the callback is answered.
+    public func deliver(partner partnerId: String, key: PayoutKey, outcome: PayoutOutcome) async -> CallbackVerdict {
+        var logger = self.logger
+        logger[metadataKey: "transfer"] = "\(key.transferId)"
+        logger[metadataKey: "leg"] = "\(key.leg)"
+        logger[metadataKey: "partner"] = "\(partnerId)"
+        guard let view = try? ledger.transfer(operatorId: key.operatorId, id: key.transferId),
+              key.leg < view.legs.count
+        else { return .unknownPayout }
+        let leg = view.legs[key.leg]
+        guard leg.partner == partnerId, let partner = router.partner(partnerId) else { return .wrongPartner }
+        switch (leg.state, outcome) {
+        case (.paid, .paid): return .alreadyKnown
+        case (.refunded, .rejected), (.failed, .rejected), (.redirected, .rejected), (.cancelled, .rejected): return .alreadyKnown
+        case (.paid, .rejected):
+            logger.error("partner reports a paid leg refused: not changed; a reversal is for operations")
+            return .conflict("the leg is paid")
+        case (_, .paid) where [.refunded, .failed, .redirected, .cancelled].contains(leg.state):
+            logger.critical("partner reports paid a leg already refunded: not changed; operations must recover it")
+            return .conflict("the leg is \(leg.state.rawValue)")
+        case (_, .pending), (_, .unknown), (_, .busy):
+            return .noted
+        default:
+            break
+        }
+        guard let item = try? ledger.payoutWork(key), let instruction = instruction(item) else { return .unknownPayout }
+        // The dispatcher may be handling this leg right now: rather than race it, the partner is
+        // asked to send the callback again.
+        guard claim(item) else { return .retryLater }
+        defer { release(item) }
+        await settle(item, instruction, partner, outcome, logger)
+        return .applied
+    }
+
     /// Exponential backoff with up to 25 % jitter, from the first inquiry delay to the maximum.
     func backoff(_ attempts: Int) -> Int64 {
         let delay = min(policy.maxInquiryDelayMs, policy.firstInquiryMs << min(max(attempts - 1, 0), 16))
         return delay + Int64.random(in: 0...max(delay / 4, 0))
     }
 
-    private func inquire(_ item: PayoutWork, _ partner: RoutedPartner, _ logger: Logger) async {
-        guard let outcome = await call(partner, { await partner.adapter.status(idempotencyKey: item.idempotencyKey) }) else {
+    private func inquire(_ item: PayoutWork, _ instruction: PayoutInstruction, _ partner: RoutedPartner,
+                         _ logger: Logger) async {
+        guard let outcome = await call(partner, { await partner.adapter.status(instruction) }) else {
             await report(item, .retry(dueAt: clock() + policy.pollIntervalMs, inquiry: false), logger)
             return
         }

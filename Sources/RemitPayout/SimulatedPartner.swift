@@ -73,7 +73,8 @@ public final class SimulatedPartner: PartnerAdapter {
         }
     }
 
-    public func status(idempotencyKey: String) async -> PayoutOutcome {
+    public func status(_ instruction: PayoutInstruction) async -> PayoutOutcome {
+        let idempotencyKey = instruction.idempotencyKey
         if behaviour.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(behaviour.latencyMs)) }
         return state.withLock { state in
             // A pending payout completes by the time it is asked about.

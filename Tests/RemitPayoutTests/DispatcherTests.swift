@@ -31,9 +31,9 @@ final class ScriptedPartner: PartnerAdapter {
         }
     }
 
-    func status(idempotencyKey: String) async -> PayoutOutcome {
+    func status(_ instruction: PayoutInstruction) async -> PayoutOutcome {
         script.withLock {
-            $0.calls.append("status \(idempotencyKey)")
+            $0.calls.append("status \(instruction.idempotencyKey)")
             return $0.statuses.isEmpty ? .unknown(reason: "script ended") : $0.statuses.removeFirst()
         }
     }
@@ -180,6 +180,6 @@ final class DispatcherTests: XCTestCase {
                                             amount: Money(100, kes), country: "KE")
         for _ in 0..<5 { _ = await simulator.submit(instruction) }
         XCTAssertEqual(simulator.paidCounts, ["k": 1])
-        guard case .paid = await simulator.status(idempotencyKey: "k") else { return XCTFail() }
+        guard case .paid = await simulator.status(instruction) else { return XCTFail() }
     }
 }
