@@ -21,8 +21,9 @@ public struct LegReport: Hashable, Sendable {
         case inDoubt(ReasonCode)
         /// No partner will pay this leg: it is refunded when the transfer finishes.
         case failed(ReasonCode)
-        /// Try again at `dueAt` (ms): a retry, or the next status inquiry.
-        case retry(dueAt: Int64, inquiry: Bool)
+        /// Try again at `dueAt` (ms): a retry, or the next status inquiry. `taken`: the partner
+        /// has the payout (it answered "pending"), so the leg must stay with it.
+        case retry(dueAt: Int64, inquiry: Bool, taken: Bool = false)
         /// Past the inquiry limit: the leg waits for operations (the review queue).
         case review
     }
@@ -67,6 +68,9 @@ public struct PayoutWork: Hashable, Sendable {
     public var sendCountry: String
     public var attempts: Int
     public var inquiries: Int
+    /// The partner may have the payout (it answered "pending", or not at all): the leg must not
+    /// move to another partner.
+    public var taken: Bool = false
 
     /// The key a partner deduplicates on: the same for every retry and inquiry of this leg.
     public var idempotencyKey: String { PayoutKey(operatorId: operatorId, transferId: transferId, leg: leg).text }
@@ -174,16 +178,18 @@ enum Payouts {
             try db.cachedStatement(sql: """
                 UPDATE leg SET partner = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
                 """).execute(arguments: StatementArguments([partner] + outboxKey))
+            // A new partner has not seen the payout.
             try db.cachedStatement(sql: """
-                UPDATE outbox SET attempts = attempts + 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                UPDATE outbox SET attempts = attempts + 1, taken = 0 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
                 """).execute(arguments: StatementArguments(outboxKey))
             if transferState == .accepted { try moveTransfer(.dispatched) }
             return []
 
-        case .retry(let dueAt, let inquiry):
+        case .retry(let dueAt, let inquiry, let taken):
             try db.cachedStatement(sql: """
-                UPDATE outbox SET due_at = ?, inquiries = inquiries + ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """).execute(arguments: StatementArguments([dueAt, inquiry ? 1 : 0] + outboxKey))
+                UPDATE outbox SET due_at = ?, inquiries = inquiries + ?, taken = max(taken, ?)
+                WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """).execute(arguments: StatementArguments([dueAt, inquiry ? 1 : 0, taken ? 1 : 0] + outboxKey))
             return []
 
         case .review:
@@ -193,6 +199,9 @@ enum Payouts {
             return []
 
         case .inDoubt(let reason):
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET taken = 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """).execute(arguments: StatementArguments(outboxKey))
             try moveLeg(.inDoubt, reason)
             if transferState == .dispatched { try moveTransfer(.inDoubt, reason) }
             return []
@@ -308,7 +317,7 @@ extension Ledger {
     private func payoutWork(where condition: String, _ arguments: StatementArguments) throws -> [PayoutWork] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT o.operator_id, o.transfer_id, o.leg_index, o.attempts, o.inquiries, l.state, l.partner, l.product,
+                SELECT o.operator_id, o.transfer_id, o.leg_index, o.attempts, o.inquiries, o.taken, l.state, l.partner, l.product,
                        l.institution, l.account, l.payout_amount, t.payout_currency, t.payout_country, t.send_country
                 FROM outbox o
                 JOIN leg l ON l.operator_id = o.operator_id AND l.transfer_id = o.transfer_id AND l.leg_index = o.leg_index
@@ -320,7 +329,7 @@ extension Ledger {
                            product: row["product"], institution: row["institution"], account: row["account"],
                            payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
                            payoutCountry: row["payout_country"] ?? "", sendCountry: row["send_country"] ?? "",
-                           attempts: row["attempts"], inquiries: row["inquiries"])
+                           attempts: row["attempts"], inquiries: row["inquiries"], taken: row["taken"])
             }
         }
     }

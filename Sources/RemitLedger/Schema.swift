@@ -230,6 +230,11 @@ enum Schema {
                 ALTER TABLE transfer ADD COLUMN reference_rate INTEGER NOT NULL DEFAULT 0 CHECK (reference_rate >= 0);
                 """)
         }
+        migrator.registerMigration("v10: which partner may have a payout") { db in
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN taken INTEGER NOT NULL DEFAULT 0 CHECK (taken IN (0, 1));
+                """)
+        }
         return migrator
     }
 }

@@ -163,8 +163,21 @@ public final class PayoutDispatcher: Service, Sendable {
         case .pending:
             // Taken, not final: the same key is sent again later, which a partner answers with
             // the payout's state (inquiries count status calls only).
-            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false), logger)
+            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false, taken: true), logger)
         case .busy(let reason):
+            // Not taken, and the partner's circuit is open now: if the partner never had this
+            // payout, the next partner that can pay it takes it at once.
+            if !item.taken, !health.isAvailable(partner.id, now: clock()),
+               let next = router.next(after: partner.id, for: instruction, institution: item.institution),
+               health.isAvailable(next.id, now: clock()) {
+                logger.warning("partner unavailable; the leg goes to the next", metadata: [
+                    "partner": "\(partner.id)", "reason": "\(reason)", "next": "\(next.id)"])
+                var moved = item
+                moved.partner = next.id
+                guard await report(item, .dispatched(partner: next.id), logger) else { return }
+                await send(moved, instruction, next, logger)
+                return
+            }
             // Not taken: send again later, the delay doubling with each attempt, with jitter.
             let delay = backoff(item.attempts)
             logger.info("partner busy; will send again", metadata: ["partner": "\(partner.id)", "reason": "\(reason)",

@@ -82,7 +82,9 @@ struct Remitd: AsyncParsableCommand {
             try await gateway.run { gateway in
                 let (port, admin) = gateway.ports
                 // One line a script can wait for, then the demo's directions.
-                var text = "remitd ready: operators on port \(port ?? 0), admin on port \(admin ?? 0)\n"
+                var text = "remitd ready: operators on port \(port ?? 0), admin on port \(admin ?? 0)"
+                if let callbacks = gateway.callbackPort { text += ", callbacks on port \(callbacks)" }
+                text += "\n"
                 if isDemo { text += Self.directions(folder: folder, firstStart: created, port: port ?? 0, admin: admin ?? 0) + "\n" }
                 FileHandle.standardOutput.write(Data(text.utf8))
             }

@@ -124,6 +124,64 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    func testHTTPPartnersAndCallbacks() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "a-partner-secret-of-at-least-32-bytes\n".write(to: folder.appendingPathComponent("cb.secret"), atomically: true,
+                                                           encoding: .utf8)
+        try "short".write(to: folder.appendingPathComponent("short.secret"), atomically: true, encoding: .utf8)
+        try "pw\n".write(to: folder.appendingPathComponent("pw"), atomically: true, encoding: .utf8)
+        let wallet = """
+            id = "MPESA-KE"
+            adapter = "mobile-wallet"
+            base_url = "https://mm.example/v1.2"
+            debit_account = "REMIT-01"
+            callback_secret_file = "cb.secret"
+            """
+        let mfi = """
+            id = "KMFI"
+            adapter = "mfi-core-banking"
+            base_url = "https://mfi.example/fineract-provider/api/v1"
+            username = "remit"
+            password_file = "pw"
+            """
+        let base = demo.replacingOccurrences(of: "id = \"MPESA-KE\"\nadapter = \"simulated\"", with: wallet)
+            .replacingOccurrences(of: "id = \"KMFI\"\nadapter = \"simulated\"", with: mfi)
+            .replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
+                                  with: "priority = 1\n\n[[partner]]\nid = \"KMFI\"")
+            .replacingOccurrences(of: "priority = 1\nlatency_ms = 300\n", with: "priority = 1\n")
+            + "\n[callbacks]\nlisten = \"0.0.0.0:7490\"\npublic_url = \"https://gw.example/callbacks\"\n"
+        let file = folder.appendingPathComponent("remitd.toml").path
+        let configuration = try GatewayConfiguration.parse(base, file: file)
+        let mpesa = try XCTUnwrap(configuration.partners.first { $0.id == "MPESA-KE" })
+        XCTAssertEqual(mpesa.adapter, "mobile-wallet")
+        XCTAssertEqual(mpesa.http?.debitAccount, "REMIT-01")
+        XCTAssertEqual(mpesa.callbackSecret, Array("a-partner-secret-of-at-least-32-bytes".utf8), "without its newline")
+        XCTAssertEqual(configuration.partners.first { $0.id == "KMFI" }?.http?.password, "pw")
+        XCTAssertEqual(configuration.callbacks?.port, 7490)
+        XCTAssertEqual(configuration.callbacks?.publicURL, "https://gw.example/callbacks")
+        XCTAssertEqual(configuration.callbacks?.windowSeconds, 300)
+        let cases: [(String, String, String)] = [
+            ("adapter = \"mobile-wallet\"", "adapter = \"swift\"", "unknown adapter \"swift\""),
+            ("base_url = \"https://mm.example/v1.2\"", "base_url = \"ftp://mm.example\"", "partner[0].base_url: \"ftp://mm.example\" is not"),
+            ("debit_account = \"REMIT-01\"\n", "", "partner[0].debit_account: is required"),
+            ("callback_secret_file = \"cb.secret\"", "callback_secret_file = \"short.secret\"", "at least 32 bytes"),
+            ("callback_secret_file = \"cb.secret\"", "callback_secret_file = \"none.secret\"", "none.secret cannot be read"),
+            ("password_file = \"pw\"\n", "", "partner[1].password_file: is required"),
+            ("debit_account = \"REMIT-01\"", "debit_account = \"REMIT-01\"\nlatency_ms = 5", "partner[0].latency_ms: unknown key"),
+            ("public_url = \"https://gw.example/callbacks\"", "public_url = \"gw.example\"", "callbacks.public_url"),
+            ("listen = \"0.0.0.0:7490\"", "listen = \"0.0.0.0:7490\"\nwindow_seconds = 5", "callbacks.window_seconds: must be between 10"),
+        ]
+        for (old, new, expected) in cases {
+            let bad = base.replacingOccurrences(of: old, with: new)
+            XCTAssertNotEqual(bad, base, old)
+            XCTAssertThrowsError(try GatewayConfiguration.parse(bad, file: file), new) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error) should say \(expected)")
+            }
+        }
+    }
+
     func testASyntaxErrorNamesTheLine() {
         XCTAssertThrowsError(try GatewayConfiguration.parse("[server]\nlisten = 127.0.0.1\n", file: "x.toml")) { error in
             XCTAssertTrue("\(error)".hasPrefix("x.toml:2: "), "\(error)")

@@ -11,6 +11,8 @@ final class Daemon: @unchecked Sendable {
     let process = Process()
     private(set) var port = 0
     private(set) var adminPort = 0
+    /// The callback endpoint's port, when the configuration has one.
+    private(set) var callbackPort = 0
     private let output = Pipe()
     private let errors = Pipe()
     private let errorText = LockedText()
@@ -53,6 +55,7 @@ final class Daemon: @unchecked Sendable {
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("remitd ready:") }) {
                 let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
                 (port, adminPort) = (numbers[0], numbers[1])
+                if numbers.count > 2 { callbackPort = numbers[2] }
                 return
             }
         }

@@ -77,6 +77,33 @@ public struct GatewayConfiguration: Sendable {
         public var timeoutMs: Int64
         /// For `adapter = "simulated"`.
         public var simulated: SimulatedPartner.Behaviour
+        /// For the adapters that speak HTTP.
+        public var http: HTTPSettings?
+        /// The key its callbacks are signed with; without one, its callbacks are refused.
+        public var callbackSecret: [UInt8]?
+    }
+
+    /// How to reach a partner's HTTP API: its base URL and credentials.
+    public struct HTTPSettings: Sendable {
+        public var baseURL: String
+        /// mobile-wallet: `X-API-Key`, and the gateway's account at the provider.
+        public var apiKey: String?
+        public var debitAccount: String?
+        /// mfi-core-banking: tenant, basic authentication, payment type.
+        public var tenant: String?
+        public var username: String?
+        public var password: String?
+        public var paymentTypeId: Int?
+    }
+
+    /// The endpoint partners send asynchronous results to.
+    public struct Callbacks: Sendable {
+        public var host: String
+        public var port: Int
+        /// How partners reach it, for `X-Callback-URL`: `https://gateway.example/callbacks`.
+        public var publicURL: String
+        public var windowSeconds: Int64
+        public var maxBodyBytes: Int
     }
 
     public struct Payouts: Sendable {
@@ -112,6 +139,8 @@ public struct GatewayConfiguration: Sendable {
     }
     public var partners: [Partner]
     public var payouts: Payouts
+    /// nil: no callback endpoint.
+    public var callbacks: Callbacks?
 
     public func operatorFor(certificateName: String) -> Operator? {
         operators.first { $0.certificateName == certificateName }
@@ -177,7 +206,7 @@ public struct GatewayConfiguration: Sendable {
             path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
         }
         let root = document.root
-        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor", "partner", "payouts", "rates", "screening"].contains(key) {
+        for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor", "partner", "payouts", "rates", "screening", "callbacks"].contains(key) {
             throw ConfigurationError(file: file, key: key, line: document.lines[key], problem: "unknown section or key")
         }
         func table(_ name: String) throws(ConfigurationError) -> ConfigurationReader {
@@ -196,6 +225,34 @@ public struct GatewayConfiguration: Sendable {
                 }
             default: throw ConfigurationError(file: file, key: name, problem: "must be [[\(name)]] sections")
             }
+        }
+
+        /// A partner API's address: http or https, with a host.
+        func baseURL(_ p: inout ConfigurationReader) throws(ConfigurationError) -> String {
+            let text = try p.requiredString("base_url")
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+                  url.query == nil else {
+                throw p.fail("base_url", "\"\(text)\" is not an http:// or https:// URL without a query")
+            }
+            return text
+        }
+
+        /// A secret kept in a file of its own (so that the configuration can be shown and kept in
+        /// version control), read now; one trailing newline is not part of it.
+        func secret(_ p: inout ConfigurationReader, _ key: String, required: Bool = false) throws(ConfigurationError)
+            -> [UInt8]?
+        {
+            guard let path = try p.string(key) else {
+                if required { throw p.fail(key, "is required") }
+                return nil
+            }
+            guard var bytes = FileManager.default.contents(atPath: resolve(path)).map(Array.init) else {
+                throw p.fail(key, "\(resolve(path)) cannot be read")
+            }
+            if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            guard !bytes.isEmpty, bytes.count <= 4_096 else { throw p.fail(key, "\(resolve(path)) must hold 1 to 4096 bytes") }
+            return bytes
         }
 
         /// `fee_fixed` and `fee_bps` on the corridor, or `[[corridor.fee_tier]]` sections, each
@@ -360,8 +417,8 @@ public struct GatewayConfiguration: Sendable {
             }
             guard !partners.contains(where: { $0.id == id }) else { throw p.fail("id", "\(id) is configured twice") }
             let adapter = try p.string("adapter", default: "simulated")
-            guard adapter == "simulated" else {
-                throw p.fail("adapter", "unknown adapter \"\(adapter)\"; this build has: simulated")
+            guard ["simulated", "mobile-wallet", "mfi-core-banking"].contains(adapter) else {
+                throw p.fail("adapter", "unknown adapter \"\(adapter)\"; this build has: simulated, mobile-wallet, mfi-core-banking")
             }
             let countries = try p.strings("countries") ?? []
             for country in countries where !Countries.isKnown(country) {
@@ -379,18 +436,36 @@ public struct GatewayConfiguration: Sendable {
                 throw p.fail(countries.isEmpty ? "countries" : currencies.isEmpty ? "currencies" : "products",
                              "is required: at least one")
             }
+            var simulated = SimulatedPartner.Behaviour()
+            var http: HTTPSettings?
+            switch adapter {
+            case "simulated":
+                simulated = SimulatedPartner.Behaviour(
+                    latencyMs: Int(try p.integer("latency_ms", default: 20, in: 0...600_000)),
+                    rejectBps: Int(try p.integer("reject_bps", default: 0, in: 0...10_000)),
+                    unknownBps: Int(try p.integer("unknown_bps", default: 0, in: 0...10_000)),
+                    pendingBps: Int(try p.integer("pending_bps", default: 0, in: 0...10_000)),
+                    seed: UInt64(try p.integer("seed", default: 1, in: 0...Int64.max)))
+            case "mobile-wallet":
+                http = HTTPSettings(baseURL: try baseURL(&p), apiKey: try secret(&p, "api_key_file").map { String(decoding: $0, as: UTF8.self) },
+                                    debitAccount: try p.requiredString("debit_account"))
+            default:
+                http = HTTPSettings(baseURL: try baseURL(&p), tenant: try p.string("tenant", default: "default"),
+                                    username: try p.requiredString("username"),
+                                    password: try secret(&p, "password_file", required: true).map { String(decoding: $0, as: UTF8.self) },
+                                    paymentTypeId: Int(try p.integer("payment_type_id", default: 1, in: 1...1_000_000)))
+            }
+            let callbackSecret = try secret(&p, "callback_secret_file")
+            if let callbackSecret, callbackSecret.count < 32 {
+                throw p.fail("callback_secret_file", "the secret must be at least 32 bytes")
+            }
             partners.append(Partner(
                 id: id, adapter: adapter, countries: Set(countries), currencies: Set(currencies), products: Set(products),
                 priority: Int(try p.integer("priority", default: 100, in: 0...1_000_000)),
                 enabled: try p.boolean("enabled", default: true),
                 maxConcurrency: Int(try p.integer("max_concurrency", default: 16, in: 1...4_096)),
                 timeoutMs: try p.integer("timeout_ms", default: 10_000, in: 10...600_000),
-                simulated: SimulatedPartner.Behaviour(
-                    latencyMs: Int(try p.integer("latency_ms", default: 20, in: 0...600_000)),
-                    rejectBps: Int(try p.integer("reject_bps", default: 0, in: 0...10_000)),
-                    unknownBps: Int(try p.integer("unknown_bps", default: 0, in: 0...10_000)),
-                    pendingBps: Int(try p.integer("pending_bps", default: 0, in: 0...10_000)),
-                    seed: UInt64(try p.integer("seed", default: 1, in: 0...Int64.max)))))
+                simulated: simulated, http: http, callbackSecret: callbackSecret))
             let behaviour = partners.last!.simulated
             guard behaviour.rejectBps + behaviour.unknownBps + behaviour.pendingBps <= 10_000 else {
                 throw p.fail("reject_bps", "reject_bps + unknown_bps + pending_bps must be at most 10000")
@@ -423,9 +498,22 @@ public struct GatewayConfiguration: Sendable {
         let ratesFile = try r.string("file").flatMap { $0.isEmpty ? nil : resolve($0) }
         try r.finish()
 
+        var callbacks: Callbacks?
+        if root["callbacks"] != nil {
+            var cb = try table("callbacks")
+            let (host, port) = try address(&cb, "listen", default: "127.0.0.1:7490", allowZeroPort: true)
+            let publicURL = try cb.string("public_url", default: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/callbacks")
+            guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw cb.fail("public_url", "\"\(publicURL)\" is not an http:// or https:// URL")
+            }
+            callbacks = Callbacks(host: host, port: port, publicURL: publicURL,
+                                  windowSeconds: try cb.integer("window_seconds", default: 300, in: 10...3_600),
+                                  maxBodyBytes: Int(try cb.integer("max_body_bytes", default: 65_536, in: 1_024...1_048_576)))
+            try cb.finish()
+        }
         return GatewayConfiguration(file: file, server: server, admin: admin, ledger: ledger, operators: operators,
                                     corridors: corridors, quoteTtlMs: quoteTtlMs, ratesFile: ratesFile, screening: screening,
-                                    partners: partners, payouts: payouts)
+                                    partners: partners, payouts: payouts, callbacks: callbacks)
     }
 
     private static func address(_ reader: inout ConfigurationReader, _ key: String, default fallback: String,

@@ -20,6 +20,7 @@ public final class Gateway: Sendable {
     let environment: SessionEnvironment
     let server: GatewayServer
     let admin: AdminServer?
+    let callbacks: CallbackServer?
     let dispatcher: PayoutDispatcher
     let logger: Logger
     let notifier: SystemdNotifier
@@ -35,12 +36,9 @@ public final class Gateway: Sendable {
         let hub = EventHub()
         let metrics = GatewayMetrics()
         let partners = configuration.partners.map { partner in
-            RoutedPartner(
-                adapter: SimulatedPartner(id: partner.id, capabilities: PartnerCapabilities(
-                    countries: partner.countries, currencies: partner.currencies, products: partner.products),
-                                          behaviour: partner.simulated),
-                priority: partner.priority, enabled: partner.enabled, maxConcurrency: partner.maxConcurrency,
-                timeoutMs: partner.timeoutMs)
+            RoutedPartner(adapter: Self.adapter(partner, callbackURL: configuration.callbacks?.publicURL),
+                          priority: partner.priority, enabled: partner.enabled, maxConcurrency: partner.maxConcurrency,
+                          timeoutMs: partner.timeoutMs)
         }
         let payouts = configuration.payouts
         let switches = PartnerSwitches(), health = PartnerHealth()
@@ -51,6 +49,16 @@ public final class Gateway: Sendable {
             health: health, logger: logger,
             callObserver: { partner, outcome, nanoseconds in metrics.partnerCall(partner, outcome, nanoseconds) })
         self.dispatcher = dispatcher
+        if let settings = configuration.callbacks {
+            var signers: [String: CallbackServer.Partner] = [:]
+            for (partner, routed) in zip(configuration.partners, partners) {
+                if let secret = partner.callbackSecret { signers[partner.id] = .init(adapter: routed.adapter, secret: secret) }
+            }
+            callbacks = CallbackServer(settings: settings, partners: signers, dispatcher: dispatcher, metrics: metrics,
+                                       logger: logger)
+        } else {
+            callbacks = nil
+        }
         await ledger.observeCommits { report in
             if !report.eventOperators.isEmpty {
                 hub.committed(report.eventOperators)
@@ -80,6 +88,24 @@ public final class Gateway: Sendable {
                         return metrics.text()
                     }),
                 logger: logger)
+        }
+    }
+
+    /// The adapter a partner's configuration names.
+    static func adapter(_ partner: GatewayConfiguration.Partner, callbackURL: String?) -> any PartnerAdapter {
+        let capabilities = PartnerCapabilities(countries: partner.countries, currencies: partner.currencies,
+                                               products: partner.products)
+        switch (partner.adapter, partner.http) {
+        case ("mobile-wallet", let http?):
+            return MobileWalletAdapter(id: partner.id, capabilities: capabilities, settings: .init(
+                baseURL: http.baseURL, apiKey: http.apiKey, debitAccount: http.debitAccount ?? "",
+                callbackURL: partner.callbackSecret == nil ? nil : callbackURL, timeoutMs: partner.timeoutMs))
+        case ("mfi-core-banking", let http?):
+            return MFICoreBankingAdapter(id: partner.id, capabilities: capabilities, settings: .init(
+                baseURL: http.baseURL, tenant: http.tenant ?? "default", username: http.username ?? "",
+                password: http.password ?? "", paymentTypeId: http.paymentTypeId ?? 1, timeoutMs: partner.timeoutMs))
+        default:
+            return SimulatedPartner(id: partner.id, capabilities: capabilities, behaviour: partner.simulated)
         }
     }
 
@@ -120,6 +146,9 @@ public final class Gateway: Sendable {
     /// The operator port's bound port and the admin port's, once listening.
     public var ports: (operator: Int?, admin: Int?) { (server.port, admin?.listeningPort) }
 
+    /// The callback endpoint's bound port, once listening.
+    public var callbackPort: Int? { callbacks?.listeningPort }
+
     /// Runs until SIGTERM or SIGINT (or cancellation); `onReady` is called once both ports listen.
     public func run(onReady: @escaping @Sendable (Gateway) -> Void = { _ in }) async throws {
         // A ServiceGroup shuts down in reverse order, each service after the one before has
@@ -133,6 +162,8 @@ public final class Gateway: Sendable {
             logger.warning("payouts are paused ([payouts] enabled = false): accepted transfers wait in the outbox")
         }
         if let admin { services.append(.init(service: admin)) }
+        // After the dispatcher: at shutdown it stops taking callbacks before the dispatcher stops.
+        if let callbacks { services.append(.init(service: callbacks)) }
         services.append(.init(service: AdminSocketServer(path: environment.configuration.admin.socket,
                                                          executor: AdminExecutor(environment: environment), logger: logger)))
         services.append(.init(service: ReloadOnHangup(gateway: self)))
@@ -176,7 +207,8 @@ struct ReadinessReporter: Service {
     let onReady: @Sendable (Gateway) -> Void
 
     func run() async throws {
-        while gateway.server.port == nil || (gateway.admin != nil && gateway.admin?.listeningPort == nil) {
+        while gateway.server.port == nil || (gateway.admin != nil && gateway.admin?.listeningPort == nil)
+            || (gateway.callbacks != nil && gateway.callbacks?.listeningPort == nil) {
             try await Task.sleep(for: .milliseconds(10))
         }
         let status = "serving operators on port \(gateway.server.port ?? 0)"

@@ -67,6 +67,12 @@ final class GatewayMetrics: Sendable {
                         factory: factory).increment()
     }
 
+    /// A partner's callback and what became of it: applied, duplicate, refused, …
+    func callback(_ partner: String, _ result: String) {
+        Metrics.Counter(label: "remit_callbacks_total", dimensions: [("partner", partner), ("result", result)],
+                        factory: factory).increment()
+    }
+
     func inReview(_ count: Int) {
         Metrics.Gauge(label: "remit_payouts_in_review", dimensions: [], factory: factory).record(count)
     }

@@ -1,0 +1,259 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PartnerServers
+import RemitClient
+import RemitProtocol
+import XCTest
+
+/// Payouts through the real daemon to partners' real HTTP APIs on loopback: a mobile-money
+/// provider speaking the GSMA Mobile Money API and an MFI's Fineract-shaped core banking, with
+/// signed callbacks into the daemon's callback endpoint.
+final class HTTPPartnerTests: XCTestCase {
+    var daemon: Daemon!
+    var wallet: MobileMoneyServer!
+    var mfi: CoreBankingServer!
+    let walletSecret = Array("mpesa-callback-secret-0123456789abcdef".utf8)
+    let mfiSecret = Array("kmfi-callback-secret-0123456789abcdef".utf8)
+
+    override func setUp() async throws {
+        wallet = try await MobileMoneyServer.start(secret: walletSecret)
+        mfi = try await CoreBankingServer.start()
+        mfi.openSavings("SAV-001")
+        mfi.openSavings("SAV-CLOSED", active: false)
+        mfi.openLoan("LOAN-77", outstanding: 100_000)
+    }
+
+    override func tearDown() async throws {
+        daemon?.remove()
+        await wallet?.stop()
+        await mfi?.stop()
+    }
+
+    /// The demo with MPESA-KE on the GSMA server, a simulated AIRTEL-KE behind it, and KMFI on
+    /// the core banking server; callbacks on a free port.
+    func startDaemon(walletTimeoutMs: Int = 5_000, walletBaseURL: String? = nil) throws {
+        daemon = try Daemon()
+        try String(decoding: walletSecret, as: UTF8.self).write(toFile: daemon.path("mpesa-callback.secret"), atomically: true,
+                                                                encoding: .utf8)
+        try String(decoding: mfiSecret, as: UTF8.self).write(toFile: daemon.path("kmfi-callback.secret"), atomically: true,
+                                                             encoding: .utf8)
+        try (mfi.password + "\n").write(toFile: daemon.path("kmfi.password"), atomically: true, encoding: .utf8)
+        let callbackPort = try freePort()
+        try daemon.editConfiguration { text in
+            text.replacingOccurrences(of: """
+                id = "MPESA-KE"
+                adapter = "simulated"
+                countries = ["KE"]
+                currencies = ["KES"]
+                products = ["mobileWallet"]
+                priority = 1
+                latency_ms = 150
+                """, with: """
+                id = "MPESA-KE"
+                adapter = "mobile-wallet"
+                base_url = "\(walletBaseURL ?? wallet.baseURL)"
+                debit_account = "REMIT-GW-01"
+                callback_secret_file = "mpesa-callback.secret"
+                timeout_ms = \(walletTimeoutMs)
+                countries = ["KE"]
+                currencies = ["KES"]
+                products = ["mobileWallet"]
+                priority = 1
+
+                [[partner]]
+                id = "AIRTEL-KE"
+                adapter = "simulated"
+                countries = ["KE"]
+                currencies = ["KES"]
+                products = ["mobileWallet"]
+                priority = 2
+                latency_ms = 10
+                """).replacingOccurrences(of: """
+                id = "KMFI"
+                adapter = "simulated"
+                """, with: """
+                id = "KMFI"
+                adapter = "mfi-core-banking"
+                base_url = "\(mfi.baseURL)"
+                username = "\(mfi.username)"
+                password_file = "kmfi.password"
+                callback_secret_file = "kmfi-callback.secret"
+                """).replacingOccurrences(of: "priority = 1\nlatency_ms = 300\n", with: "priority = 1\n")
+                + "\n[callbacks]\nlisten = \"127.0.0.1:\(callbackPort)\"\n\n[payouts]\nfirst_inquiry_ms = 100\npoll_interval_ms = 50\n"
+        }
+        daemon = try daemon.restart()
+        XCTAssertEqual(daemon.callbackPort, callbackPort)
+    }
+
+    /// Polls GetTransfer until the transfer is final.
+    func final(_ id: ID128, _ client: RemitClient, seconds: Int = 30) async throws -> TransferStatus {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while true {
+            let status = try await client.transfer(id)
+            if [.paid, .partiallyPaid, .refunded, .reversed].contains(status.state) || ContinuousClock.now > deadline {
+                return status
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func key(_ id: ID128, _ leg: Int) -> String { "ACME-\(id)-\(leg)" }
+
+    func testA702010SplitAcrossAWalletASavingsAccountAndALoanRepayment() async throws {
+        try startDaemon()
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        let legs = [Leg(product: .mobileWallet, share: 7_000, account: "254712345678"),
+                    Leg(product: .savingsDeposit, share: 2_000, institution: "KMFI", account: "SAV-001"),
+                    Leg(product: .loanRepayment, share: 1_000, institution: "KMFI", account: "LOAN-77")]
+        let result = try await client.submit([GatewayTests.transfer(id, amount: 50_000, legs: legs)])[0]
+        XCTAssertEqual(result.errorCode, .none)
+        let status = try await final(id, client)
+        XCTAssertEqual(status.state, .paid, "\(status)")
+        XCTAssertEqual(status.legs.map(\.state), [.paid, .paid, .paid])
+        XCTAssertEqual(status.legs.map(\.institution), ["MPESA-KE", "KMFI", "KMFI"])
+        XCTAssertTrue(status.legs[0].partnerReference.hasPrefix("MM"), status.legs[0].partnerReference)
+        XCTAssertTrue(status.legs[1].partnerReference.hasPrefix("SAV-"), status.legs[1].partnerReference)
+        XCTAssertTrue(status.legs[2].partnerReference.hasPrefix("LOAN-"), status.legs[2].partnerReference)
+        // Each partner applied each leg once, for exactly the leg's amount.
+        XCTAssertEqual(wallet.paidCounts, [key(id, 0): 1])
+        XCTAssertEqual(mfi.appliedCounts, [key(id, 1): 1, key(id, 2): 1])
+        let amounts = status.legs.map { Decimal($0.payoutAmount) / 100 }
+        XCTAssertEqual(wallet.transactions.first.flatMap { Decimal(string: $0.amount) }, amounts[0])
+        XCTAssertEqual(mfi.balance("SAV-001"), amounts[1])
+        XCTAssertEqual(mfi.outstanding("LOAN-77"), 100_000 - amounts[2])
+        try await client.close()
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
+    /// The provider pays, then never answers: the leg is in doubt; its callback (sent twice)
+    /// settles it, once; inquiries in between find it pending.
+    func testATimeoutThenAPaidCallbackPaysOnce() async throws {
+        wallet.answerByCallback(delayMs: 600, duplicate: true)
+        wallet.inject(.payThenStall)
+        try startDaemon(walletTimeoutMs: 200)
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        _ = try await client.submit([GatewayTests.transfer(id)])
+        let status = try await final(id, client)
+        XCTAssertEqual(status.state, .paid, "\(status)")
+        XCTAssertEqual(status.legs[0].institution, "MPESA-KE")
+        XCTAssertTrue(daemon.stderr.contains("payout in doubt"), daemon.stderr)
+        XCTAssertEqual(wallet.paidCounts, [key(id, 0): 1])
+        // Both callbacks were accepted (the second as a duplicate), or the first met the leg mid-inquiry.
+        for _ in 0..<100 where wallet.callbackAnswers.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        XCTAssertEqual(wallet.callbackAnswers.count, 2)
+        XCTAssertTrue(wallet.callbackAnswers.allSatisfy { $0 == 200 || $0 == 503 }, "\(wallet.callbackAnswers)")
+        let metrics = try await metricsText()
+        XCTAssertTrue(metrics.contains("remit_callbacks_total{partner=\"MPESA-KE\""), metrics)
+        try await client.close()
+    }
+
+    /// The provider is down (connections refused): busy, its circuit opens, and every leg goes to
+    /// the next wallet partner; nothing is paid twice.
+    func testAPartnerDownOpensItsCircuitAndTheNextPartnerPays() async throws {
+        let port = wallet.port
+        await wallet.stop()
+        try startDaemon(walletBaseURL: "http://127.0.0.1:\(port)")
+        let client = try await daemon.connect()
+        let ids = (0..<6).map { _ in ID128.random() }
+        let results = try await client.submit(ids.map { GatewayTests.transfer($0) })
+        XCTAssertTrue(results.allSatisfy { $0.errorCode == .none })
+        for id in ids {
+            let status = try await final(id, client, seconds: 60)
+            XCTAssertEqual(status.state, .paid, "\(status)")
+            XCTAssertEqual(status.legs[0].institution, "AIRTEL-KE")
+        }
+        XCTAssertTrue(daemon.stderr.contains("partner circuit opened"), daemon.stderr)
+        try await client.close()
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+        wallet = nil
+    }
+
+    func testAnMFIRefusalRefundsItsLegAndTheWalletLegIsPaid() async throws {
+        try startDaemon()
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        let legs = [Leg(product: .mobileWallet, share: 8_000, account: "254712345678"),
+                    Leg(product: .savingsDeposit, share: 2_000, institution: "KMFI", account: "SAV-CLOSED")]
+        _ = try await client.submit([GatewayTests.transfer(id, legs: legs)])
+        let status = try await final(id, client)
+        XCTAssertEqual(status.state, .partiallyPaid, "\(status)")
+        XCTAssertEqual(status.legs.map(\.state), [.paid, .refunded])
+        XCTAssertEqual(status.legs[1].errorCode, .partnerRejected)
+        XCTAssertTrue(mfi.appliedCounts.isEmpty)
+        try await client.close()
+    }
+
+    /// What the callback endpoint refuses, and that a refusal changes nothing.
+    func testCallbacksAreSignedInTimeForTheirOwnPayoutsAndIdempotent() async throws {
+        try startDaemon()
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        _ = try await client.submit([GatewayTests.transfer(id)])
+        let paid = try await final(id, client)
+        XCTAssertEqual(paid.state, .paid)
+        let base = "http://127.0.0.1:\(daemon.callbackPort)/callbacks"
+        let signer = CallbackSigner(secret: walletSecret)
+        let completed = Array("""
+            {"transactionStatus":"completed","transactionReference":"\(paid.legs[0].partnerReference)"}
+            """.utf8)
+        let failed = Array(#"{"errorCategory":"businessRule","errorCode":"accountNotFound"}"#.utf8)
+        let url = "\(base)/MPESA-KE/\(key(id, 0))"
+        let now = Int64(Date().timeIntervalSince1970)
+        let cases: [(String, Int?, String)] = [
+            ("a duplicate", await signer.send(to: url, body: completed), "200"),
+            ("no valid signature", await signer.send(to: url, body: completed, signature: "sha256=" + String(repeating: "0", count: 64)), "401"),
+            ("a malformed signature", await signer.send(to: url, body: completed, signature: "md5=abc"), "401"),
+            ("an old timestamp", await signer.send(to: url, body: completed, timestamp: now - 3_600), "401"),
+            ("a future timestamp", await signer.send(to: url, body: completed, timestamp: now + 3_600), "401"),
+            ("another partner's secret", await CallbackSigner(secret: mfiSecret).send(to: url, body: completed), "401"),
+            ("an unknown partner", await signer.send(to: "\(base)/NOPE/\(key(id, 0))", body: completed), "404"),
+            ("an unknown payout", await signer.send(to: "\(base)/MPESA-KE/\(key(.random(), 0))", body: completed), "404"),
+            ("not a key", await signer.send(to: "\(base)/MPESA-KE/nonsense", body: completed), "404"),
+            ("a body it does not send", await signer.send(to: url, body: Array("{}".utf8)), "400"),
+            ("the leg sent to another partner", await CallbackSigner(secret: mfiSecret).send(
+                to: "\(base)/KMFI/\(key(id, 0))", body: Array(#"{"status":"paid","reference":"X"}"#.utf8)), "403"),
+            ("refused after paid", await signer.send(to: url, body: failed), "409"),
+            ("too large", await signer.send(to: url, body: Array(repeating: UInt8(ascii: " "), count: 70_000) + completed), "413"),
+        ]
+        for (what, status, expected) in cases {
+            XCTAssertEqual(status.map(String.init), expected, what)
+        }
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = "GET"
+        let (_, response) = try await URLSession.shared.data(for: request)
+        XCTAssertEqual((response as? HTTPURLResponse)?.statusCode, 405)
+        // Nothing moved: the transfer is paid once, as it was.
+        let after = try await client.transfer(id)
+        XCTAssertEqual(after.state, .paid)
+        XCTAssertEqual(after.legs[0].partnerReference, paid.legs[0].partnerReference)
+        XCTAssertTrue(daemon.stderr.contains("partner reports a paid leg refused"), daemon.stderr)
+        try await client.close()
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
+    func metricsText() async throws -> String {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(daemon.adminPort)/metrics")!)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A port nothing listens on now (bound, read, released).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw DaemonError("socket failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw DaemonError("bind failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
