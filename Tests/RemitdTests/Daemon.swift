@@ -145,6 +145,13 @@ final class Daemon: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// SIGKILL: no draining, no flush, as a power cut or the OOM killer would stop it.
+    func crash() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     func remove() {
         stop()
         try? FileManager.default.removeItem(at: folder)

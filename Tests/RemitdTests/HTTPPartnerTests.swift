@@ -151,6 +151,32 @@ final class HTTPPartnerTests: XCTestCase {
         try await client.close()
     }
 
+    /// The daemon dies after the provider paid and before the answer reached the ledger; after
+    /// the restart the leg is sent again under the same correlation id, the provider answers from
+    /// its record, and the leg is paid: once.
+    func testACrashBetweenThePartnerCallAndTheLedgerCommitPaysOnce() async throws {
+        wallet.inject(.payThenAnswerLate(5_000))
+        try startDaemon(walletTimeoutMs: 10_000)
+        let id = ID128.random()
+        do {
+            let client = try await daemon.connect()
+            let result = try await client.submit([GatewayTests.transfer(id)])[0]
+            XCTAssertEqual(result.errorCode, .none)
+            try? await client.close()
+        }
+        for _ in 0..<200 where wallet.paidCounts[key(id, 0)] == nil { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertEqual(wallet.paidCounts[key(id, 0)], 1, "the provider paid")
+        daemon.crash()
+        daemon = try daemon.restart()
+        let client = try await daemon.connect()
+        let status = try await final(id, client)
+        XCTAssertEqual(status.state, .paid, "\(status)")
+        XCTAssertEqual(wallet.paidCounts, [key(id, 0): 1])
+        XCTAssertEqual(wallet.calls.filter { $0 == "POST /transactions/type/inttransfer" }.count, 2, "sent again after the crash")
+        try await client.close()
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
     /// The provider is down (connections refused): busy, its circuit opens, and every leg goes to
     /// the next wallet partner; nothing is paid twice.
     func testAPartnerDownOpensItsCircuitAndTheNextPartnerPays() async throws {
