@@ -142,9 +142,9 @@ func rawRun(batch: Int, total: Int) throws -> Double {
             raw.run("INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id) VALUES (?, 'ACME', 'USD', 10299, 10299, 'pending', ?, ?)",
                     [holdId, Int64.max, Int64(n)])
             let idBytes = id.bytes
-            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, operator_reference, send_country, payout_country, quote_id, rate) VALUES ('ACME', ?, ?, 'accepted', ?, 'USD', 10000, 299, 'KES', 1281555, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000)",
+            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy) VALUES ('ACME', ?, ?, 'accepted', ?, 'USD', 10000, 299, 'KES', 1281555, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund')",
                     [idBytes, hash, holdId, time, time])
-            raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending')", [idBytes])
+            raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state, hold_id) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending', ?)", [idBytes, holdId])
             raw.run("INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES ('ACME', ?, 0, ?)", [idBytes, time])
             sequence += 1
             raw.run("UPDATE operator SET last_event_sequence = ? WHERE id = 'ACME'", [sequence])

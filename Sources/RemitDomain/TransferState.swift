@@ -32,7 +32,9 @@ public enum LegState: String, Sendable, CaseIterable {
         case .inDoubt: [.paid, .failed]
         case .failed: [.refunded, .redirected]
         case .paid: [.reversed]
-        case .refunded, .redirected, .cancelled, .reversed: []
+        // Its money is paid through the first leg's destination; refunded if that refuses it too.
+        case .redirected: [.refunded]
+        case .refunded, .cancelled, .reversed: []
         }
     }
 

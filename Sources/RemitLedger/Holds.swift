@@ -53,6 +53,39 @@ enum Holds {
         return entry
     }
 
+    /// Places several holds for one operator in one entry, so that the floor is checked once, for
+    /// them all: a transfer's legs are held together or not at all. Amounts of zero get no hold.
+    static func placeTogether(_ db: Database, ids: [String], operatorId: String, amounts: [Int64], currency: Currency,
+                              expiresAt: Int64, _ context: WriteContext) throws -> Int64 {
+        precondition(ids.count == amounts.count && ids.allSatisfy { $0.hasPrefix(transferNamespace) })
+        try context.requireOperator(db, operatorId)
+        var total: Int64 = 0
+        for amount in amounts {
+            guard amount >= 0 else { throw LedgerError.invalidAmount(amount) }
+            let (sum, overflow) = total.addingReportingOverflow(amount)
+            guard !overflow else { throw LedgerError.money(.overflow) }
+            total = sum
+        }
+        let money = Money(total, currency)
+        try Accounts.requirePositive(money)
+        let entry = try Journal.append(db, context, kind: "hold", reference: ids[0], postings: [
+            Posting(.operatorPrefund(operatorId, currency), debit: money),
+            Posting(.operatorHolds(operatorId, currency), credit: money),
+        ])
+        for (id, amount) in zip(ids, amounts) where amount > 0 {
+            try context.hot.run(db, .insertHold) {
+                $0.text(id)
+                $0.text(operatorId)
+                $0.text(currency.code)
+                $0.int(amount)
+                $0.int(amount)
+                $0.int(expiresAt)
+                $0.int(entry)
+            }
+        }
+        return entry
+    }
+
     static func post(_ db: Database, id: String, credits: [Posting], final: Bool, _ context: WriteContext) throws -> [Int64] {
         let hold = try fetch(db, id)
         guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }

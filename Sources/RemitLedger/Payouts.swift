@@ -11,6 +11,8 @@ public struct LegReport: Hashable, Sendable {
     public var transferId: TransferID
     public var leg: Int
     public var outcome: Outcome
+    /// About the payout of a redirected leg's money to the first leg's destination.
+    public var redirect: Bool
 
     public enum Outcome: Hashable, Sendable {
         /// Sent to `partner`; its answer is awaited.
@@ -28,11 +30,12 @@ public struct LegReport: Hashable, Sendable {
         case review
     }
 
-    public init(operatorId: String, transferId: TransferID, leg: Int, outcome: Outcome) {
+    public init(operatorId: String, transferId: TransferID, leg: Int, outcome: Outcome, redirect: Bool = false) {
         self.operatorId = operatorId
         self.transferId = transferId
         self.leg = leg
         self.outcome = outcome
+        self.redirect = redirect
     }
 }
 
@@ -49,6 +52,8 @@ public struct LegInDoubt: Hashable, Sendable {
     public var since: Int64
     public var inquiries: Int
     public var inReview: Bool
+    /// The payout in doubt is a redirected leg's, to the first leg's destination.
+    public var redirect: Bool = false
 }
 
 /// A leg waiting in the outbox, with what the dispatcher needs to route and pay it.
@@ -71,31 +76,41 @@ public struct PayoutWork: Hashable, Sendable {
     /// The partner may have the payout (it answered "pending", or not at all): the leg must not
     /// move to another partner.
     public var taken: Bool = false
+    /// The payout of a redirected leg's money to the first leg's destination: product,
+    /// institution and account are the first leg's, the amount and the state this payout's own.
+    public var redirect: Bool = false
 
     /// The key a partner deduplicates on: the same for every retry and inquiry of this leg.
-    public var idempotencyKey: String { PayoutKey(operatorId: operatorId, transferId: transferId, leg: leg).text }
+    public var idempotencyKey: String {
+        PayoutKey(operatorId: operatorId, transferId: transferId, leg: leg, redirect: redirect).text
+    }
 }
 
-/// A payout leg's idempotency key, `OPERATOR-TRANSFERID-LEG` (`ACME-0f8e…-1`): what partners
-/// deduplicate on and what their callbacks name.
+/// A payout leg's idempotency key, `OPERATOR-TRANSFERID-LEG` (`ACME-0f8e…-1`), with `r` after
+/// the leg for a redirected leg's payout to the first leg's destination (`ACME-0f8e…-2r`): what
+/// partners deduplicate on and what their callbacks name.
 public struct PayoutKey: Hashable, Sendable {
     public var operatorId: String
     public var transferId: TransferID
     public var leg: Int
+    public var redirect: Bool
 
-    public init(operatorId: String, transferId: TransferID, leg: Int) {
+    public init(operatorId: String, transferId: TransferID, leg: Int, redirect: Bool = false) {
         self.operatorId = operatorId
         self.transferId = transferId
         self.leg = leg
+        self.redirect = redirect
     }
 
-    public var text: String { "\(operatorId)-\(transferId)-\(leg)" }
+    public var text: String { "\(operatorId)-\(transferId)-\(leg)\(redirect ? "r" : "")" }
 
     /// Read from the end: the leg, then the 36-character transfer id, then the operator, which
     /// may hold hyphens of its own.
     public init?(_ text: String) {
         guard text.utf8.count <= 128, let lastHyphen = text.lastIndex(of: "-") else { return nil }
-        let legText = text[text.index(after: lastHyphen)...]
+        var legText = text[text.index(after: lastHyphen)...]
+        let redirect = legText.hasSuffix("r")
+        if redirect { legText = legText.dropLast() }
         guard let leg = Int(legText), leg >= 0, leg < 256, String(leg) == legText else { return nil }
         let rest = text[..<lastHyphen]
         guard rest.count > 37 else { return nil }
@@ -103,7 +118,7 @@ public struct PayoutKey: Hashable, Sendable {
         guard rest[rest.index(before: idStart)] == "-", let id = TransferID(uuid: String(rest[idStart...])) else { return nil }
         let operatorId = String(rest[..<rest.index(before: idStart)])
         guard !operatorId.isEmpty else { return nil }
-        self.init(operatorId: operatorId, transferId: id, leg: leg)
+        self.init(operatorId: operatorId, transferId: id, leg: leg, redirect: redirect)
     }
 }
 
@@ -131,10 +146,15 @@ enum Payouts {
         guard !resolution.evidence.isEmpty, resolution.evidence.utf8.count <= 500 else {
             throw LedgerError.invalidEvidence
         }
-        let state = try String.fetchOne(db.cachedStatement(sql: """
-            SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+        // A redirected leg's payout through the first leg's destination is what is in doubt, if any.
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT coalesce(o.redirect_state, l.state) AS state, o.redirect_state IS NOT NULL AS redirect
+            FROM leg l LEFT JOIN outbox o
+                ON o.operator_id = l.operator_id AND o.transfer_id = l.transfer_id AND o.leg_index = l.leg_index
+            WHERE l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ?
             """), arguments: [resolution.operatorId, Data(resolution.transferId.bytes), resolution.leg])
-        guard let state else { throw LedgerError.unknownLeg(resolution.transferId.description, resolution.leg) }
+        guard let row else { throw LedgerError.unknownLeg(resolution.transferId.description, resolution.leg) }
+        let state: String = row["state"], redirect: Bool = row["redirect"]
         // Only a leg whose outcome is unknown is settled by hand; the rest have their answer.
         guard state == LegState.inDoubt.rawValue || state == LegState.dispatched.rawValue else {
             throw LedgerError.illegalTransition("\(resolution.transferId) leg \(resolution.leg)", from: state,
@@ -142,7 +162,7 @@ enum Payouts {
         }
         let outcome: LegReport.Outcome = resolution.paidReference.map { .paid(partnerReference: $0) } ?? .failed(.partnerRejected)
         let entries = try report(db, LegReport(operatorId: resolution.operatorId, transferId: resolution.transferId,
-                                               leg: resolution.leg, outcome: outcome), context)
+                                               leg: resolution.leg, outcome: outcome, redirect: redirect), context)
         try db.cachedStatement(sql: """
             INSERT INTO resolution (operator_id, transfer_id, leg_index, outcome, evidence, resolved_at) VALUES (?, ?, ?, ?, ?, ?)
             """).execute(arguments: [resolution.operatorId, Data(resolution.transferId.bytes), resolution.leg,
@@ -153,12 +173,46 @@ enum Payouts {
     static func report(_ db: Database, _ report: LegReport, _ context: WriteContext) throws -> [Int64] {
         let id = Data(report.transferId.bytes)
         guard let transfer = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT state, hold_id, send_currency, send_amount, fee, payout_currency, rate, reference_rate FROM transfer
-            WHERE operator_id = ? AND transfer_id = ?
+            SELECT state, hold_id, send_currency, send_amount, fee, payout_currency, rate, reference_rate, holds_per_leg
+            FROM transfer WHERE operator_id = ? AND transfer_id = ?
             """), arguments: [report.operatorId, id])
         else { throw LedgerError.unknownTransfer(report.transferId.description) }
         let transferState = TransferState(rawValue: transfer["state"])!
+        // Transfers recorded before holds per leg have one hold, posted in parts.
+        let legacyHold: String? = (transfer["holds_per_leg"] as Int64) == 1 ? nil : transfer["hold_id"]
+        let outboxKey: [DatabaseValueConvertible?] = [report.operatorId, id, report.leg]
+        // A redirected leg's payout to the first leg's destination keeps its progress in the
+        // outbox; the leg itself stays REDIRECTED until that payout is paid (or refunded).
+        let redirectState = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT redirect, redirect_state FROM outbox WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            """), arguments: StatementArguments(outboxKey)).map { row -> String? in row["redirect_state"] } ?? nil
+        let isRedirect = redirectState != nil
+        guard isRedirect == report.redirect else {
+            throw LedgerError.illegalTransition("\(report.transferId) leg \(report.leg)",
+                                                from: isRedirect ? "redirected" : "not redirected",
+                                                to: report.redirect ? "redirected payout" : "leg payout")
+        }
         func moveLeg(_ state: LegState, _ reason: ReasonCode = .none, _ reference: String = "") throws {
+            if let redirectState, state != .refunded {
+                let current = LegState(rawValue: redirectState)!
+                guard current.canMove(to: state) else {
+                    throw LedgerError.illegalTransition("\(report.transferId) leg \(report.leg) redirected payout",
+                                                        from: current.rawValue, to: state.rawValue)
+                }
+                try db.cachedStatement(sql: """
+                    UPDATE outbox SET redirect_state = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                    """).execute(arguments: StatementArguments([state.rawValue] + outboxKey))
+                if state == .paid {
+                    // The leg stays REDIRECTED; its event now carries the paying partner's reference.
+                    try db.cachedStatement(sql: """
+                        UPDATE leg SET partner_reference = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                        """).execute(arguments: StatementArguments([reference] + outboxKey))
+                    try Transfers.appendEvent(db, context, operatorId: report.operatorId, transferId: report.transferId,
+                                              leg: report.leg, state: LegState.redirected.rawValue, reason: .none,
+                                              partnerReference: reference)
+                }
+                return
+            }
             try Transfers.moveLeg(db, operatorId: report.operatorId, transferId: report.transferId, leg: report.leg,
                                   to: state, reason: reason, partnerReference: reference, context)
         }
@@ -166,14 +220,14 @@ enum Payouts {
             try Transfers.move(db, operatorId: report.operatorId, transferId: report.transferId, to: state,
                                reason: reason, context)
         }
-        let outboxKey: [DatabaseValueConvertible?] = [report.operatorId, id, report.leg]
         switch report.outcome {
         case .dispatched(let partner):
             // Pending to dispatched; or, after a partner's definite refusal, to the next partner.
-            let current = try String.fetchOne(db.cachedStatement(sql: """
+            guard let legState = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
                 """), arguments: StatementArguments(outboxKey))
-            guard let current else { throw LedgerError.unknownLeg(report.transferId.description, report.leg) }
+            else { throw LedgerError.unknownLeg(report.transferId.description, report.leg) }
+            let current = redirectState ?? legState
             if current != LegState.dispatched.rawValue { try moveLeg(.dispatched) }
             try db.cachedStatement(sql: """
                 UPDATE leg SET partner = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
@@ -207,77 +261,71 @@ enum Payouts {
             return []
 
         case .paid(let partnerReference):
-            guard let holdId: String = transfer["hold_id"] else { throw LedgerError.unknownHold("(none)") }
             let legs = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT leg_index, share, payout_amount, partner FROM leg WHERE operator_id = ? AND transfer_id = ?
+                SELECT leg_index, share, payout_amount, partner, hold_id FROM leg WHERE operator_id = ? AND transfer_id = ?
                 ORDER BY leg_index
                 """), arguments: [report.operatorId, id])
             guard let position = legs.firstIndex(where: { ($0["leg_index"] as Int) == report.leg }) else {
                 throw LedgerError.unknownLeg(report.transferId.description, report.leg)
             }
             try moveLeg(.paid, .none, partnerReference)
-            let shares = legs.map { UInt16($0["share"] as Int64) }
-            let send = try Currency(transfer["send_currency"]), payout = try Currency(transfer["payout_currency"])
-            // The leg's part of the send amount and the fee: split by share like the payout,
-            // so that the legs' parts add up to the hold exactly.
-            let sendPart = LegSplit.amounts(payout: transfer["send_amount"], shares: shares)[position]
-            let feePart = LegSplit.amounts(payout: transfer["fee"], shares: shares)[position]
-            let payoutAmount: Int64 = legs[position]["payout_amount"]
-            let partner: String = legs[position]["partner"]
-            var credits: [Posting] = []
-            if feePart > 0 { credits.append(Posting(.feeRevenue(send), credit: Money(feePart, send))) }
-            var accounts = [AccountCode.feeRevenue(send), .partnerFloat(partner, payout)]
-            if send == payout {
-                credits.append(Posting(.partnerFloat(partner, payout), credit: Money(sendPart, send)))
+            let credits = try LegPostings.paid(db, transfer: transfer, legs: legs, position: position, context)
+            var entries: [Int64]
+            if let legacyHold {
+                entries = try Holds.post(db, id: legacyHold, credits: credits, final: false, context)
+            } else if let legHold: String = legs[position]["hold_id"] {
+                entries = try Holds.post(db, id: legHold, credits: credits, final: true, context)
+            } else if !credits.isEmpty {
+                // A leg that holds nothing (its share of a tiny amount rounds to zero): the send
+                // side balances by itself, and the payout side is paid from FX.
+                entries = [try Journal.append(db, context, kind: "post", reference: TransferSubmission.holdId(
+                    report.operatorId, report.transferId, leg: report.leg), postings: credits)]
             } else {
-                let applied = Rate(nanos: transfer["rate"])
-                let referenceNanos: Int64 = transfer["reference_rate"]
-                let reference = referenceNanos > 0 ? Rate(nanos: referenceNanos) : applied
-                guard applied.nanos > 0,
-                      let fx = FXSettlement(sendPart: sendPart, payout: payoutAmount, applied: applied, reference: reference,
-                                            from: send, to: payout)
-                else { throw LedgerError.invalidRate(applied: applied.nanos, reference: reference.nanos) }
-                credits.append(Posting(.fxPosition(send), credit: Money(fx.atReference, send)))
-                // Signed: a credit when positive, a debit when negative, nothing when zero.
-                accounts += [.fxPosition(send), .fxPosition(payout)]
-                if fx.margin != 0 {
-                    credits.append(Posting(.fxMarginRevenue(send), credit: Money(fx.margin, send)))
-                    accounts.append(.fxMarginRevenue(send))
-                }
-                if fx.rounding != 0 {
-                    credits.append(Posting(.rounding(send), credit: Money(fx.rounding, send)))
-                    accounts.append(.rounding(send))
-                }
-                credits += [Posting(.fxPosition(payout), debit: Money(payoutAmount, payout)),
-                            Posting(.partnerFloat(partner, payout), credit: Money(payoutAmount, payout))]
+                entries = []
             }
-            for code in accounts {
-                try Accounts.open(db, code, floor: nil, at: context.time, ifMissing: true)
-            }
-            var entries = try Holds.post(db, id: holdId, credits: credits, final: false, context)
-            entries += try deleteOutboxAndFinish(db, report, holdId: holdId, context)
+            entries += try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context)
             return entries
 
         case .failed(let reason):
             // A leg no partner could take fails before dispatch; the transfer has been tried.
             if transferState == .accepted { try moveTransfer(.dispatched) }
             try moveLeg(.failed, reason)
+            // The sender may have chosen to have it paid through the first leg instead.
+            if !isRedirect, legacyHold == nil,
+               try RedirectedLegs.begin(db, operatorId: report.operatorId, transferId: report.transferId, leg: report.leg,
+                                        reason: reason, context) {
+                return []
+            }
             try moveLeg(.refunded, reason)
-            guard let holdId: String = transfer["hold_id"] else { throw LedgerError.unknownHold("(none)") }
-            return try deleteOutboxAndFinish(db, report, holdId: holdId, context)
+            var entries: [Int64] = []
+            // Its own hold goes back to the prefund now, whatever the other legs are doing.
+            if legacyHold == nil, let legHold = try String.fetchOne(db.cachedStatement(sql: """
+                SELECT hold_id FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """), arguments: [report.operatorId, id, report.leg]) {
+                entries.append(try Holds.close(db, id: legHold, state: "voided", context))
+            }
+            return entries + (try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context))
         }
     }
 
     /// The leg is settled: its outbox row goes, and if it was the transfer's last open leg the
-    /// transfer takes its final state and what is left of the hold returns to the prefund.
-    private static func deleteOutboxAndFinish(_ db: Database, _ report: LegReport, holdId: String,
+    /// transfer takes its final state (and, for a transfer with one hold for all its legs, what
+    /// is left of that hold returns to the prefund).
+    private static func deleteOutboxAndFinish(_ db: Database, _ report: LegReport, legacyHold: String?,
                                               _ context: WriteContext) throws -> [Int64] {
         let id = Data(report.transferId.bytes)
         try db.cachedStatement(sql: "DELETE FROM outbox WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?")
             .execute(arguments: [report.operatorId, id, report.leg])
-        let states = try String.fetchAll(db.cachedStatement(sql: """
-            SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ?
-            """), arguments: [report.operatorId, id]).map { LegState(rawValue: $0)! }
+        // A redirected leg is settled once its payout through the first leg's destination is: it
+        // counts as paid then, its outbox row gone.
+        let states = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT l.state, EXISTS (SELECT 1 FROM outbox o WHERE o.operator_id = l.operator_id AND o.transfer_id = l.transfer_id
+                                    AND o.leg_index = l.leg_index) AS open
+            FROM leg l WHERE l.operator_id = ? AND l.transfer_id = ?
+            """), arguments: [report.operatorId, id]).map { row -> LegState in
+            let state = LegState(rawValue: row["state"])!
+            return state == .redirected && !(row["open"] as Bool) ? .paid : state
+        }
         guard states.allSatisfy({ $0 == .paid || $0 == .refunded || $0 == .cancelled }) else { return [] }
         let paid = states.filter { $0 == .paid }.count
         let move = { (state: TransferState, reason: ReasonCode) in
@@ -285,9 +333,11 @@ enum Payouts {
                                reason: reason, context)
         }
         var entries: [Int64] = []
-        let hold = try Holds.fetch(db, holdId)
-        if hold.state == "pending" && hold.remaining > 0 {
-            entries.append(try Holds.finish(db, id: holdId, postedBefore: paid > 0, context))
+        if let holdId = legacyHold {
+            let hold = try Holds.fetch(db, holdId)
+            if hold.state == "pending" && hold.remaining > 0 {
+                entries.append(try Holds.finish(db, id: holdId, postedBefore: paid > 0, context))
+            }
         }
         if paid == states.count {
             try move(.paid, .none)
@@ -310,17 +360,22 @@ extension Ledger {
 
     /// One leg's outbox work, due or not, in review or not; nil once it is settled.
     public func payoutWork(_ key: PayoutKey) throws -> PayoutWork? {
-        try payoutWork(where: "o.operator_id = ? AND o.transfer_id = ? AND o.leg_index = ?",
-                       [key.operatorId, Data(key.transferId.bytes), key.leg]).first
+        try payoutWork(where: "o.operator_id = ? AND o.transfer_id = ? AND o.leg_index = ? AND o.redirect = ?",
+                       [key.operatorId, Data(key.transferId.bytes), key.leg, key.redirect ? 1 : 0]).first
     }
 
     private func payoutWork(where condition: String, _ arguments: StatementArguments) throws -> [PayoutWork] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT o.operator_id, o.transfer_id, o.leg_index, o.attempts, o.inquiries, o.taken, l.state, l.partner, l.product,
-                       l.institution, l.account, l.payout_amount, t.payout_currency, t.payout_country, t.send_country
+                SELECT o.operator_id, o.transfer_id, o.leg_index, o.attempts, o.inquiries, o.taken, o.redirect,
+                       coalesce(o.redirect_state, l.state) AS state, l.partner, l.payout_amount,
+                       CASE o.redirect WHEN 1 THEN f.product ELSE l.product END AS product,
+                       CASE o.redirect WHEN 1 THEN f.institution ELSE l.institution END AS institution,
+                       CASE o.redirect WHEN 1 THEN f.account ELSE l.account END AS account,
+                       t.payout_currency, t.payout_country, t.send_country
                 FROM outbox o
                 JOIN leg l ON l.operator_id = o.operator_id AND l.transfer_id = o.transfer_id AND l.leg_index = o.leg_index
+                JOIN leg f ON f.operator_id = o.operator_id AND f.transfer_id = o.transfer_id AND f.leg_index = 0
                 JOIN transfer t ON t.operator_id = o.operator_id AND t.transfer_id = o.transfer_id
                 WHERE \(condition)
                 """, arguments: arguments).map { row in
@@ -329,7 +384,8 @@ extension Ledger {
                            product: row["product"], institution: row["institution"], account: row["account"],
                            payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
                            payoutCountry: row["payout_country"] ?? "", sendCountry: row["send_country"] ?? "",
-                           attempts: row["attempts"], inquiries: row["inquiries"], taken: row["taken"])
+                           attempts: row["attempts"], inquiries: row["inquiries"], taken: row["taken"],
+                           redirect: row["redirect"])
             }
         }
     }
@@ -338,17 +394,19 @@ extension Ledger {
     public func legsInDoubt(limit: Int) throws -> [LegInDoubt] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT l.operator_id, l.transfer_id, l.leg_index, l.state, l.partner, l.payout_amount, t.payout_currency,
-                       t.updated_at, coalesce(o.inquiries, 0) AS inquiries, coalesce(o.review, 0) AS review
+                SELECT l.operator_id, l.transfer_id, l.leg_index, coalesce(o.redirect_state, l.state) AS state, l.partner,
+                       l.payout_amount, t.payout_currency, t.updated_at, coalesce(o.inquiries, 0) AS inquiries,
+                       coalesce(o.review, 0) AS review, coalesce(o.redirect, 0) AS redirect
                 FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
                 LEFT JOIN outbox o ON o.operator_id = l.operator_id AND o.transfer_id = l.transfer_id AND o.leg_index = l.leg_index
-                WHERE l.state = 'inDoubt' OR o.review = 1
+                WHERE l.state = 'inDoubt' OR o.redirect_state = 'inDoubt' OR o.review = 1
                 ORDER BY t.updated_at LIMIT ?
                 """, arguments: [limit]).map { row in
                 LegInDoubt(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
                            leg: row["leg_index"], state: LegState(rawValue: row["state"])!, partner: row["partner"],
                            payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
-                           since: row["updated_at"], inquiries: row["inquiries"], inReview: (row["review"] as Int) == 1)
+                           since: row["updated_at"], inquiries: row["inquiries"], inReview: (row["review"] as Int) == 1,
+                           redirect: (row["redirect"] as Int) == 1)
             }
         }
     }

@@ -235,6 +235,21 @@ enum Schema {
                 ALTER TABLE outbox ADD COLUMN taken INTEGER NOT NULL DEFAULT 0 CHECK (taken IN (0, 1));
                 """)
         }
+        migrator.registerMigration("v11: a hold per leg") { db in
+            try db.execute(sql: """
+                ALTER TABLE leg ADD COLUMN hold_id TEXT REFERENCES hold(id);
+                -- 1: each leg has its own hold (leg.hold_id; none for a leg that holds nothing).
+                -- 0: one hold for the transfer, posted in parts (transfers recorded before v11).
+                ALTER TABLE transfer ADD COLUMN holds_per_leg INTEGER NOT NULL DEFAULT 0 CHECK (holds_per_leg IN (0, 1));
+                -- The sender's choice for a leg that cannot be paid: refund it, or pay it through the first leg.
+                ALTER TABLE transfer ADD COLUMN leg_failure_policy TEXT NOT NULL DEFAULT 'refund'
+                    CHECK (leg_failure_policy IN ('refund', 'redirect'));
+                -- A redirected leg's payout to the first leg's destination, with its own progress.
+                ALTER TABLE outbox ADD COLUMN redirect INTEGER NOT NULL DEFAULT 0 CHECK (redirect IN (0, 1));
+                ALTER TABLE outbox ADD COLUMN redirect_state TEXT
+                    CHECK ((redirect = 0) = (redirect_state IS NULL));
+                """)
+        }
         return migrator
     }
 }

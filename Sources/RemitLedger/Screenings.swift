@@ -63,8 +63,7 @@ enum Screenings {
                 """).execute(arguments: [context.time, operatorId, id])
             return []
         }
-        let holdId: String = row["hold_id"]
-        let entry = try Holds.close(db, id: holdId, state: "voided", context)
+        let entries = try Transfers.voidHolds(db, operatorId: operatorId, transferId: transferId, context)
         // A rejected transfer holds no hold (the table's rule); the hold keeps its own record.
         try db.cachedStatement(sql: """
             UPDATE transfer SET state = 'rejected', reason = ?, hold_id = NULL, updated_at = ?
@@ -78,7 +77,7 @@ enum Screenings {
             try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .cancelled, reason: reason,
                                   partnerReference: "", context)
         }
-        return [entry]
+        return entries
     }
 }
 

@@ -31,10 +31,14 @@ public struct TransferSubmission: Hashable, Sendable {
         /// The reference mid rate the applied rate was taken from, times 10^9; 0 if none. The
         /// margin between the two is posted to FX revenue when a leg is paid.
         public var referenceRate: Int64
+        /// A leg that cannot be paid: refunded, or (`redirectToFirstLeg`) paid through the first
+        /// leg's destination.
+        public var redirectToFirstLeg: Bool
 
         public init(operatorReference: String = "", sendCurrency: String? = nil, payoutCurrency: String? = nil,
                     sendCountry: String? = nil, payoutCountry: String? = nil, quoteId: TransferID? = nil,
-                    rate: Int64 = 0, referenceRate: Int64 = 0) {
+                    rate: Int64 = 0, referenceRate: Int64 = 0, redirectToFirstLeg: Bool = false) {
+            self.redirectToFirstLeg = redirectToFirstLeg
             self.operatorReference = operatorReference
             self.sendCurrency = sendCurrency
             self.payoutCurrency = payoutCurrency
@@ -99,9 +103,17 @@ public struct TransferSubmission: Hashable, Sendable {
         self.details = details
     }
 
-    /// The id of the hold an accepted transfer places on its operator's prefund.
-    public static func holdId(_ operatorId: String, _ transferId: TransferID) -> String {
-        "transfer/\(operatorId)/\(transferId)"
+    /// The id of the hold an accepted transfer places on its operator's prefund for a leg: the
+    /// first leg's is the transfer's own id, the others' add their index.
+    public static func holdId(_ operatorId: String, _ transferId: TransferID, leg: Int = 0) -> String {
+        leg == 0 ? "transfer/\(operatorId)/\(transferId)" : "transfer/\(operatorId)/\(transferId)/\(leg)"
+    }
+
+    /// What each leg holds: its share of the send amount and of the fee, split like the payout
+    /// (each rounded down, the remainder to the first leg), so that the legs add up to the whole.
+    public static func legHolds(sendAmount: Int64, fee: Int64, shares: [UInt16]) -> [(send: Int64, fee: Int64)] {
+        let sends = LegSplit.amounts(payout: sendAmount, shares: shares), fees = LegSplit.amounts(payout: fee, shares: shares)
+        return Array(zip(sends, fees)).map { (send: $0, fee: $1) }
     }
 }
 

@@ -38,9 +38,18 @@ enum Transfers {
             if terms.sendAmount.currency != terms.payoutAmount.currency {
                 guard rate > 0, reference >= 0 else { throw LedgerError.invalidRate(applied: rate, reference: reference) }
             }
-            let debit: Money
-            do { debit = try terms.sendAmount.adding(terms.fee) } catch { throw LedgerError.money(error) }
-            let holdId = TransferSubmission.holdId(submission.operatorId, submission.transferId)
+            do { _ = try terms.sendAmount.adding(terms.fee) } catch { throw LedgerError.money(error) }
+            let shares = terms.legs.map(\.share)
+            guard !shares.isEmpty, shares.reduce(0, { $0 + Int($1) }) == 10_000 else {
+                throw LedgerError.invalidAmount(Int64(shares.reduce(0, { $0 + Int($1) })))
+            }
+            // A hold per leg, placed together: each leg's money is settled on its own.
+            let legHolds = TransferSubmission.legHolds(sendAmount: terms.sendAmount.minorUnits, fee: terms.fee.minorUnits,
+                                                       shares: shares).map { $0.send + $0.fee }
+            let holdIds = legHolds.indices.map {
+                legHolds[$0] > 0 ? TransferSubmission.holdId(submission.operatorId, submission.transferId, leg: $0) : nil
+            }
+            guard let holdId = holdIds.compactMap({ $0 }).first else { throw LedgerError.invalidAmount(0) }
             if let volume = submission.volume {
                 if let reason = try Volumes.check(db, operatorId: submission.operatorId, volume,
                                                   amount: terms.sendAmount.minorUnits, context) {
@@ -48,8 +57,10 @@ enum Transfers {
                 }
             }
             do {
-                _ = try Holds.place(db, id: holdId, operatorId: submission.operatorId, amount: debit,
-                                    expiresAt: terms.holdExpiresAt, isNew: true, context)
+                _ = try Holds.placeTogether(db, ids: legHolds.indices.map {
+                    TransferSubmission.holdId(submission.operatorId, submission.transferId, leg: $0)
+                }, operatorId: submission.operatorId, amounts: legHolds, currency: terms.sendAmount.currency,
+                                            expiresAt: terms.holdExpiresAt, context)
             } catch LedgerError.belowFloor {
                 // Nothing was written: the floor is checked before the entry.
                 return try recordRejection(db, submission, reason: .insufficientFunds, field: 0, context)
@@ -78,6 +89,7 @@ enum Transfers {
                 if let quoteId = submission.details.quoteId { $0.blob(quoteId.bytes) } else { $0.null() }
                 $0.int(submission.details.rate)
                 $0.int(submission.details.referenceRate)
+                $0.text(submission.details.redirectToFirstLeg ? "redirect" : "refund")
             }
             for (index, leg) in terms.legs.enumerated() {
                 try context.hot.run(db, .insertLeg) {
@@ -89,6 +101,7 @@ enum Transfers {
                     $0.text(leg.account)
                     $0.int(Int64(leg.share))
                     $0.int(leg.payoutAmount)
+                    $0.optionalText(holdIds[index])
                 }
                 // Held for review: nothing goes to a partner until it is approved.
                 if !terms.review {
@@ -150,12 +163,12 @@ enum Transfers {
     static func cancel(_ db: Database, operatorId: String, transferId: TransferID, reason: ReasonCode,
                        _ context: WriteContext) throws -> [Int64] {
         let id = Data(transferId.bytes)
-        guard let holdId = try String.fetchOne(db.cachedStatement(sql: """
+        guard try String.fetchOne(db.cachedStatement(sql: """
             SELECT hold_id FROM transfer WHERE operator_id = ? AND transfer_id = ?
-            """), arguments: [operatorId, id])
+            """), arguments: [operatorId, id]) != nil
         else { throw LedgerError.unknownTransfer(transferId.description) }
         try move(db, operatorId: operatorId, transferId: transferId, to: .cancelled, reason: reason, context)
-        let entry = try Holds.close(db, id: holdId, state: "voided", context)
+        let entries = try voidHolds(db, operatorId: operatorId, transferId: transferId, context)
         let legs = try Int.fetchAll(db.cachedStatement(sql: """
             SELECT leg_index FROM leg WHERE operator_id = ? AND transfer_id = ? AND state = 'pending' ORDER BY leg_index
             """), arguments: [operatorId, id])
@@ -164,7 +177,22 @@ enum Transfers {
                         partnerReference: "", context)
         }
         try db.cachedStatement(sql: "DELETE FROM outbox WHERE operator_id = ? AND transfer_id = ?").execute(arguments: [operatorId, id])
-        return [entry]
+        return entries
+    }
+
+    /// Voids whatever a transfer still holds: its legs' pending holds (or its one hold, for a
+    /// transfer recorded before holds per leg), each back to the prefund.
+    static func voidHolds(_ db: Database, operatorId: String, transferId: TransferID, _ context: WriteContext) throws
+        -> [Int64]
+    {
+        let id = Data(transferId.bytes)
+        let holds = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT h.id FROM hold h WHERE h.state = 'pending' AND h.id IN (
+                SELECT hold_id FROM transfer WHERE operator_id = ? AND transfer_id = ?
+                UNION SELECT hold_id FROM leg WHERE operator_id = ? AND transfer_id = ? AND hold_id IS NOT NULL)
+            ORDER BY h.id
+            """), arguments: [operatorId, id, operatorId, id])
+        return try holds.map { try Holds.close(db, id: $0, state: "voided", context) }
     }
 
     static func moveLeg(_ db: Database, operatorId: String, transferId: TransferID, leg: Int, to next: LegState,

@@ -91,13 +91,17 @@ extension Ledger {
                 }
             }
 
+            // What a transfer holds: its one hold, or its legs' holds, together send amount plus fee.
             for row in try Row.fetchAll(db, sql: """
-                SELECT t.operator_id, hex(t.transfer_id) AS id FROM transfer t LEFT JOIN hold h ON h.id = t.hold_id
-                WHERE t.state <> 'rejected' AND (h.id IS NULL OR h.operator_id <> t.operator_id
-                      OR h.amount <> t.send_amount + t.fee)
+                SELECT t.operator_id, hex(t.transfer_id) AS id FROM transfer t
+                WHERE t.state <> 'rejected' AND t.send_amount + t.fee IS NOT (
+                    SELECT sum(h.amount) FROM hold h WHERE h.operator_id = t.operator_id AND h.id IN (
+                        SELECT t.hold_id
+                        UNION SELECT l.hold_id FROM leg l
+                        WHERE l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id AND l.hold_id IS NOT NULL))
                 """) {
                 report.problems.append("transfer \(row["operator_id"] as String)/\(row["id"] as String): "
-                                       + "its hold is missing or differs from send amount plus fee")
+                                       + "its holds are missing or differ from send amount plus fee")
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT t.operator_id, hex(t.transfer_id) AS id, t.payout_amount, coalesce(sum(l.payout_amount), 0) AS legs,

@@ -221,21 +221,29 @@ public final class PayoutDispatcher: Service, Sendable {
         else { return .unknownPayout }
         let leg = view.legs[key.leg]
         guard leg.partner == partnerId, let partner = router.partner(partnerId) else { return .wrongPartner }
-        switch (leg.state, outcome) {
-        case (.paid, .paid): return .alreadyKnown
-        case (.refunded, .rejected), (.failed, .rejected), (.redirected, .rejected), (.cancelled, .rejected): return .alreadyKnown
-        case (.paid, .rejected):
-            logger.error("partner reports a paid leg refused: not changed; a reversal is for operations")
-            return .conflict("the leg is paid")
-        case (_, .paid) where [.refunded, .failed, .redirected, .cancelled].contains(leg.state):
-            logger.critical("partner reports paid a leg already refunded: not changed; operations must recover it")
-            return .conflict("the leg is \(leg.state.rawValue)")
-        case (_, .pending), (_, .unknown), (_, .busy):
-            return .noted
-        default:
-            break
+        let open = try? ledger.payoutWork(key)
+        if open == nil {
+            // Settled already: the same answer is a duplicate, the other one a conflict.
+            let settled: LegState = key.redirect && leg.state == .redirected ? .paid : leg.state
+            switch (settled, outcome) {
+            case (.paid, .paid): return .alreadyKnown
+            case (.refunded, .rejected), (.failed, .rejected), (.redirected, .rejected), (.cancelled, .rejected):
+                return .alreadyKnown
+            case (.paid, .rejected):
+                logger.error("partner reports a paid leg refused: not changed; a reversal is for operations")
+                return .conflict("the leg is paid")
+            case (_, .paid):
+                logger.critical("partner reports paid a leg already refunded: not changed; operations must recover it")
+                return .conflict("the leg is \(leg.state.rawValue)")
+            default:
+                return .noted
+            }
         }
-        guard let item = try? ledger.payoutWork(key), let instruction = instruction(item) else { return .unknownPayout }
+        switch outcome {
+        case .pending, .unknown, .busy: return .noted
+        case .paid, .rejected: break
+        }
+        guard let item = open, let instruction = instruction(item) else { return .unknownPayout }
         // The dispatcher may be handling this leg right now: rather than race it, the partner is
         // asked to send the callback again.
         guard claim(item) else { return .retryLater }
@@ -307,7 +315,8 @@ public final class PayoutDispatcher: Service, Sendable {
     /// Commits a report; false if the ledger refused it (the leg moved on meanwhile).
     @discardableResult
     private func report(_ item: PayoutWork, _ outcome: LegReport.Outcome, _ logger: Logger) async -> Bool {
-        let report = LegReport(operatorId: item.operatorId, transferId: item.transferId, leg: item.leg, outcome: outcome)
+        let report = LegReport(operatorId: item.operatorId, transferId: item.transferId, leg: item.leg, outcome: outcome,
+                               redirect: item.redirect)
         let result = await ledger.apply(.reportLeg(report))
         if case .rejected(let error) = result {
             logger.warning("payout report not recorded", metadata: ["outcome": "\(outcome)", "error": "\(error)"])

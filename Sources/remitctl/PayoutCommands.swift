@@ -105,12 +105,12 @@ struct InDoubtCommand: ParsableCommand {
                         ["operator": leg.operatorId, "transfer": leg.transferId.description, "leg": leg.leg,
                          "state": leg.state.rawValue, "partner": leg.partner, "payoutAmount": leg.payoutAmount,
                          "payoutCurrency": leg.payoutCurrency, "since": Ledger.utcTimestamp(leg.since),
-                         "inquiries": leg.inquiries, "review": leg.inReview]
+                         "inquiries": leg.inquiries, "review": leg.inReview, "redirected": leg.redirect]
                     }))
                 } else {
                     print(TransferText.align([["OPERATOR", "TRANSFER", "LEG", "PARTNER", "PAYOUT", "STATE", "INQUIRIES", "SINCE (UTC)"]]
                         + legs.map {
-                            [$0.operatorId, $0.transferId.description, String($0.leg), $0.partner,
+                            [$0.operatorId, $0.transferId.description, $0.redirect ? "\($0.leg) → 0" : String($0.leg), $0.partner,
                              TransferText.amount($0.payoutAmount, $0.payoutCurrency),
                              $0.inReview ? "\($0.state.rawValue), review" : $0.state.rawValue, String($0.inquiries),
                              Ledger.utcTimestamp($0.since)]

@@ -68,6 +68,10 @@ final class PayoutTests: LedgerTestCase {
         await expectDone(report(1, .dispatched(partner: "KMFI")))
         await expectDone(report(1, .failed(.partnerRejected)))
         XCTAssertEqual(try state().1, [.dispatched, .refunded])
+        // Each leg has its own hold: the refused leg's 30.00 + 0.89 is back at once, while the
+        // wallet leg's 70.00 + 2.10 stays held until its partner answers.
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000 - 7_210)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 7_210)
         await expectDone(report(0, .paid(partnerReference: "MP-1")))
         XCTAssertEqual(try state().0, .partiallyPaid)
         // 70 % of 100.00 and of 2.99 was paid; the rest is back on the prefund.

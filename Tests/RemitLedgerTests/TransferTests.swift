@@ -171,10 +171,12 @@ final class TransferTests: LedgerTestCase {
 
     func testACancellationAndItsRefundCommitTogetherOrNotAtAll() async throws {
         _ = await submit(submission(id1))
-        let holdId = TransferSubmission.holdId("ACME", id1)
+        // A hold per leg: 70 % and 30 % of 102.99.
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.holdId, TransferSubmission.holdId("ACME", id1))
         let cancel = LedgerCommand.atomic([
             .moveTransfer(operatorId: "ACME", transferId: id1, to: .cancelled, reason: .none),
-            .void(holdId: holdId),
+            .void(holdId: TransferSubmission.holdId("ACME", id1, leg: 0)),
+            .void(holdId: TransferSubmission.holdId("ACME", id1, leg: 1)),
         ])
         await expectDone(cancel)
         XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000)

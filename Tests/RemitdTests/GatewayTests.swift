@@ -20,12 +20,12 @@ final class GatewayTests: XCTestCase {
 
     static func transfer(_ id: ID128 = .random(), amount: Int64 = 10_000, to country: String = "KE",
                          legs: [Leg] = [Leg(product: .mobileWallet, share: 10_000, account: "254712345678")],
-                         senderName: String = "Maria Lopez") -> Transfer {
+                         senderName: String = "Maria Lopez", policy: LegFailurePolicy = .refundLeg) -> Transfer {
         Transfer(transferId: id, quoteId: nil, amount: amount, senderPhone: 12_025_550_143,
                  beneficiaryPhone: 254_712_345_678, senderDateOfBirth: 0, sendCurrency: CurrencyCode("USD")!,
                  payoutCurrency: CurrencyCode(country == "KE" ? "KES" : "PHP")!, sendCountry: CountryCode("US")!,
                  payoutCountry: CountryCode(country)!, amountMode: .send, purpose: .familySupport,
-                 legFailurePolicy: .refundLeg, operatorReference: "REF-1", senderName: senderName,
+                 legFailurePolicy: policy, operatorReference: "REF-1", senderName: senderName,
                  senderAccount: "ACC-1001", senderAddress: "", senderNationalId: "", senderPlaceOfBirth: "",
                  beneficiaryName: "Grace Wanjiru", beneficiaryAccount: "254712345678", legs: legs)
     }

@@ -213,6 +213,29 @@ final class HTTPPartnerTests: XCTestCase {
         try await client.close()
     }
 
+    /// The sender chose REDIRECT_TO_FIRST_LEG: the savings account is closed, so that leg's money
+    /// goes to the wallet too, as a payout of its own, and the remittance is paid in full.
+    func testARefusedLegIsRedirectedToTheFirstLegsWallet() async throws {
+        try startDaemon()
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        let legs = [Leg(product: .mobileWallet, share: 7_000, account: "254712345678"),
+                    Leg(product: .savingsDeposit, share: 3_000, institution: "KMFI", account: "SAV-CLOSED")]
+        _ = try await client.submit([GatewayTests.transfer(id, legs: legs, policy: .redirectToFirstLeg)])
+        let status = try await final(id, client)
+        XCTAssertEqual(status.state, .paid, "\(status)")
+        XCTAssertEqual(status.legs.map(\.state), [.paid, .redirected])
+        XCTAssertEqual(status.legs[1].institution, "MPESA-KE")
+        XCTAssertTrue(status.legs[1].partnerReference.hasPrefix("MM"), status.legs[1].partnerReference)
+        XCTAssertEqual(wallet.paidCounts, [key(id, 0): 1, key(id, 1) + "r": 1])
+        let redirected = try XCTUnwrap(wallet.transactions.first { $0.key == key(id, 1) + "r" })
+        XCTAssertEqual(redirected.msisdn, "+254712345678")
+        XCTAssertEqual(Decimal(string: redirected.amount), Decimal(status.legs[1].payoutAmount) / 100)
+        XCTAssertTrue(mfi.appliedCounts.isEmpty)
+        try await client.close()
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
     /// What the callback endpoint refuses, and that a refusal changes nothing.
     func testCallbacksAreSignedInTimeForTheirOwnPayoutsAndIdempotent() async throws {
         try startDaemon()

@@ -89,7 +89,8 @@ public struct TransferDesk: Sendable {
             operatorReference: transfer.operatorReference, sendCurrency: transfer.sendCurrency.description,
             payoutCurrency: transfer.payoutCurrency.description, sendCountry: transfer.sendCountry.description,
             payoutCountry: transfer.payoutCountry.description,
-            quoteId: transfer.quoteId.map { TransferID(high: $0.high, low: $0.low) })
+            quoteId: transfer.quoteId.map { TransferID(high: $0.high, low: $0.low) },
+            redirectToFirstLeg: transfer.legFailurePolicy == .redirectToFirstLeg)
         let id = TransferID(high: transfer.transferId.high, low: transfer.transferId.low)
         // Screening runs first and is recorded whatever else is decided.
         var screenings: [ScreeningRecord] = []

@@ -1,0 +1,41 @@
+import Foundation
+import GRDB
+import RemitDomain
+
+/// A leg that fails for good, in a transfer whose sender chose `REDIRECT_TO_FIRST_LEG`, is not
+/// refunded: its money (still in its own hold) is paid out to the first leg's destination, as a
+/// payout of its own under the key `…-{leg}r`, routed, retried and inquired like any other. The
+/// leg is REDIRECTED meanwhile; when that payout is paid its hold is posted and the leg's event
+/// carries the reference; if the first leg's destination refuses it too, the leg is refunded.
+enum RedirectedLegs {
+    /// Starts the redirect if the sender chose it and the first leg can still take money; false
+    /// to refund instead (the first leg itself failed, or was never going to be paid).
+    static func begin(_ db: Database, operatorId: String, transferId: TransferID, leg: Int, reason: ReasonCode,
+                      _ context: WriteContext) throws -> Bool {
+        guard leg > 0 else { return false }
+        let id = Data(transferId.bytes)
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT t.leg_failure_policy, f.state AS first, l.hold_id
+            FROM transfer t
+            JOIN leg f ON f.operator_id = t.operator_id AND f.transfer_id = t.transfer_id AND f.leg_index = 0
+            JOIN leg l ON l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id AND l.leg_index = ?
+            WHERE t.operator_id = ? AND t.transfer_id = ?
+            """), arguments: [leg, operatorId, id]),
+              row["leg_failure_policy"] as String == "redirect",
+              [LegState.pending, .dispatched, .inDoubt, .paid].contains(LegState(rawValue: row["first"])!)
+        else { return false }
+        try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .redirected,
+                              reason: reason, partnerReference: "", context)
+        try db.cachedStatement(sql: """
+            UPDATE leg SET partner = '' WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            """).execute(arguments: [operatorId, id, leg])
+        try db.cachedStatement(sql: """
+            DELETE FROM outbox WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            """).execute(arguments: [operatorId, id, leg])
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at, due_at, redirect, redirect_state)
+            VALUES (?, ?, ?, ?, 0, 1, 'pending')
+            """).execute(arguments: [operatorId, id, leg, context.time])
+        return true
+    }
+}
