@@ -172,6 +172,12 @@ final class ConfigurationTests: XCTestCase {
             ("debit_account = \"REMIT-01\"", "debit_account = \"REMIT-01\"\nlatency_ms = 5", "partner[0].latency_ms: unknown key"),
             ("public_url = \"https://gw.example/callbacks\"", "public_url = \"gw.example\"", "callbacks.public_url"),
             ("listen = \"0.0.0.0:7490\"", "listen = \"0.0.0.0:7490\"\nwindow_seconds = 5", "callbacks.window_seconds: must be between 10"),
+            ("adapter = \"mobile-wallet\"\nbase_url = \"https://mm.example/v1.2\"\ndebit_account = \"REMIT-01\"",
+             "adapter = \"iso20022-files\"\ninbox_folder = \"in\"\ndebtor_name = \"R\"\ndebtor_account = \"1\"",
+             "partner[0].outbox_folder: is required"),
+            ("adapter = \"mobile-wallet\"\nbase_url = \"https://mm.example/v1.2\"\ndebit_account = \"REMIT-01\"",
+             "adapter = \"iso20022-files\"\noutbox_folder = \"o\"\ninbox_folder = \"in\"\ndebtor_name = \"R\"\ndebtor_account = \"1\"\ndebtor_bic = \"bad\"",
+             "partner[0].debtor_bic: \"bad\" is not a BIC"),
         ]
         for (old, new, expected) in cases {
             let bad = base.replacingOccurrences(of: old, with: new)

@@ -79,6 +79,8 @@ public struct GatewayConfiguration: Sendable {
         public var simulated: SimulatedPartner.Behaviour
         /// For the adapters that speak HTTP.
         public var http: HTTPSettings?
+        /// For `iso20022-files`.
+        public var files: FileSettings?
         /// The key its callbacks are signed with; without one, its callbacks are refused.
         public var callbackSecret: [UInt8]?
     }
@@ -94,6 +96,19 @@ public struct GatewayConfiguration: Sendable {
         public var username: String?
         public var password: String?
         public var paymentTypeId: Int?
+    }
+
+    /// Where a bank's ISO 20022 files go and come from, and the gateway's account there.
+    public struct FileSettings: Sendable {
+        public var outbox: String
+        public var inbox: String
+        public var state: String
+        public var debtorName: String
+        public var debtorAccount: String
+        public var debtorBIC: String?
+        public var initiatingParty: String?
+        public var batchMax: Int
+        public var batchWindowMs: Int
     }
 
     /// The endpoint partners send asynchronous results to.
@@ -417,8 +432,8 @@ public struct GatewayConfiguration: Sendable {
             }
             guard !partners.contains(where: { $0.id == id }) else { throw p.fail("id", "\(id) is configured twice") }
             let adapter = try p.string("adapter", default: "simulated")
-            guard ["simulated", "mobile-wallet", "mfi-core-banking"].contains(adapter) else {
-                throw p.fail("adapter", "unknown adapter \"\(adapter)\"; this build has: simulated, mobile-wallet, mfi-core-banking")
+            guard ["simulated", "mobile-wallet", "mfi-core-banking", "iso20022-files"].contains(adapter) else {
+                throw p.fail("adapter", "unknown adapter \"\(adapter)\"; this build has: simulated, mobile-wallet, mfi-core-banking, iso20022-files")
             }
             let countries = try p.strings("countries") ?? []
             for country in countries where !Countries.isKnown(country) {
@@ -438,6 +453,7 @@ public struct GatewayConfiguration: Sendable {
             }
             var simulated = SimulatedPartner.Behaviour()
             var http: HTTPSettings?
+            var files: FileSettings?
             switch adapter {
             case "simulated":
                 simulated = SimulatedPartner.Behaviour(
@@ -449,6 +465,22 @@ public struct GatewayConfiguration: Sendable {
             case "mobile-wallet":
                 http = HTTPSettings(baseURL: try baseURL(&p), apiKey: try secret(&p, "api_key_file").map { String(decoding: $0, as: UTF8.self) },
                                     debitAccount: try p.requiredString("debit_account"))
+            case "iso20022-files":
+                let bic = try p.string("debtor_bic")
+                if let bic {
+                    let bytes = Array(bic.utf8)
+                    guard bytes.count == 8 || bytes.count == 11,
+                          bytes.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) }) else {
+                        throw p.fail("debtor_bic", "\"\(bic)\" is not a BIC (8 or 11 capital letters and digits)")
+                    }
+                }
+                files = FileSettings(
+                    outbox: resolve(try p.requiredString("outbox_folder")), inbox: resolve(try p.requiredString("inbox_folder")),
+                    state: resolve(try p.string("state_folder", default: "\(id)-iso20022")),
+                    debtorName: try p.requiredString("debtor_name"), debtorAccount: try p.requiredString("debtor_account"),
+                    debtorBIC: bic, initiatingParty: try p.string("initiating_party"),
+                    batchMax: Int(try p.integer("batch_max", default: 100, in: 1...10_000)),
+                    batchWindowMs: Int(try p.integer("batch_window_ms", default: 1_000, in: 10...600_000)))
             default:
                 http = HTTPSettings(baseURL: try baseURL(&p), tenant: try p.string("tenant", default: "default"),
                                     username: try p.requiredString("username"),
@@ -465,7 +497,7 @@ public struct GatewayConfiguration: Sendable {
                 enabled: try p.boolean("enabled", default: true),
                 maxConcurrency: Int(try p.integer("max_concurrency", default: 16, in: 1...4_096)),
                 timeoutMs: try p.integer("timeout_ms", default: 10_000, in: 10...600_000),
-                simulated: simulated, http: http, callbackSecret: callbackSecret))
+                simulated: simulated, http: http, files: files, callbackSecret: callbackSecret))
             let behaviour = partners.last!.simulated
             guard behaviour.rejectBps + behaviour.unknownBps + behaviour.pendingBps <= 10_000 else {
                 throw p.fail("reject_bps", "reject_bps + unknown_bps + pending_bps must be at most 10000")

@@ -35,8 +35,8 @@ public final class Gateway: Sendable {
         try await Self.openOperators(configuration, ledger)
         let hub = EventHub()
         let metrics = GatewayMetrics()
-        let partners = configuration.partners.map { partner in
-            RoutedPartner(adapter: Self.adapter(partner, callbackURL: configuration.callbacks?.publicURL),
+        let partners = try configuration.partners.map { partner in
+            RoutedPartner(adapter: try Self.adapter(partner, callbackURL: configuration.callbacks?.publicURL),
                           priority: partner.priority, enabled: partner.enabled, maxConcurrency: partner.maxConcurrency,
                           timeoutMs: partner.timeoutMs)
         }
@@ -92,7 +92,7 @@ public final class Gateway: Sendable {
     }
 
     /// The adapter a partner's configuration names.
-    static func adapter(_ partner: GatewayConfiguration.Partner, callbackURL: String?) -> any PartnerAdapter {
+    static func adapter(_ partner: GatewayConfiguration.Partner, callbackURL: String?) throws -> any PartnerAdapter {
         let capabilities = PartnerCapabilities(countries: partner.countries, currencies: partner.currencies,
                                                products: partner.products)
         switch (partner.adapter, partner.http) {
@@ -104,9 +104,21 @@ public final class Gateway: Sendable {
             return MFICoreBankingAdapter(id: partner.id, capabilities: capabilities, settings: .init(
                 baseURL: http.baseURL, tenant: http.tenant ?? "default", username: http.username ?? "",
                 password: http.password ?? "", paymentTypeId: http.paymentTypeId ?? 1, timeoutMs: partner.timeoutMs))
+        case ("iso20022-files", _):
+            guard let files = partner.files else { break }
+            do {
+                return try ISO20022FilesAdapter(id: partner.id, capabilities: capabilities, settings: .init(
+                    outbox: files.outbox, inbox: files.inbox, state: files.state, debtorName: files.debtorName,
+                    debtorAccount: files.debtorAccount, debtorBIC: files.debtorBIC, initiatingParty: files.initiatingParty,
+                    batchMax: files.batchMax, batchWindowMs: files.batchWindowMs))
+            } catch {
+                throw ConfigurationError(file: "", key: "partner \(partner.id)",
+                                         problem: "its folders cannot be used: \(error.localizedDescription)")
+            }
         default:
-            return SimulatedPartner(id: partner.id, capabilities: capabilities, behaviour: partner.simulated)
+            break
         }
+        return SimulatedPartner(id: partner.id, capabilities: capabilities, behaviour: partner.simulated)
     }
 
     /// Every configured operator has its accounts in the ledger; opening again changes nothing.

@@ -7,10 +7,10 @@ import RemitClient
 import RemitProtocol
 import XCTest
 
-/// Payouts through the real daemon to partners' real HTTP APIs on loopback: a mobile-money
-/// provider speaking the GSMA Mobile Money API and an MFI's Fineract-shaped core banking, with
-/// signed callbacks into the daemon's callback endpoint.
-final class HTTPPartnerTests: XCTestCase {
+/// Payouts through the real daemon to partners' real APIs: a mobile-money provider speaking the
+/// GSMA Mobile Money API and an MFI's Fineract-shaped core banking on loopback, with signed
+/// callbacks into the daemon's callback endpoint, and a bank taking ISO 20022 files.
+final class PartnerAdapterTests: XCTestCase {
     var daemon: Daemon!
     var wallet: MobileMoneyServer!
     var mfi: CoreBankingServer!
@@ -232,6 +232,71 @@ final class HTTPPartnerTests: XCTestCase {
         XCTAssertEqual(redirected.msisdn, "+254712345678")
         XCTAssertEqual(Decimal(string: redirected.amount), Decimal(status.legs[1].payoutAmount) / 100)
         XCTAssertTrue(mfi.appliedCounts.isEmpty)
+        try await client.close()
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
+    /// A bank that takes ISO 20022 files: the leg goes out in a pain.001 batch file, and the
+    /// bank's pain.002 report, dropped in the inbox, pays it.
+    func testABankPaysFromAPain001FileAndReportsInAPain002() async throws {
+        daemon = try Daemon()
+        let outbox = daemon.path("bank/outbox"), inbox = daemon.path("bank/inbox")
+        try daemon.editConfiguration { text in
+            text.replacingOccurrences(of: "products = [\"mobileWallet\", \"savingsDeposit\", \"loanRepayment\", \"insurancePremium\", \"educationFund\"]",
+                                      with: "products = [\"mobileWallet\", \"savingsDeposit\", \"loanRepayment\", \"insurancePremium\", \"educationFund\", \"accountCredit\"]")
+                + """
+
+                [[partner]]
+                id = "BANK-KE"
+                adapter = "iso20022-files"
+                outbox_folder = "bank/outbox"
+                inbox_folder = "bank/inbox"
+                debtor_name = "Remit Gateway Ltd"
+                debtor_account = "KE00REMIT0000001"
+                debtor_bic = "BANKKENAXXX"
+                batch_window_ms = 100
+                countries = ["KE"]
+                currencies = ["KES"]
+                products = ["accountCredit"]
+
+                [payouts]
+                first_inquiry_ms = 100
+                max_inquiry_delay_ms = 200
+                poll_interval_ms = 50
+
+                """
+        }
+        daemon = try daemon.restart()
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        _ = try await client.submit([GatewayTests.transfer(id, legs: [Leg(product: .accountCredit, share: 10_000,
+                                                                          institution: "BANK-KE", account: "0012345678")])])
+        var files: [String] = []
+        for _ in 0..<200 {
+            files = ((try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []).filter { $0.hasPrefix("pain.001.") }
+            if !files.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        XCTAssertEqual(files.count, 1)
+        let xml = try String(contentsOfFile: "\(outbox)/\(files[0])", encoding: .utf8)
+        let hex = id.description.replacingOccurrences(of: "-", with: "")
+        XCTAssertTrue(xml.contains("<EndToEndId>\(hex)-0</EndToEndId>"), xml)
+        let messageId = String(xml[xml.range(of: "<MsgId>")!.upperBound..<xml.range(of: "</MsgId>")!.lowerBound])
+        let pending = try await client.transfer(id)
+        XCTAssertEqual(pending.state, .dispatched, "pending until the bank reports")
+        try """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>
+            <GrpHdr><MsgId>STS-1</MsgId><CreDtTm>2026-11-23T17:00:00Z</CreDtTm></GrpHdr>
+            <OrgnlGrpInfAndSts><OrgnlMsgId>\(messageId)</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId></OrgnlGrpInfAndSts>
+            <OrgnlPmtInfAndSts><OrgnlPmtInfId>\(messageId)-1</OrgnlPmtInfId>
+            <TxInfAndSts><OrgnlEndToEndId>\(hex)-0</OrgnlEndToEndId><TxSts>ACSC</TxSts><AcctSvcrRef>KCB-889100</AcctSvcrRef></TxInfAndSts>
+            </OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>
+            """.write(toFile: "\(inbox)/report-1.xml", atomically: true, encoding: .utf8)
+        let status = try await final(id, client)
+        XCTAssertEqual(status.state, .paid, "\(status)")
+        XCTAssertEqual(status.legs[0].partnerReference, "KCB-889100")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(inbox)/processed/report-1.xml"))
         try await client.close()
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
     }
