@@ -85,6 +85,24 @@ public protocol PartnerAdapter: Sendable {
     /// Reads a partner's callback about the payout with this key (its signature already checked):
     /// the outcome it reports, or nil if the body is not one this partner sends.
     func callbackOutcome(idempotencyKey: String, body: [UInt8]) -> PayoutOutcome?
+    /// Whether the partner can take payouts now, asked of the partner itself (a heartbeat, an
+    /// authenticated read, its folders), for operations.
+    func checkHealth() async -> PartnerHealthCheck
+}
+
+/// What a partner's health check found.
+public struct PartnerHealthCheck: Hashable, Sendable, Codable {
+    public enum State: String, Hashable, Sendable, Codable {
+        case up, degraded, down
+    }
+
+    public var state: State
+    public var detail: String
+
+    public init(_ state: State, _ detail: String) {
+        self.state = state
+        self.detail = String(detail.prefix(200))
+    }
 }
 
 extension PartnerAdapter {

@@ -252,6 +252,30 @@ public final class PayoutDispatcher: Service, Sendable {
         return .applied
     }
 
+    /// Every partner's health check, at once, each bounded by its timeout.
+    public func checkPartners() async -> [(partner: String, check: PartnerHealthCheck)] {
+        await withTaskGroup(of: (Int, String, PartnerHealthCheck).self) { group in
+            for (index, partner) in router.partners.enumerated() {
+                group.addTask {
+                    let check = await withTaskGroup(of: PartnerHealthCheck?.self) { race in
+                        race.addTask { await partner.adapter.checkHealth() }
+                        race.addTask {
+                            try? await Task.sleep(for: .milliseconds(partner.timeoutMs))
+                            return Task.isCancelled ? nil : PartnerHealthCheck(.down, "no answer within \(partner.timeoutMs) ms")
+                        }
+                        let first = await race.next() ?? nil
+                        race.cancelAll()
+                        return first ?? PartnerHealthCheck(.down, "cancelled")
+                    }
+                    return (index, partner.id, check)
+                }
+            }
+            var results: [(Int, String, PartnerHealthCheck)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) }
+        }
+    }
+
     /// Exponential backoff with up to 25 % jitter, from the first inquiry delay to the maximum.
     func backoff(_ attempts: Int) -> Int64 {
         let delay = min(policy.maxInquiryDelayMs, policy.firstInquiryMs << min(max(attempts - 1, 0), 16))

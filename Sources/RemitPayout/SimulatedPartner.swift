@@ -83,6 +83,8 @@ public final class SimulatedPartner: PartnerAdapter {
         }
     }
 
+    public func checkHealth() async -> PartnerHealthCheck { PartnerHealthCheck(.up, "simulated in process") }
+
     private static func next(_ x: inout UInt64) -> UInt64 {
         x ^= x << 13
         x ^= x >> 7

@@ -9,7 +9,25 @@ import RemitLedger
 struct PartnersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "partners", abstract: "List payout partners; switch one off or on while the daemon runs.",
-        subcommands: [List.self, Enable.self, Disable.self])
+        subcommands: [List.self, Health.self, Enable.self, Disable.self])
+
+    struct Health: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask every partner now whether it can take payouts (a heartbeat, an authenticated read, its folders).",
+            discussion: "Exit codes: 0 none is down, 1 a partner is down, 69 daemon not reachable.")
+        @OptionGroup var socket: OperatorsCommand.SocketOptions
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            let response = try ask(AdminRequest(command: "partners-health"), socket.path)
+            try show(response, json: json) { response in
+                print(TransferText.align([["PARTNER", "ADAPTER", "HEALTH", "CIRCUIT", "DETAIL"]] + (response.partners ?? []).map {
+                    [$0.id, $0.adapter, $0.health ?? "-", $0.circuitOpen ? "open" : "closed", $0.healthDetail ?? ""]
+                }))
+            }
+            if response.partners?.contains(where: { $0.health == "down" }) == true { throw ExitCode(1) }
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(

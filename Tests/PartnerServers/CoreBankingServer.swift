@@ -66,6 +66,9 @@ public final class CoreBankingServer: Sendable {
         else {
             return error(401, "error.msg.not.authenticated", "Invalid authentication details were passed in api request.")
         }
+        if request.method == .GET, request.path == "/fineract-provider/api/v1/paymenttypes" {
+            return .respond(status: 200, body: Array(#"[{"id":1,"name":"Remittance","isCashPayment":false}]"#.utf8))
+        }
         let parts = request.path.split(separator: "/").map(String.init)
         // fineract-provider / api / v1 / {savingsaccounts|loans} / {id} / transactions
         guard request.method == .POST, parts.count == 6, parts[0] == "fineract-provider", parts[5] == "transactions"

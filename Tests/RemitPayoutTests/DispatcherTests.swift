@@ -31,6 +31,8 @@ final class ScriptedPartner: PartnerAdapter {
         }
     }
 
+    func checkHealth() async -> PartnerHealthCheck { PartnerHealthCheck(.up, "scripted") }
+
     func status(_ instruction: PayoutInstruction) async -> PayoutOutcome {
         script.withLock {
             $0.calls.append("status \(instruction.idempotencyKey)")

@@ -301,6 +301,22 @@ final class PartnerAdapterTests: XCTestCase {
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
     }
 
+    func testPartnersAreAskedForTheirHealth() async throws {
+        try startDaemon()
+        let healthy = try daemon.remitctl(["partners", "health"])
+        XCTAssertEqual(healthy.status, 0, healthy.err)
+        XCTAssertTrue(healthy.out.contains("MPESA-KE   mobile-wallet     up"), healthy.out)
+        XCTAssertTrue(healthy.out.contains("KMFI       mfi-core-banking  up"), healthy.out)
+        await wallet.stop()
+        let down = try daemon.remitctl(["partners", "health", "--json"])
+        XCTAssertEqual(down.status, 1, down.out)
+        let object = try JSONSerialization.jsonObject(with: Data(down.out.utf8)) as! [String: Any]
+        let partners = object["partners"] as! [[String: Any]]
+        XCTAssertEqual(partners.first { $0["id"] as? String == "MPESA-KE" }?["health"] as? String, "down")
+        XCTAssertEqual(partners.first { $0["id"] as? String == "KMFI" }?["health"] as? String, "up")
+        wallet = nil
+    }
+
     /// What the callback endpoint refuses, and that a refusal changes nothing.
     func testCallbacksAreSignedInTimeForTheirOwnPayoutsAndIdempotent() async throws {
         try startDaemon()

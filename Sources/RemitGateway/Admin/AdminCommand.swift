@@ -55,6 +55,9 @@ public struct PartnerStatus: Codable, Sendable, Hashable {
     public var circuitOpen: Bool
     public var countries: [String]
     public var products: [String]
+    /// From `partners-health`: up, degraded or down, and what the check found.
+    public var health: String?
+    public var healthDetail: String?
 }
 
 public struct AdminResponse: Codable, Sendable, Hashable {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import RemitDomain
 import RemitLedger
+import RemitPayout
 
 /// Carries out admin requests that change the books, one line at a time: the only way in for
 /// changes, since the operator port never takes them. Each request is answered after its ledger
@@ -45,6 +46,8 @@ final class AdminSocketHandler: ChannelInboundHandler {
 /// What admin requests do, apart from how they arrive.
 struct AdminExecutor: Sendable {
     let environment: SessionEnvironment
+    /// Asks every partner whether it can take payouts now.
+    var checkPartners: @Sendable () async -> [(partner: String, check: PartnerHealthCheck)] = { [] }
 
     func execute(_ request: AdminRequest) async -> AdminResponse {
         switch request.command {
@@ -55,6 +58,14 @@ struct AdminExecutor: Sendable {
             return await move(request, withdraw: request.command == "withdraw")
         case "partners":
             return AdminResponse(ok: true, partners: partnerStatuses())
+        case "partners-health":
+            let checks = Dictionary(await checkPartners().map { ($0.partner, $0.check) }, uniquingKeysWith: { first, _ in first })
+            return AdminResponse(ok: true, partners: partnerStatuses().map { status in
+                var status = status
+                status.health = checks[status.id]?.state.rawValue
+                status.healthDetail = checks[status.id]?.detail
+                return status
+            })
         case "partner-enable", "partner-disable":
             guard let id = request.partner, environment.configuration.partners.contains(where: { $0.id == id }) else {
                 return .failure("partner \(request.partner ?? "(none)") is not configured")
@@ -70,7 +81,7 @@ struct AdminExecutor: Sendable {
         case "review-approve", "review-reject":
             return await review(request, approve: request.command == "review-approve")
         default:
-            return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, "
+            return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, partners-health, "
                             + "partner-enable, partner-disable, resolve-payout, rates-set, review-approve, review-reject")
         }
     }

@@ -177,7 +177,9 @@ public final class Gateway: Sendable {
         // After the dispatcher: at shutdown it stops taking callbacks before the dispatcher stops.
         if let callbacks { services.append(.init(service: callbacks)) }
         services.append(.init(service: AdminSocketServer(path: environment.configuration.admin.socket,
-                                                         executor: AdminExecutor(environment: environment), logger: logger)))
+                                                         executor: AdminExecutor(environment: environment,
+                                                                                 checkPartners: { [dispatcher] in await dispatcher.checkPartners() }),
+                                                         logger: logger)))
         services.append(.init(service: ReloadOnHangup(gateway: self)))
         services.append(.init(service: server))
         services.append(.init(service: ReadinessReporter(gateway: self, onReady: onReady)))

@@ -68,6 +68,22 @@ public struct MFICoreBankingAdapter: PartnerAdapter {
         await post(instruction)
     }
 
+    /// An authenticated read of the institution's payment types: it answers, and it takes the
+    /// gateway's credentials.
+    public func checkHealth() async -> PartnerHealthCheck {
+        switch await http.call(.GET, "/paymenttypes", headers: authorisation) {
+        case .response(200, _, _): return PartnerHealthCheck(.up, "payment types read")
+        case .response(401, _, _): return PartnerHealthCheck(.down, "credentials refused (HTTP 401)")
+        case .response(let status, _, _): return PartnerHealthCheck(.down, "HTTP \(status)")
+        case .notSent(let reason), .noAnswer(let reason): return PartnerHealthCheck(.down, reason)
+        }
+    }
+
+    var authorisation: [(String, String)] {
+        let credentials = Data("\(settings.username):\(settings.password)".utf8).base64EncodedString()
+        return [("Fineract-Platform-TenantId", settings.tenant), ("Authorization", "Basic \(credentials)")]
+    }
+
     /// The same request again: the institution answers from its idempotency store.
     public func status(_ instruction: PayoutInstruction) async -> PayoutOutcome {
         await post(instruction)
@@ -91,11 +107,9 @@ public struct MFICoreBankingAdapter: PartnerAdapter {
             "transactionAmount": instruction.amount.formatted, "paymentTypeId": settings.paymentTypeId,
             "receiptNumber": instruction.idempotencyKey, "note": "remittance \(instruction.product) \(instruction.idempotencyKey)",
         ]
-        let credentials = Data("\(settings.username):\(settings.password)".utf8).base64EncodedString()
         let answer = await http.call(
             .POST, "/\(target.resource)/\(instruction.account)/transactions?command=\(target.command)",
-            headers: [("Fineract-Platform-TenantId", settings.tenant), ("Authorization", "Basic \(credentials)"),
-                      ("Idempotency-Key", instruction.idempotencyKey)],
+            headers: authorisation + [("Idempotency-Key", instruction.idempotencyKey)],
             json: PartnerJSON.encode(body))
         switch answer {
         case .response(200, _, let body):

@@ -191,6 +191,20 @@ public struct MobileWalletAdapter: PartnerAdapter {
         }
     }
 
+    /// `GET /heartbeat`: `serviceStatus` available, degraded or unavailable.
+    public func checkHealth() async -> PartnerHealthCheck {
+        switch await http.call(.GET, "/heartbeat", headers: headers(UUID().uuidString.lowercased())) {
+        case .response(200, _, let body):
+            switch PartnerJSON.object(body)?["serviceStatus"] as? String {
+            case "available": return PartnerHealthCheck(.up, "heartbeat: available")
+            case "degraded": return PartnerHealthCheck(.degraded, "heartbeat: degraded")
+            case let other: return PartnerHealthCheck(.down, "heartbeat: \(other ?? "no serviceStatus")")
+            }
+        case .response(let status, _, _): return PartnerHealthCheck(.down, "heartbeat: HTTP \(status)")
+        case .notSent(let reason), .noAnswer(let reason): return PartnerHealthCheck(.down, reason)
+        }
+    }
+
     /// The callback is the completed transaction, or an error object.
     public func callbackOutcome(idempotencyKey: String, body: [UInt8]) -> PayoutOutcome? {
         guard let object = PartnerJSON.object(body) else { return nil }

@@ -57,6 +57,10 @@ public final class ISO20022FilesAdapter: PartnerAdapter {
 
     public func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome { await book.submit(instruction) }
     public func status(_ instruction: PayoutInstruction) async -> PayoutOutcome { await book.status(instruction) }
+    /// The folders can be written and read; how many files wait for the bank, and how many of
+    /// its reports wait to be read.
+    public func checkHealth() async -> PartnerHealthCheck { await book.checkHealth() }
+
     /// Files only: the bank does not call back.
     public func callbackOutcome(idempotencyKey: String, body: [UInt8]) -> PayoutOutcome? { nil }
 
@@ -295,6 +299,23 @@ extension ISO20022FilesAdapter {
                 }
             }
             return result
+        }
+
+        func checkHealth() -> PartnerHealthCheck {
+            let manager = FileManager.default
+            guard manager.isWritableFile(atPath: settings.outbox) else {
+                return PartnerHealthCheck(.down, "cannot write \(settings.outbox)")
+            }
+            guard manager.isWritableFile(atPath: settings.inbox) else {
+                return PartnerHealthCheck(.down, "cannot move reports out of \(settings.inbox)")
+            }
+            let waiting = ((try? manager.contentsOfDirectory(atPath: settings.outbox)) ?? []).filter { $0.hasPrefix("pain.001.") }
+            let unread = ((try? manager.contentsOfDirectory(atPath: settings.inbox)) ?? []).filter {
+                !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".xml")
+            }
+            let unreadable = ((try? manager.contentsOfDirectory(atPath: "\(settings.inbox)/unreadable")) ?? []).count
+            let detail = "\(waiting.count) file(s) waiting for the bank, \(unread.count) report(s) unread, \(unreadable) unreadable"
+            return PartnerHealthCheck(unreadable > 0 ? .degraded : .up, detail)
         }
 
         static func field(_ text: String) -> String {
