@@ -8,21 +8,34 @@ public struct RoutedPartner: Sendable {
     public var enabled: Bool
     public var maxConcurrency: Int
     public var timeoutMs: Int64
+    /// What a payout costs the gateway at this partner: a fixed part per payout currency (minor
+    /// units) plus basis points of the payout; among partners of one priority the cheaper goes first.
+    public var costFixed: [String: Int64]
+    public var costBasisPoints: Int64
 
     public init(adapter: any PartnerAdapter, priority: Int, enabled: Bool = true, maxConcurrency: Int = 16,
-                timeoutMs: Int64 = 10_000) {
+                timeoutMs: Int64 = 10_000, costFixed: [String: Int64] = [:], costBasisPoints: Int64 = 0) {
         self.adapter = adapter
         self.priority = priority
         self.enabled = enabled
         self.maxConcurrency = maxConcurrency
         self.timeoutMs = timeoutMs
+        self.costFixed = costFixed
+        self.costBasisPoints = costBasisPoints
     }
 
     public var id: String { adapter.id }
+
+    /// The cost of paying `amount` here, in its minor units (128-bit: never overflows).
+    public func cost(of amount: Money) -> Int64 {
+        let variable = Int128(amount.minorUnits) * Int128(costBasisPoints) / 10_000
+        return Int64(clamping: Int128(costFixed[amount.currency.code] ?? 0) + variable)
+    }
 }
 
 /// Chooses partners for a leg: those enabled whose capabilities cover it (and the one it names,
-/// if it names an institution), in priority order, then by id for a stable order.
+/// if it names an institution), in priority order, the cheaper first for the leg's amount within
+/// a priority, then by id for a stable order.
 public struct PayoutRouter: Sendable {
     public let partners: [RoutedPartner]
     public let switches: PartnerSwitches
@@ -36,7 +49,9 @@ public struct PayoutRouter: Sendable {
         partners.filter {
             $0.enabled && switches.isEnabled($0.id) && $0.adapter.capabilities.covers(instruction)
                 && (institution.isEmpty || institution == $0.id)
-        }
+        }.map { ($0, $0.cost(of: instruction.amount)) }
+            .sorted { ($0.0.priority, $0.1, $0.0.id) < ($1.0.priority, $1.1, $1.0.id) }
+            .map(\.0)
     }
 
     /// The partner to try after `current` refused definitely, if any.

@@ -185,3 +185,26 @@ final class DispatcherTests: XCTestCase {
         guard case .paid = await simulator.status(instruction) else { return XCTFail() }
     }
 }
+
+final class RouterTests: XCTestCase {
+    let kes = try! Currency("KES")
+
+    func instruction(_ amount: Int64, institution: String = "") -> PayoutInstruction {
+        PayoutInstruction(idempotencyKey: "k", product: "mobileWallet", account: "254712345678", amount: Money(amount, kes),
+                          country: "KE")
+    }
+
+    /// Priority first; within a priority the cheaper for this amount; then the id.
+    func testPriorityThenCostForTheAmountThenId() {
+        let flat = RoutedPartner(adapter: ScriptedPartner("FLAT", submits: []), priority: 1, costFixed: ["KES": 5_000])
+        let percent = RoutedPartner(adapter: ScriptedPartner("PERCENT", submits: []), priority: 1, costBasisPoints: 100)
+        let backup = RoutedPartner(adapter: ScriptedPartner("BACKUP", submits: []), priority: 2)
+        let router = PayoutRouter(partners: [backup, flat, percent])
+        // KES 100.00: 1 % is 1.00, cheaper than 50.00 flat; KES 10,000.00: 1 % is 100.00, dearer.
+        XCTAssertEqual(router.candidates(for: instruction(10_000), institution: "").map(\.id), ["PERCENT", "FLAT", "BACKUP"])
+        XCTAssertEqual(router.candidates(for: instruction(1_000_000), institution: "").map(\.id), ["FLAT", "PERCENT", "BACKUP"])
+        XCTAssertEqual(router.next(after: "FLAT", for: instruction(1_000_000), institution: "")?.id, "PERCENT")
+        XCTAssertEqual(router.candidates(for: instruction(10_000), institution: "BACKUP").map(\.id), ["BACKUP"])
+        XCTAssertEqual(percent.cost(of: Money(.max, kes)), Int64.max / 100, "no overflow")
+    }
+}

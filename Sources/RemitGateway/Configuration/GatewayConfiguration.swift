@@ -75,6 +75,10 @@ public struct GatewayConfiguration: Sendable {
         public var enabled: Bool
         public var maxConcurrency: Int
         public var timeoutMs: Int64
+        /// What a payout costs there: a fixed part per payout currency (minor units) and basis
+        /// points of the payout; the router prefers the cheaper among partners of one priority.
+        public var costFixed: [String: Int64] = [:]
+        public var costBasisPoints: Int64 = 0
         /// For `adapter = "simulated"`.
         public var simulated: SimulatedPartner.Behaviour
         /// For the adapters that speak HTTP.
@@ -487,6 +491,17 @@ public struct GatewayConfiguration: Sendable {
                                     password: try secret(&p, "password_file", required: true).map { String(decoding: $0, as: UTF8.self) },
                                     paymentTypeId: Int(try p.integer("payment_type_id", default: 1, in: 1...1_000_000)))
             }
+            var costFixed: [String: Int64] = [:]
+            if let text = try p.string("cost_fixed") {
+                for code in currencies {
+                    let currency = try! Currency(code)
+                    guard let minor = Money.parseMinorUnits(text, currency), minor >= 0 else {
+                        throw p.fail("cost_fixed", "\"\(text)\" is not an amount in \(code) with at most \(currency.exponent) decimals")
+                    }
+                    costFixed[code] = minor
+                }
+            }
+            let costBasisPoints = try p.integer("cost_bps", default: 0, in: 0...10_000)
             let callbackSecret = try secret(&p, "callback_secret_file")
             if let callbackSecret, callbackSecret.count < 32 {
                 throw p.fail("callback_secret_file", "the secret must be at least 32 bytes")
@@ -497,7 +512,8 @@ public struct GatewayConfiguration: Sendable {
                 enabled: try p.boolean("enabled", default: true),
                 maxConcurrency: Int(try p.integer("max_concurrency", default: 16, in: 1...4_096)),
                 timeoutMs: try p.integer("timeout_ms", default: 10_000, in: 10...600_000),
-                simulated: simulated, http: http, files: files, callbackSecret: callbackSecret))
+                costFixed: costFixed, costBasisPoints: costBasisPoints, simulated: simulated, http: http, files: files,
+                callbackSecret: callbackSecret))
             let behaviour = partners.last!.simulated
             guard behaviour.rejectBps + behaviour.unknownBps + behaviour.pendingBps <= 10_000 else {
                 throw p.fail("reject_bps", "reject_bps + unknown_bps + pending_bps must be at most 10000")

@@ -38,7 +38,7 @@ public final class Gateway: Sendable {
         let partners = try configuration.partners.map { partner in
             RoutedPartner(adapter: try Self.adapter(partner, callbackURL: configuration.callbacks?.publicURL),
                           priority: partner.priority, enabled: partner.enabled, maxConcurrency: partner.maxConcurrency,
-                          timeoutMs: partner.timeoutMs)
+                          timeoutMs: partner.timeoutMs, costFixed: partner.costFixed, costBasisPoints: partner.costBasisPoints)
         }
         let payouts = configuration.payouts
         let switches = PartnerSwitches(), health = PartnerHealth()
