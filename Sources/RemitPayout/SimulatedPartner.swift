@@ -12,13 +12,23 @@ public final class SimulatedPartner: PartnerAdapter {
         public var unknownBps: Int
         public var pendingBps: Int
         public var seed: UInt64
+        /// Where to send signed callbacks (`…/callbacks`) for payouts answered "pending" or whose
+        /// answer was lost, and the key to sign them with; nil sends none.
+        public var callbackURL: String?
+        public var callbackSecret: [UInt8]?
+        /// How many of those callbacks are sent twice.
+        public var duplicateCallbackBps: Int
 
-        public init(latencyMs: Int = 20, rejectBps: Int = 0, unknownBps: Int = 0, pendingBps: Int = 0, seed: UInt64 = 1) {
+        public init(latencyMs: Int = 20, rejectBps: Int = 0, unknownBps: Int = 0, pendingBps: Int = 0, seed: UInt64 = 1,
+                    callbackURL: String? = nil, callbackSecret: [UInt8]? = nil, duplicateCallbackBps: Int = 0) {
             self.latencyMs = latencyMs
             self.rejectBps = rejectBps
             self.unknownBps = unknownBps
             self.pendingBps = pendingBps
             self.seed = seed
+            self.callbackURL = callbackURL
+            self.callbackSecret = callbackSecret
+            self.duplicateCallbackBps = duplicateCallbackBps
         }
     }
 
@@ -46,7 +56,15 @@ public final class SimulatedPartner: PartnerAdapter {
 
     public func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome {
         if behaviour.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(behaviour.latencyMs)) }
-        return state.withLock { state in
+        let outcome = decide(instruction)
+        // The final answer of a pending or lost one also comes by callback, if the partner has them.
+        if case .pending = outcome { callBack(instruction.idempotencyKey) }
+        if case .unknown = outcome { callBack(instruction.idempotencyKey) }
+        return outcome
+    }
+
+    private func decide(_ instruction: PayoutInstruction) -> PayoutOutcome {
+        state.withLock { state in
             if let known = state.payouts[instruction.idempotencyKey] { return known }  // deduplicated
             if !capabilities.covers(instruction) {
                 state.payouts[instruction.idempotencyKey] = .rejected(reason: "not covered")
@@ -84,6 +102,25 @@ public final class SimulatedPartner: PartnerAdapter {
     }
 
     public func checkHealth() async -> PartnerHealthCheck { PartnerHealthCheck(.up, "simulated in process") }
+
+    /// Sends the payout's final state to the gateway's callback endpoint after the latency,
+    /// signed, in the gateway's own callback format; twice at the configured rate.
+    private func callBack(_ key: String) {
+        guard let base = behaviour.callbackURL, let secret = behaviour.callbackSecret else { return }
+        let (outcome, twice) = state.withLock { state -> (PayoutOutcome?, Bool) in
+            (state.payouts[key], Int(Self.next(&state.random) % 10_000) < behaviour.duplicateCallbackBps)
+        }
+        guard case .paid(let reference) = outcome else { return }
+        let url = "\(base.hasSuffix("/") ? String(base.dropLast()) : base)/\(id)/\(key)"
+        let body = PartnerJSON.encode(["status": "paid", "reference": reference])
+        let latency = behaviour.latencyMs
+        Task {
+            try? await Task.sleep(for: .milliseconds(max(latency, 10)))
+            for _ in 0..<(twice ? 2 : 1) {
+                _ = await CallbackSender.send(to: url, body: body, secret: secret)
+            }
+        }
+    }
 
     private static func next(_ x: inout UInt64) -> UInt64 {
         x ^= x << 13

@@ -301,6 +301,35 @@ final class PartnerAdapterTests: XCTestCase {
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
     }
 
+    /// The simulator answers "pending" and calls back, twice: the transfer is paid by the first
+    /// callback long before any inquiry, and the second is a duplicate that changes nothing.
+    func testTheSimulatorsDuplicateCallbacksPayOnce() async throws {
+        daemon = try Daemon()
+        try String(decoding: walletSecret, as: UTF8.self).write(toFile: daemon.path("sim.secret"), atomically: true,
+                                                                encoding: .utf8)
+        let callbackPort = try freePort()
+        try daemon.editConfiguration {
+            $0.replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
+                                    with: "priority = 1\nlatency_ms = 50\npending_bps = 10000\nduplicate_callback_bps = 10000\ncallback_secret_file = \"sim.secret\"\n\n[[partner]]\nid = \"KMFI\"")
+                + "\n[callbacks]\nlisten = \"127.0.0.1:\(callbackPort)\"\n\n[payouts]\nfirst_inquiry_ms = 60000\n"
+        }
+        daemon = try daemon.restart()
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        _ = try await client.submit([GatewayTests.transfer(id)])
+        let status = try await final(id, client, seconds: 20)
+        XCTAssertEqual(status.state, .paid, "\(status)")
+        var metrics = ""
+        for _ in 0..<100 {
+            metrics = try await metricsText()
+            if metrics.contains("result=\"duplicate\"") || metrics.contains("result=\"retry\"") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTAssertTrue(metrics.contains("remit_callbacks_total{partner=\"MPESA-KE\",result=\"applied\"} 1"), metrics)
+        try await client.close()
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
     func testPartnersAreAskedForTheirHealth() async throws {
         try startDaemon()
         let healthy = try daemon.remitctl(["partners", "health"])

@@ -118,7 +118,12 @@ public final class Gateway: Sendable {
         default:
             break
         }
-        return SimulatedPartner(id: partner.id, capabilities: capabilities, behaviour: partner.simulated)
+        var behaviour = partner.simulated
+        if let secret = partner.callbackSecret, let callbackURL {
+            behaviour.callbackURL = callbackURL
+            behaviour.callbackSecret = secret
+        }
+        return SimulatedPartner(id: partner.id, capabilities: capabilities, behaviour: behaviour)
     }
 
     /// Every configured operator has its accounts in the ledger; opening again changes nothing.

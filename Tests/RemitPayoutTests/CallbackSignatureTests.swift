@@ -1,4 +1,4 @@
-@testable import RemitGateway
+import RemitPayout
 import XCTest
 
 final class CallbackSignatureTests: XCTestCase {
