@@ -8,7 +8,7 @@ import Synchronization
 /// `409`), basic authentication and a tenant header, Fineract's error bodies. It keeps its own
 /// record of what it applied, and can be told to fail, stall, answer late or drop.
 public final class CoreBankingServer: Sendable {
-    public typealias Fault = MobileMoneyServer.Fault
+    public typealias Fault = PartnerFault
 
     struct Account {
         var active = true
@@ -130,14 +130,7 @@ public final class CoreBankingServer: Sendable {
                               "resourceId": state.nextId, "changes": ["transactionAmount": amountText]])
         }
         let answer = finish(key, reply)
-        switch fault {
-        case .payThenStall: return .stall
-        case .payThenDrop: return .drop
-        case .payThenAnswerLate(let ms):
-            if case .respond(let status, let body, _) = answer { return .respondLater(ms: ms, status: status, body: body) }
-            return answer
-        default: return answer
-        }
+        return fault?.deliver(answer) ?? answer
     }
 
     /// Stores the answer under the key, as Fineract's idempotency store does, and returns it.

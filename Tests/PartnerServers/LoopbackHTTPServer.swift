@@ -22,6 +22,32 @@ public enum HTTPReply: Sendable {
     case drop
 }
 
+/// What a partner server can be told to do to its next payout request, before or after paying.
+public enum PartnerFault: Sendable {
+    /// Answered with this status and body; nothing is paid.
+    case reply(Int, String)
+    /// Paid, then never answered.
+    case payThenStall
+    /// Paid, then the connection is closed without an answer.
+    case payThenDrop
+    /// Paid, answered after this many milliseconds.
+    case payThenAnswerLate(Int)
+    /// Not paid, never answered.
+    case stall
+
+    /// The answer to a payout that was made, as this fault delivers it.
+    func deliver(_ answer: HTTPReply) -> HTTPReply {
+        switch self {
+        case .payThenStall: return .stall
+        case .payThenDrop: return .drop
+        case .payThenAnswerLate(let ms):
+            if case .respond(let status, let body, _) = answer { return .respondLater(ms: ms, status: status, body: body) }
+            return answer
+        case .reply, .stall: return answer
+        }
+    }
+}
+
 /// A real HTTP/1.1 server on 127.0.0.1 and an ephemeral port, for partners' APIs in tests.
 public final class LoopbackHTTPServer: Sendable {
     public let port: Int

@@ -8,19 +8,7 @@ import Synchronization
 /// record of what it paid, so a test can check that no payout was made twice, and it can be told
 /// to fail, stall, answer late, drop the connection, or call back twice.
 public final class MobileMoneyServer: Sendable {
-    /// What the next transaction request meets, before or after the payout is made.
-    public enum Fault: Sendable {
-        /// Answered with this status and body; nothing is paid.
-        case reply(Int, String)
-        /// Paid, then never answered.
-        case payThenStall
-        /// Paid, then the connection is closed without an answer.
-        case payThenDrop
-        /// Paid, answered after this many milliseconds.
-        case payThenAnswerLate(Int)
-        /// Not paid, never answered.
-        case stall
-    }
+    public typealias Fault = PartnerFault
 
     public struct Transaction: Sendable {
         public var reference: String
@@ -183,14 +171,7 @@ public final class MobileMoneyServer: Sendable {
             }
         }
         let answer: HTTPReply = asynchronous ? accepted(transaction) : json(201, object(transaction))
-        switch fault {
-        case .payThenStall: return .stall
-        case .payThenDrop: return .drop
-        case .payThenAnswerLate(let ms):
-            if case .respond(let status, let body, _) = answer { return .respondLater(ms: ms, status: status, body: body) }
-            return answer
-        default: return answer
-        }
+        return fault?.deliver(answer) ?? answer
     }
 
     /// Sends the transaction's final state to its callback URL, signed.

@@ -9,20 +9,7 @@ final class PayoutTests: LedgerTestCase {
 
     override func setUp() async throws {
         try await super.setUp()
-        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
-        await expectDone(.fund(operatorId: "ACME", amount: usd(100_000), reference: "w"))
-        // USD 100.00 + 2.99 fee, paid out as KES 12,815.55: 70 % to a wallet, 30 % to savings.
-        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
-            operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: 1, count: 32),
-            decision: .accept(.init(
-                sendAmount: usd(10_000), fee: usd(299), payoutAmount: kes(1_281_555),
-                legs: [.init(product: "mobileWallet", institution: "", account: "254712345678", share: 7_000,
-                             payoutAmount: 897_089),
-                       .init(product: "savingsDeposit", institution: "KMFI", account: "SAV-1", share: 3_000,
-                             payoutAmount: 384_466)],
-                holdExpiresAt: .max)),
-            details: .init(rate: 128_155_500_000, referenceRate: 130_000_000_000))))
-        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        await submitSplit(id)
     }
 
     func report(_ leg: Int, _ outcome: LegReport.Outcome) -> LedgerCommand {

@@ -75,6 +75,16 @@ final class Daemon: @unchecked Sendable {
         try edited.write(toFile: configurationPath, atomically: true, encoding: .utf8)
     }
 
+    /// Adds `lines` to the demo's MPESA-KE partner (replacing its latency when they set one),
+    /// and `sections` at the end.
+    func setWalletPartner(_ lines: String, sections: String = "") throws {
+        try editConfiguration {
+            $0.replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
+                                    with: "priority = 1\n\(lines.contains("latency_ms") ? "" : "latency_ms = 150\n")\(lines)\n\n[[partner]]\nid = \"KMFI\"")
+                + sections
+        }
+    }
+
     /// Adds `lines` to the [server] table.
     func setServer(_ lines: String) throws {
         try editConfiguration { $0.replacingOccurrences(of: "name = \"remitd demo\"\n", with: "name = \"remitd demo\"\n\(lines)\n") }

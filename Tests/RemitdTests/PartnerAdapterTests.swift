@@ -308,11 +308,9 @@ final class PartnerAdapterTests: XCTestCase {
         try String(decoding: walletSecret, as: UTF8.self).write(toFile: daemon.path("sim.secret"), atomically: true,
                                                                 encoding: .utf8)
         let callbackPort = try freePort()
-        try daemon.editConfiguration {
-            $0.replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
-                                    with: "priority = 1\nlatency_ms = 50\npending_bps = 10000\nduplicate_callback_bps = 10000\ncallback_secret_file = \"sim.secret\"\n\n[[partner]]\nid = \"KMFI\"")
-                + "\n[callbacks]\nlisten = \"127.0.0.1:\(callbackPort)\"\n\n[payouts]\nfirst_inquiry_ms = 60000\n"
-        }
+        try daemon.setWalletPartner(
+            "latency_ms = 50\npending_bps = 10000\nduplicate_callback_bps = 10000\ncallback_secret_file = \"sim.secret\"",
+            sections: "\n[callbacks]\nlisten = \"127.0.0.1:\(callbackPort)\"\n\n[payouts]\nfirst_inquiry_ms = 60000\n")
         daemon = try daemon.restart()
         let client = try await daemon.connect()
         let id = ID128.random()

@@ -92,11 +92,7 @@ final class PayoutTests: XCTestCase {
     func testAPayoutInDoubtIsInquiredAndPaidOnce() async throws {
         daemon = try Daemon()
         // Every wallet payout's answer is lost; the partner paid it, and says so when asked.
-        try daemon.editConfiguration {
-            $0.replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
-                                    with: "priority = 1\nlatency_ms = 150\nunknown_bps = 10000\n\n[[partner]]\nid = \"KMFI\"")
-                + "\n[payouts]\nfirst_inquiry_ms = 200\n"
-        }
+        try daemon.setWalletPartner("unknown_bps = 10000", sections: "\n[payouts]\nfirst_inquiry_ms = 200\n")
         daemon = try daemon.restart()
         let client = try await daemon.connect()
         let id = ID128.random()
@@ -111,10 +107,7 @@ final class PayoutTests: XCTestCase {
 
     func testARefusedPayoutIsRefundedToThePrefund() async throws {
         daemon = try Daemon()
-        try daemon.editConfiguration {
-            $0.replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
-                                    with: "priority = 1\nlatency_ms = 150\nreject_bps = 10000\n\n[[partner]]\nid = \"KMFI\"")
-        }
+        try daemon.setWalletPartner("reject_bps = 10000")
         daemon = try daemon.restart()
         let client = try await daemon.connect()
         let id = ID128.random()
@@ -161,11 +154,8 @@ final class PayoutOperationsTests: XCTestCase {
         daemon = try Daemon()
         // The wallet partner never answers in time: every call is in doubt, and after two
         // inquiries the leg is left for review.
-        try daemon.editConfiguration {
-            $0.replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
-                                    with: "priority = 1\nlatency_ms = 300\ntimeout_ms = 50\n\n[[partner]]\nid = \"KMFI\"")
-                + "\n[payouts]\nfirst_inquiry_ms = 50\nmax_inquiries = 2\n"
-        }
+        try daemon.setWalletPartner("latency_ms = 300\ntimeout_ms = 50",
+                                    sections: "\n[payouts]\nfirst_inquiry_ms = 50\nmax_inquiries = 2\n")
         daemon = try daemon.restart()
         let client = try await daemon.connect()
         let id = ID128.random()
