@@ -57,19 +57,22 @@ public struct PartnerCapabilities: Hashable, Sendable {
     public var countries: Set<String>
     public var currencies: Set<String>
     public var products: Set<String>
-    /// Minor units per leg, in the payout currency.
-    public var maximumAmount: Int64
+    /// The most one payout may be, in minor units, by payout currency; none for a currency
+    /// means no limit.
+    public var maximumAmounts: [String: Int64]
 
-    public init(countries: Set<String>, currencies: Set<String>, products: Set<String>, maximumAmount: Int64 = .max) {
+    public init(countries: Set<String>, currencies: Set<String>, products: Set<String>,
+                maximumAmounts: [String: Int64] = [:]) {
         self.countries = countries
         self.currencies = currencies
         self.products = products
-        self.maximumAmount = maximumAmount
+        self.maximumAmounts = maximumAmounts
     }
 
     public func covers(_ instruction: PayoutInstruction) -> Bool {
         countries.contains(instruction.country) && currencies.contains(instruction.amount.currency.code)
-            && products.contains(instruction.product) && instruction.amount.minorUnits <= maximumAmount
+            && products.contains(instruction.product)
+            && instruction.amount.minorUnits <= maximumAmounts[instruction.amount.currency.code] ?? .max
     }
 }
 

@@ -54,6 +54,33 @@ final class TransferDeskTests: XCTestCase {
         XCTAssertEqual(submission.contentHash.count, 32)
     }
 
+    /// MPESA-KE takes at most KES 150,000.00 a payout: a larger wallet leg has no partner and is
+    /// refused before any money is held; split so each leg fits, it is accepted.
+    func testALegAbovePartnersMaximumsIsRefused() throws {
+        var configuration = try GatewayConfiguration.parse(
+            DemoEnvironment.configuration(listen: "127.0.0.1:1", adminListen: "127.0.0.1:2")
+                .replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
+                                      with: "priority = 1\nmax_amount = \"150000.00\"\n\n[[partner]]\nid = \"KMFI\""),
+            file: "x.toml")
+        configuration.ledger.holdExpiryMs = 86_400_000
+        let capped = SessionEnvironment.desk(configuration)
+        XCTAssertEqual(configuration.partners.first?.maximumAmounts, ["KES": 15_000_000])
+        // USD 2,000.00 pays out about KES 256,000.
+        let large = transfer { $0.amount = 200_000; $0.senderAddress = "1 Main St" }
+        guard case .reject(let code, let field) = try capped.submission(operatorId: "ACME", large, context()).decision else {
+            return XCTFail()
+        }
+        XCTAssertEqual(code.rawValue, ErrorCode.noPartnerAvailable.rawValue)
+        XCTAssertEqual(field, FieldID.amount.rawValue)
+        let split = transfer {
+            $0.amount = 200_000
+            $0.senderAddress = "1 Main St"
+            $0.legs = [Leg(product: .mobileWallet, share: 5_000, account: "254712345678"),
+                       Leg(product: .savingsDeposit, share: 5_000, institution: "KMFI", account: "SAV-1")]
+        }
+        guard case .accept = try capped.submission(operatorId: "ACME", split, context()).decision else { return XCTFail() }
+    }
+
     func testReceiveModePaysExactlyTheAmountAsked() throws {
         guard case .accept(let terms) = try decision(transfer { $0.amountMode = .receive; $0.amount = 1_000_000 }) else {
             return XCTFail()

@@ -79,6 +79,8 @@ public struct GatewayConfiguration: Sendable {
         /// points of the payout; the router prefers the cheaper among partners of one priority.
         public var costFixed: [String: Int64] = [:]
         public var costBasisPoints: Int64 = 0
+        /// The most one payout may be there, by payout currency (minor units).
+        public var maximumAmounts: [String: Int64] = [:]
         /// For `adapter = "simulated"`.
         public var simulated: SimulatedPartner.Behaviour
         /// For the adapters that speak HTTP.
@@ -492,16 +494,22 @@ public struct GatewayConfiguration: Sendable {
                                     password: try secret(&p, "password_file", required: true).map { String(decoding: $0, as: UTF8.self) },
                                     paymentTypeId: Int(try p.integer("payment_type_id", default: 1, in: 1...1_000_000)))
             }
-            var costFixed: [String: Int64] = [:]
-            if let text = try p.string("cost_fixed") {
+            /// An amount key read in each of the partner's payout currencies.
+            func perCurrency(_ key: String) throws(ConfigurationError) -> [String: Int64] {
+                guard let text = try p.string(key) else { return [:] }
+                var amounts: [String: Int64] = [:]
                 for code in currencies {
                     let currency = try! Currency(code)
                     guard let minor = Money.parseMinorUnits(text, currency), minor >= 0 else {
-                        throw p.fail("cost_fixed", "\"\(text)\" is not an amount in \(code) with at most \(currency.exponent) decimals")
+                        throw p.fail(key, "\"\(text)\" is not an amount in \(code) with at most \(currency.exponent) decimals")
                     }
-                    costFixed[code] = minor
+                    amounts[code] = minor
                 }
+                return amounts
             }
+            let costFixed = try perCurrency("cost_fixed")
+            let maximumAmounts = try perCurrency("max_amount")
+            if maximumAmounts.values.contains(0) { throw p.fail("max_amount", "must be above zero") }
             let costBasisPoints = try p.integer("cost_bps", default: 0, in: 0...10_000)
             let callbackSecret = try secret(&p, "callback_secret_file")
             if let callbackSecret, callbackSecret.count < 32 {
@@ -513,7 +521,8 @@ public struct GatewayConfiguration: Sendable {
                 enabled: try p.boolean("enabled", default: true),
                 maxConcurrency: Int(try p.integer("max_concurrency", default: 16, in: 1...4_096)),
                 timeoutMs: try p.integer("timeout_ms", default: 10_000, in: 10...600_000),
-                costFixed: costFixed, costBasisPoints: costBasisPoints, simulated: simulated, http: http, files: files,
+                costFixed: costFixed, costBasisPoints: costBasisPoints, maximumAmounts: maximumAmounts, simulated: simulated,
+                http: http, files: files,
                 callbackSecret: callbackSecret))
             let behaviour = partners.last!.simulated
             guard behaviour.rejectBps + behaviour.unknownBps + behaviour.pendingBps <= 10_000 else {

@@ -94,7 +94,7 @@ public final class Gateway: Sendable {
     /// The adapter a partner's configuration names.
     static func adapter(_ partner: GatewayConfiguration.Partner, callbackURL: String?) throws -> any PartnerAdapter {
         let capabilities = PartnerCapabilities(countries: partner.countries, currencies: partner.currencies,
-                                               products: partner.products)
+                                               products: partner.products, maximumAmounts: partner.maximumAmounts)
         switch (partner.adapter, partner.http) {
         case ("mobile-wallet", let http?):
             return MobileWalletAdapter(id: partner.id, capabilities: capabilities, settings: .init(

@@ -24,12 +24,21 @@ public struct TransferDesk: Sendable {
         public var countries: Set<String>
         public var currencies: Set<String>
         public var products: Set<String>
+        /// The most one payout may be there, by payout currency (minor units).
+        public var maximumAmounts: [String: Int64]
 
-        public init(id: String, countries: Set<String>, currencies: Set<String>, products: Set<String>) {
+        public init(id: String, countries: Set<String>, currencies: Set<String>, products: Set<String>,
+                    maximumAmounts: [String: Int64] = [:]) {
             self.id = id
             self.countries = countries
             self.currencies = currencies
             self.products = products
+            self.maximumAmounts = maximumAmounts
+        }
+
+        func reaches(_ key: Corridor.Key, product: String, institution: String) -> Bool {
+            countries.contains(key.payoutCountry) && currencies.contains(key.payoutCurrency) && products.contains(product)
+                && (institution.isEmpty || institution == id)
         }
     }
 
@@ -165,8 +174,10 @@ public struct TransferDesk: Sendable {
         guard amounts.send.minorUnits >= corridor.minimum else { throw Refusal(.amountBelowMinimum, .amount) }
         guard amounts.send.minorUnits <= corridor.maximum else { throw Refusal(.amountAboveMaximum, .amount) }
         guard amounts.payout.minorUnits > 0 else { throw Refusal(.invalidAmount, .amount) }
+        let legAmounts = LegSplit.amounts(payout: amounts.payout.minorUnits, shares: legs.map(\.share))
+        try checkLegAmounts(corridor, legs: legs, amounts: legAmounts)
         return Priced(corridor: corridor, applied: rates.applied, reference: rates.reference, amounts: amounts,
-                      legAmounts: LegSplit.amounts(payout: amounts.payout.minorUnits, shares: legs.map(\.share)))
+                      legAmounts: legAmounts)
     }
 
     /// Everything but the price: the corridor a request may use.
@@ -195,14 +206,26 @@ public struct TransferDesk: Sendable {
         }
         for (index, leg) in legs.enumerated() {
             let reachable = partners.contains {
-                isEnabled($0.id) && $0.countries.contains(key.payoutCountry) && $0.currencies.contains(key.payoutCurrency)
-                    && $0.products.contains("\(leg.product)") && (leg.institution.isEmpty || leg.institution == $0.id)
+                isEnabled($0.id) && $0.reaches(key, product: "\(leg.product)", institution: leg.institution)
             }
             if !reachable {
                 throw Refusal(.noPartnerAvailable, leg.institution.isEmpty ? .legProduct : .legInstitution, leg: index)
             }
         }
         return corridor
+    }
+
+    /// Each leg's amount must be one some partner that can pay it takes: `8001
+    /// NO_PARTNER_AVAILABLE` on the leg's amount otherwise, before any money is held.
+    func checkLegAmounts(_ corridor: Corridor, legs: [(product: Product, share: UInt16, institution: String)],
+                         amounts: [Int64]) throws(Refusal) {
+        for (index, (leg, amount)) in zip(legs, amounts).enumerated() {
+            let taken = partners.contains {
+                isEnabled($0.id) && $0.reaches(corridor.key, product: "\(leg.product)", institution: leg.institution)
+                    && amount <= $0.maximumAmounts[corridor.payoutCurrency.code] ?? .max
+            }
+            if !taken { throw Refusal(.noPartnerAvailable, .amount, leg: index) }
+        }
     }
 
     func decide(_ t: Transfer, _ context: Context) throws(Refusal)
@@ -229,8 +252,9 @@ public struct TransferDesk: Sendable {
             try Self.match(t, quote)
             // The quote's terms, exactly; the route is checked again (a partner may be off now),
             // but not priced: the quote fixed the price.
-            _ = try check(sendCurrency: t.sendCurrency, payoutCurrency: t.payoutCurrency, sendCountry: t.sendCountry,
-                          payoutCountry: t.payoutCountry, amount: t.amount, legs: legs, context)
+            let corridor = try check(sendCurrency: t.sendCurrency, payoutCurrency: t.payoutCurrency, sendCountry: t.sendCountry,
+                                     payoutCountry: t.payoutCountry, amount: t.amount, legs: legs, context)
+            try checkLegAmounts(corridor, legs: legs, amounts: quote.legs.map(\.payoutAmount))
             let sendCurrency = try! Currency(quote.sendCurrency), payoutCurrency = try! Currency(quote.payoutCurrency)
             (send, fee, payout) = (Money(quote.sendAmount, sendCurrency), Money(quote.fee, sendCurrency),
                                    Money(quote.payoutAmount, payoutCurrency))

@@ -55,7 +55,8 @@ final class SessionEnvironment: Sendable {
     static func desk(_ configuration: GatewayConfiguration, _ switches: PartnerSwitches = PartnerSwitches()) -> TransferDesk {
         TransferDesk(corridors: configuration.corridors, holdExpiryMs: configuration.ledger.holdExpiryMs,
                      partners: configuration.partners.filter(\.enabled).map {
-                         .init(id: $0.id, countries: $0.countries, currencies: $0.currencies, products: $0.products)
+                         .init(id: $0.id, countries: $0.countries, currencies: $0.currencies, products: $0.products,
+                               maximumAmounts: $0.maximumAmounts)
                      }, isEnabled: { switches.isEnabled($0) })
     }
 
