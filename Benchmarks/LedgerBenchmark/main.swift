@@ -38,7 +38,8 @@ func ledgerRun(batch: Int, total: Int) async throws -> Double {
         holdExpiresAt: .max)
     let details = TransferSubmission.Details(operatorReference: "INV-2026-0001", sendCurrency: "USD",
                                              payoutCurrency: "KES", sendCountry: "US", payoutCountry: "KE",
-                                             rate: 129_450_000_000)
+                                             rate: 129_450_000_000, senderName: "Maria Otieno",
+                                             senderAccount: "ACC-1001", beneficiaryName: "Grace Wanjiru")
     var hash = [UInt8](repeating: 7, count: 32)
     let start = now()
     var n = 0
@@ -142,7 +143,7 @@ func rawRun(batch: Int, total: Int) throws -> Double {
             raw.run("INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id) VALUES (?, 'ACME', 'USD', 10299, 10299, 'pending', ?, ?)",
                     [holdId, Int64.max, Int64(n)])
             let idBytes = id.bytes
-            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy) VALUES ('ACME', ?, ?, 'accepted', ?, 'USD', 10000, 299, 'KES', 1281555, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund')",
+            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy, sender_name, sender_account, beneficiary_name) VALUES ('ACME', ?, ?, 'accepted', ?, 'USD', 10000, 299, 'KES', 1281555, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund', 'Maria Otieno', 'ACC-1001', 'Grace Wanjiru')",
                     [idBytes, hash, holdId, time, time])
             raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state, hold_id) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending', ?)", [idBytes, holdId])
             raw.run("INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES ('ACME', ?, 0, ?)", [idBytes, time])

@@ -71,6 +71,9 @@ public struct PayoutWork: Hashable, Sendable {
     public var payoutCountry: String
     /// Where the remittance was sent from: partners' international transfer APIs ask for it.
     public var sendCountry: String
+    /// The parties, for partners that need them to pay out.
+    public var senderName: String = ""
+    public var beneficiaryName: String = ""
     public var attempts: Int
     public var inquiries: Int
     /// The partner may have the payout (it answered "pending", or not at all): the leg must not
@@ -372,7 +375,7 @@ extension Ledger {
                        CASE o.redirect WHEN 1 THEN f.product ELSE l.product END AS product,
                        CASE o.redirect WHEN 1 THEN f.institution ELSE l.institution END AS institution,
                        CASE o.redirect WHEN 1 THEN f.account ELSE l.account END AS account,
-                       t.payout_currency, t.payout_country, t.send_country
+                       t.payout_currency, t.payout_country, t.send_country, t.sender_name, t.beneficiary_name
                 FROM outbox o
                 JOIN leg l ON l.operator_id = o.operator_id AND l.transfer_id = o.transfer_id AND l.leg_index = o.leg_index
                 JOIN leg f ON f.operator_id = o.operator_id AND f.transfer_id = o.transfer_id AND f.leg_index = 0
@@ -384,6 +387,7 @@ extension Ledger {
                            product: row["product"], institution: row["institution"], account: row["account"],
                            payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
                            payoutCountry: row["payout_country"] ?? "", sendCountry: row["send_country"] ?? "",
+                           senderName: row["sender_name"], beneficiaryName: row["beneficiary_name"],
                            attempts: row["attempts"], inquiries: row["inquiries"], taken: row["taken"],
                            redirect: row["redirect"])
             }

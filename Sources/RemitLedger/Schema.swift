@@ -250,6 +250,15 @@ enum Schema {
                     CHECK ((redirect = 0) = (redirect_state IS NULL));
                 """)
         }
+        migrator.registerMigration("v12: the parties' names travel with the payout") { db in
+            try db.execute(sql: """
+                -- FATF Recommendation 16: the originator's and the beneficiary's data go with the
+                -- transfer to whoever pays it out (names, the sender's account or reference).
+                ALTER TABLE transfer ADD COLUMN sender_name TEXT NOT NULL DEFAULT '';
+                ALTER TABLE transfer ADD COLUMN sender_account TEXT NOT NULL DEFAULT '';
+                ALTER TABLE transfer ADD COLUMN beneficiary_name TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
     }
 }

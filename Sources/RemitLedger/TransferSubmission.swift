@@ -34,11 +34,19 @@ public struct TransferSubmission: Hashable, Sendable {
         /// A leg that cannot be paid: refunded, or (`redirectToFirstLeg`) paid through the first
         /// leg's destination.
         public var redirectToFirstLeg: Bool
+        /// The parties, as partners need them to pay out (FATF Recommendation 16).
+        public var senderName: String
+        public var senderAccount: String
+        public var beneficiaryName: String
 
         public init(operatorReference: String = "", sendCurrency: String? = nil, payoutCurrency: String? = nil,
                     sendCountry: String? = nil, payoutCountry: String? = nil, quoteId: TransferID? = nil,
-                    rate: Int64 = 0, referenceRate: Int64 = 0, redirectToFirstLeg: Bool = false) {
+                    rate: Int64 = 0, referenceRate: Int64 = 0, redirectToFirstLeg: Bool = false,
+                    senderName: String = "", senderAccount: String = "", beneficiaryName: String = "") {
             self.redirectToFirstLeg = redirectToFirstLeg
+            self.senderName = senderName
+            self.senderAccount = senderAccount
+            self.beneficiaryName = beneficiaryName
             self.operatorReference = operatorReference
             self.sendCurrency = sendCurrency
             self.payoutCurrency = payoutCurrency

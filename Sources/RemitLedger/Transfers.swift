@@ -90,6 +90,9 @@ enum Transfers {
                 $0.int(submission.details.rate)
                 $0.int(submission.details.referenceRate)
                 $0.text(submission.details.redirectToFirstLeg ? "redirect" : "refund")
+                $0.text(submission.details.senderName)
+                $0.text(submission.details.senderAccount)
+                $0.text(submission.details.beneficiaryName)
             }
             for (index, leg) in terms.legs.enumerated() {
                 try context.hot.run(db, .insertLeg) {

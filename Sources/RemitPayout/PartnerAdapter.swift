@@ -11,9 +11,14 @@ public struct PayoutInstruction: Hashable, Sendable {
     public var country: String
     /// Where the remittance was sent from.
     public var originCountry: String
+    /// The parties' names (FATF Recommendation 16), empty when not known.
+    public var senderName: String
+    public var beneficiaryName: String
 
     public init(idempotencyKey: String, product: String, account: String, amount: Money, country: String,
-                originCountry: String = "") {
+                originCountry: String = "", senderName: String = "", beneficiaryName: String = "") {
+        self.senderName = senderName
+        self.beneficiaryName = beneficiaryName
         self.idempotencyKey = idempotencyKey
         self.product = product
         self.account = account

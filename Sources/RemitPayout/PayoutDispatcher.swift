@@ -90,7 +90,8 @@ public final class PayoutDispatcher: Service, Sendable {
         guard let currency = try? Currency(item.payoutCurrency) else { return nil }
         return PayoutInstruction(idempotencyKey: item.idempotencyKey, product: item.product, account: item.account,
                                  amount: Money(item.payoutAmount, currency), country: item.payoutCountry,
-                                 originCountry: item.sendCountry)
+                                 originCountry: item.sendCountry, senderName: item.senderName,
+                                 beneficiaryName: item.beneficiaryName)
     }
 
     func handle(_ item: PayoutWork) async {
@@ -161,9 +162,9 @@ public final class PayoutDispatcher: Service, Sendable {
                 await report(item, .failed(.partnerRejected), logger)
             }
         case .pending:
-            // Taken, not final: the same key is sent again later, which a partner answers with
-            // the payout's state (inquiries count status calls only).
-            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false, taken: true), logger)
+            // Taken, not final: from here on the partner is asked for the payout's status, with
+            // growing delays, and after `maxInquiries` the leg waits for operations.
+            await report(item, .retry(dueAt: clock() + backoff(item.inquiries + 1), inquiry: true, taken: true), logger)
         case .busy(let reason):
             // Not taken, and the partner's circuit is open now: if the partner never had this
             // payout, the next partner that can pay it takes it at once.

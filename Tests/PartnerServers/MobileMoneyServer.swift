@@ -18,6 +18,9 @@ public final class MobileMoneyServer: Sendable {
         public var msisdn: String
         public var status: String
         public var callbackURL: String?
+        /// The names the KYC blocks carried.
+        public var senderName: String?
+        public var recipientName: String?
     }
 
     struct State {
@@ -150,7 +153,9 @@ public final class MobileMoneyServer: Sendable {
         let asynchronous = state.withLock { $0.asynchronous }
         let transaction = Transaction(reference: "MM\(UInt32.random(in: 100_000...999_999))", key: key, amount: amount,
                                       currency: currency, msisdn: credit, status: asynchronous ? "pending" : "completed",
-                                      callbackURL: request.headers.first(name: "X-Callback-URL"))
+                                      callbackURL: request.headers.first(name: "X-Callback-URL"),
+                                      senderName: ((body["senderKyc"] as? [String: Any])?["subjectName"] as? [String: Any])?["fullName"] as? String,
+                                      recipientName: ((body["recipientKyc"] as? [String: Any])?["subjectName"] as? [String: Any])?["fullName"] as? String)
         state.withLock {
             $0.transactions[correlationId] = transaction
             if !asynchronous { $0.paid[key, default: 0] += 1 }

@@ -31,7 +31,8 @@ final class ISO20022AdapterTests: XCTestCase {
     func leg(_ n: Int, amount: Int64 = 1_281_555, redirect: Bool = false) -> PayoutInstruction {
         let key = PayoutKey(operatorId: "ACME", transferId: TransferID(high: 0xABC, low: UInt64(n)), leg: 1, redirect: redirect).text
         return PayoutInstruction(idempotencyKey: key, product: "accountCredit", account: "GB33BUKB20201555555555",
-                                 amount: Money(amount, kes), country: "KE", originCountry: "US")
+                                 amount: Money(amount, kes), country: "KE", originCountry: "US", senderName: "Maria Otieno",
+                                 beneficiaryName: "Grace Wanjiru & Sons")
     }
 
     func outboxFiles() throws -> [String] {
@@ -86,6 +87,9 @@ final class ISO20022AdapterTests: XCTestCase {
         XCTAssertTrue(xml.contains("<NbOfTxs>3</NbOfTxs>") && xml.contains("<CtrlSum>25632.10</CtrlSum>"), xml)
         XCTAssertTrue(xml.contains("<EndToEndId>\(ISO20022FilesAdapter.endToEndId(leg(3, redirect: true).idempotencyKey))</EndToEndId>"))
         XCTAssertTrue(xml.contains("<IBAN>GB33BUKB20201555555555</IBAN>") && xml.contains("<BICFI>BANKKENAXXX</BICFI>"))
+        // The originator as ultimate debtor, the beneficiary as creditor, escaped.
+        XCTAssertTrue(xml.contains("<UltmtDbtr><Nm>Maria Otieno</Nm></UltmtDbtr>"), xml)
+        XCTAssertTrue(xml.contains("<Cdtr><Nm>Grace Wanjiru &amp; Sons</Nm></Cdtr>"), xml)
         // Not an IBAN (its check digits are wrong): the bank's own account number.
         XCTAssertTrue(xml.contains("<DbtrAcct><Id><Othr><Id>KE00REMIT0000001</Id></Othr></Id></DbtrAcct>"), xml)
         XCTAssertEqual(ISO20022FilesAdapter.endToEndId(leg(3, redirect: true).idempotencyKey).count, 35)

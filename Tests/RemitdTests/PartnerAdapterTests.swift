@@ -122,6 +122,9 @@ final class PartnerAdapterTests: XCTestCase {
         XCTAssertEqual(mfi.appliedCounts, [key(id, 1): 1, key(id, 2): 1])
         let amounts = status.legs.map { Decimal($0.payoutAmount) / 100 }
         XCTAssertEqual(wallet.transactions.first.flatMap { Decimal(string: $0.amount) }, amounts[0])
+        // The parties' names travel with the payout (FATF Recommendation 16).
+        XCTAssertEqual(wallet.transactions.first?.senderName, "Maria Lopez")
+        XCTAssertEqual(wallet.transactions.first?.recipientName, "Grace Wanjiru")
         XCTAssertEqual(mfi.balance("SAV-001"), amounts[1])
         XCTAssertEqual(mfi.outstanding("LOAN-77"), 100_000 - amounts[2])
         try await client.close()

@@ -99,7 +99,9 @@ public struct TransferDesk: Sendable {
             payoutCurrency: transfer.payoutCurrency.description, sendCountry: transfer.sendCountry.description,
             payoutCountry: transfer.payoutCountry.description,
             quoteId: transfer.quoteId.map { TransferID(high: $0.high, low: $0.low) },
-            redirectToFirstLeg: transfer.legFailurePolicy == .redirectToFirstLeg)
+            redirectToFirstLeg: transfer.legFailurePolicy == .redirectToFirstLeg,
+            senderName: transfer.senderName, senderAccount: transfer.senderAccount,
+            beneficiaryName: transfer.beneficiaryName)
         let id = TransferID(high: transfer.transferId.high, low: transfer.transferId.low)
         // Screening runs first and is recorded whatever else is decided.
         var screenings: [ScreeningRecord] = []

@@ -81,8 +81,20 @@ public struct MobileWalletAdapter: PartnerAdapter {
 
     func parties(_ instruction: PayoutInstruction) -> [String: Any] {
         // Wallets are MSISDNs; the gateway holds them as digits.
-        ["creditParty": [["key": "msisdn", "value": "+" + instruction.account]],
-         "debitParty": [["key": "accountid", "value": settings.debitAccount]]]
+        var parties: [String: Any] = [
+            "creditParty": [["key": "msisdn", "value": "+" + instruction.account]],
+            "debitParty": [["key": "accountid", "value": settings.debitAccount]],
+        ]
+        // The originator's and the beneficiary's names travel with the transfer (FATF R.16).
+        if !instruction.senderName.isEmpty {
+            var kyc: [String: Any] = ["subjectName": ["fullName": instruction.senderName]]
+            if !instruction.originCountry.isEmpty { kyc["postalAddress"] = ["country": instruction.originCountry] }
+            parties["senderKyc"] = kyc
+        }
+        if !instruction.beneficiaryName.isEmpty {
+            parties["recipientKyc"] = ["subjectName": ["fullName": instruction.beneficiaryName]]
+        }
+        return parties
     }
 
     public func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome {

@@ -185,7 +185,9 @@ extension ISO20022FilesAdapter {
                                    Int(time.hour), Int(time.minute), Int(time.second), Int(time.millisecond), sequence % 10_000)
             let payments = instructions.map {
                 Pain001Writer.Payment(endToEndId: ISO20022FilesAdapter.endToEndId($0.idempotencyKey), amount: $0.amount,
-                                      account: $0.account, creditorName: nil,
+                                      account: $0.account,
+                                      creditorName: $0.beneficiaryName.isEmpty ? nil : $0.beneficiaryName,
+                                      originatorName: $0.senderName.isEmpty ? nil : $0.senderName,
                                       remittanceInformation: "Remittance \($0.idempotencyKey)")
             }
             let (xml, paymentInformationIds) = writer.document(messageId: messageId, created: now, payments: payments)

@@ -19,6 +19,8 @@ struct Pain001Writer {
         var amount: Money
         var account: String
         var creditorName: String?
+        /// The remittance's sender: the ultimate debtor (the gateway is the debtor).
+        var originatorName: String?
         var remittanceInformation: String
     }
 
@@ -51,11 +53,12 @@ struct Pain001Writer {
             for index in indices {
                 let payment = payments[index]
                 let creditor = payment.creditorName.map { "<Cdtr><Nm>\(Self.text($0, 140))</Nm></Cdtr>" } ?? ""
+                let originator = payment.originatorName.map { "<UltmtDbtr><Nm>\(Self.text($0, 140))</Nm></UltmtDbtr>\n            " } ?? ""
                 blocks += """
                           <CdtTrfTxInf>
                             <PmtId><EndToEndId>\(Self.text(payment.endToEndId, 35))</EndToEndId></PmtId>
                             <Amt><InstdAmt Ccy="\(code)">\(payment.amount.formatted)</InstdAmt></Amt>
-                            \(creditor)<CdtrAcct><Id>\(Self.accountId(payment.account))</Id></CdtrAcct>
+                            \(originator)\(creditor)<CdtrAcct><Id>\(Self.accountId(payment.account))</Id></CdtrAcct>
                             <RmtInf><Ustrd>\(Self.text(payment.remittanceInformation, 140))</Ustrd></RmtInf>
                           </CdtTrfTxInf>
 
