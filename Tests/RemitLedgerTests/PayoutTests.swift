@@ -100,3 +100,36 @@ final class PayoutTests: LedgerTestCase {
         try assertWhole()
     }
 }
+
+/// A transfer so small that a leg's share of the send amount and fee rounds to nothing: that
+/// leg holds nothing, and is still paid from the FX position, every entry balanced.
+final class TinyPayoutTests: LedgerTestCase {
+    func testALegThatHoldsNothingIsPaidWithBalancedEntries() async throws {
+        let id = TransferID(high: 5, low: 5)
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100), reference: "w"))
+        // USD 0.01 at 128.1555, no fee: KES 1.28, split 50/50 (KES 0.64 each); the cent goes
+        // to the first leg, the second holds nothing.
+        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: 5, count: 32),
+            decision: .accept(.init(
+                sendAmount: usd(1), fee: usd(0), payoutAmount: kes(128),
+                legs: [.init(product: "mobileWallet", institution: "", account: "254712345678", share: 5_000, payoutAmount: 64),
+                       .init(product: "mobileWallet", institution: "", account: "254712345679", share: 5_000, payoutAmount: 64)],
+                holdExpiresAt: .max)),
+            details: .init(rate: 128_155_500_000, referenceRate: 130_000_000_000))))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id)?.legs.count, 2)
+        for leg in 0..<2 {
+            await expectDone(.reportLeg(LegReport(operatorId: "ACME", transferId: id, leg: leg,
+                                                  outcome: .dispatched(partner: "MPESA"))))
+            await expectDone(.reportLeg(LegReport(operatorId: "ACME", transferId: id, leg: leg,
+                                                  outcome: .paid(partnerReference: "MP-\(leg)"))))
+        }
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id)?.state, .paid)
+        XCTAssertEqual(abs(try balance(.partnerFloat("MPESA", kes))), 128)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 0)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 99)
+        try assertWhole()
+    }
+}

@@ -33,7 +33,7 @@ final class PartnerAdapterTests: XCTestCase {
 
     /// The demo with MPESA-KE on the GSMA server, a simulated AIRTEL-KE behind it, and KMFI on
     /// the core banking server; callbacks on a free port.
-    func startDaemon(walletTimeoutMs: Int = 5_000, walletBaseURL: String? = nil) throws {
+    func startDaemon(walletTimeoutMs: Int = 5_000, walletBaseURL: String? = nil, callbackSettings: String = "") throws {
         daemon = try Daemon()
         try String(decoding: walletSecret, as: UTF8.self).write(toFile: daemon.path("mpesa-callback.secret"), atomically: true,
                                                                 encoding: .utf8)
@@ -81,7 +81,7 @@ final class PartnerAdapterTests: XCTestCase {
                 password_file = "kmfi.password"
                 callback_secret_file = "kmfi-callback.secret"
                 """).replacingOccurrences(of: "priority = 1\nlatency_ms = 300\n", with: "priority = 1\n")
-                + "\n[callbacks]\nlisten = \"127.0.0.1:\(callbackPort)\"\n\n[payouts]\nfirst_inquiry_ms = 100\npoll_interval_ms = 50\n"
+                + "\n[callbacks]\nlisten = \"127.0.0.1:\(callbackPort)\"\n\(callbackSettings)\n[payouts]\nfirst_inquiry_ms = 100\npoll_interval_ms = 50\n"
         }
         daemon = try daemon.restart()
         XCTAssertEqual(daemon.callbackPort, callbackPort)
@@ -377,6 +377,7 @@ final class PartnerAdapterTests: XCTestCase {
             ("the leg sent to another partner", await CallbackSigner(secret: mfiSecret).send(
                 to: "\(base)/KMFI/\(key(id, 0))", body: Array(#"{"status":"paid","reference":"X"}"#.utf8)), "403"),
             ("refused after paid", await signer.send(to: url, body: failed), "409"),
+            ("pending after paid", await signer.send(to: url, body: Array(#"{"transactionStatus":"pending"}"#.utf8)), "202"),
             ("too large", await signer.send(to: url, body: Array(repeating: UInt8(ascii: " "), count: 70_000) + completed), "413"),
         ]
         for (what, status, expected) in cases {
@@ -393,6 +394,28 @@ final class PartnerAdapterTests: XCTestCase {
         XCTAssertTrue(daemon.stderr.contains("partner reports a paid leg refused"), daemon.stderr)
         try await client.close()
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
+    /// A client that never finishes its request is cut off; connections beyond the limit are
+    /// closed as they arrive; the endpoint serves again once they are gone.
+    func testTheCallbackEndpointsTimeAndConnectionLimits() async throws {
+        try startDaemon(callbackSettings: "request_timeout_ms = 2000\nmax_connections = 2\n")
+        let port = daemon.callbackPort
+        // Three connections, each sending half a request. The server takes them in whatever
+        // order its event loops hand them over: one of them is over the limit.
+        let connections = try (0..<3).map { _ in try RawConnection(port: port) }
+        for connection in connections { try connection.send("PUT /callbacks/MPESA-KE/x HTTP/1.1\r\nHost: gateway\r\n") }
+        // Well within the 2 s request timeout, exactly one is closed, unanswered: the limit did it.
+        let early = connections.map { $0.readUntilClosed(seconds: 0.4) }
+        XCTAssertEqual(early.filter { $0 == "" }.count, 1, "\(early)")
+        XCTAssertEqual(early.filter { $0 == "(open)" }.count, 2, "\(early)")
+        // The other two are cut off when their time is up, unanswered.
+        for (connection, first) in zip(connections, early) where first == "(open)" {
+            XCTAssertEqual(connection.readUntilClosed(seconds: 6), "", "cut off, unanswered")
+        }
+        let fresh = try RawConnection(port: port)
+        try fresh.send("PUT /callbacks/MPESA-KE/x HTTP/1.1\r\nHost: gateway\r\nContent-Length: 0\r\n\r\n")
+        XCTAssertTrue(fresh.readUntilClosed(seconds: 3).hasPrefix("HTTP/1.1 401"))
     }
 
     func metricsText() async throws -> String {
@@ -416,4 +439,43 @@ func freePort() throws -> Int {
     }
     guard bound else { throw DaemonError("bind failed") }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A plain TCP connection, for clients that misbehave.
+final class RawConnection {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw DaemonError("cannot connect to port \(port)") }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard Glibc.send(fd, bytes, bytes.count, 0) == bytes.count else { throw DaemonError("send failed") }
+    }
+
+    /// What arrives until the peer closes, or "(open)" if it is still open after `seconds`.
+    func readUntilClosed(seconds: Double) -> String {
+        var received: [UInt8] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 50) > 0 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4_096)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { return String(decoding: received, as: UTF8.self) }
+            received += buffer.prefix(count)
+        }
+        return "(open)"
+    }
 }

@@ -41,9 +41,6 @@ final class CallbackServer: Service, Sendable {
     private let boundPort = Mutex<Int?>(nil)
     private let open = Atomic<Int>(0)
 
-    static let maxConnections = 256
-    /// From the connection's first byte to the request's last.
-    static let requestTimeout = Duration.seconds(10)
 
     init(settings: GatewayConfiguration.Callbacks, partners: [String: Partner], dispatcher: PayoutDispatcher,
          metrics: GatewayMetrics, logger: Logger,
@@ -77,7 +74,7 @@ final class CallbackServer: Service, Sendable {
             try? await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        guard self.open.add(1, ordering: .relaxed).newValue <= Self.maxConnections else {
+                        guard self.open.add(1, ordering: .relaxed).newValue <= self.settings.maxConnections else {
                             self.open.subtract(1, ordering: .relaxed)
                             try? await connection.channel.close()
                             continue
@@ -100,7 +97,7 @@ final class CallbackServer: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.serve(connection) }
             group.addTask {
-                try? await Task.sleep(for: Self.requestTimeout)
+                try? await Task.sleep(for: .milliseconds(self.settings.requestTimeoutMs))
                 if !Task.isCancelled { connection.channel.close(promise: nil) }
             }
             await group.next()

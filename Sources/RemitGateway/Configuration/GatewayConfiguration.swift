@@ -125,6 +125,9 @@ public struct GatewayConfiguration: Sendable {
         public var publicURL: String
         public var windowSeconds: Int64
         public var maxBodyBytes: Int
+        /// From a connection's first byte to its request's last.
+        public var requestTimeoutMs: Int64
+        public var maxConnections: Int
     }
 
     public struct Payouts: Sendable {
@@ -566,7 +569,9 @@ public struct GatewayConfiguration: Sendable {
             }
             callbacks = Callbacks(host: host, port: port, publicURL: publicURL,
                                   windowSeconds: try cb.integer("window_seconds", default: 300, in: 10...3_600),
-                                  maxBodyBytes: Int(try cb.integer("max_body_bytes", default: 65_536, in: 1_024...1_048_576)))
+                                  maxBodyBytes: Int(try cb.integer("max_body_bytes", default: 65_536, in: 1_024...1_048_576)),
+                                  requestTimeoutMs: try cb.integer("request_timeout_ms", default: 10_000, in: 100...600_000),
+                                  maxConnections: Int(try cb.integer("max_connections", default: 256, in: 1...65_536)))
             try cb.finish()
         }
         return GatewayConfiguration(file: file, server: server, admin: admin, ledger: ledger, operators: operators,
