@@ -258,22 +258,29 @@ public final class PayoutDispatcher: Service, Sendable {
         await withTaskGroup(of: (Int, String, PartnerHealthCheck).self) { group in
             for (index, partner) in router.partners.enumerated() {
                 group.addTask {
-                    let check = await withTaskGroup(of: PartnerHealthCheck?.self) { race in
-                        race.addTask { await partner.adapter.checkHealth() }
-                        race.addTask {
-                            try? await Task.sleep(for: .milliseconds(partner.timeoutMs))
-                            return Task.isCancelled ? nil : PartnerHealthCheck(.down, "no answer within \(partner.timeoutMs) ms")
-                        }
-                        let first = await race.next() ?? nil
-                        race.cancelAll()
-                        return first ?? PartnerHealthCheck(.down, "cancelled")
-                    }
+                    let check = await Self.first(within: partner.timeoutMs, { await partner.adapter.checkHealth() },
+                                                 else: PartnerHealthCheck(.down, "no answer within \(partner.timeoutMs) ms"))
                     return (index, partner.id, check)
                 }
             }
             var results: [(Int, String, PartnerHealthCheck)] = []
             for await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) }
+        }
+    }
+
+    /// `body`'s answer, or `fallback` if it has none within `timeoutMs` (the body is cancelled).
+    static func first<T: Sendable>(within timeoutMs: Int64, _ body: @escaping @Sendable () async -> T,
+                                   else fallback: T) async -> T {
+        await withTaskGroup(of: T?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(timeoutMs))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? fallback
         }
     }
 
@@ -313,16 +320,8 @@ public final class PayoutDispatcher: Service, Sendable {
         guard health.acquire(partner.id, limit: partner.maxConcurrency) else { return nil }
         defer { health.release(partner.id) }
         let started = ContinuousClock.now
-        let outcome = await withTaskGroup(of: PayoutOutcome?.self) { group in
-            group.addTask { await body() }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(partner.timeoutMs))
-                return Task.isCancelled ? nil : .unknown(reason: "no answer within \(partner.timeoutMs) ms")
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? .unknown(reason: "cancelled")
-        }
+        let outcome = await Self.first(within: partner.timeoutMs, body,
+                                       else: .unknown(reason: "no answer within \(partner.timeoutMs) ms"))
         let elapsed = ContinuousClock.now - started
         callObserver(partner.id, outcome.kind, UInt64(elapsed.components.seconds) * 1_000_000_000
                          + UInt64(elapsed.components.attoseconds / 1_000_000_000))
