@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks every file in Protocol/vectors/ with the independent decoder in remit_v1.py.
+"""Checks every file in Protocol/vectors/ with the independent decoder in remit_protocol.py.
 
     python3 Protocol/reference/check_vectors.py
 
@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from remit_v1 import RemitError, crc32c, decode_frame  # noqa: E402
+from remit_protocol import RemitError, crc32c, decode_frame  # noqa: E402
 
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "vectors")
 

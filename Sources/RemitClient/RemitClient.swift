@@ -5,7 +5,8 @@ import RemitProtocol
 import Synchronization
 
 /// An operator's connection to a Remit Gateway: mutual TLS, Hello/Welcome, then quote, submit,
-/// status, cancel and events, all of which may be in flight at once.
+/// status, cancel, events and (version 2) standing instructions, all of which may be in flight
+/// at once.
 ///
 /// ```swift
 /// let client = try await RemitClient.connect(configuration)
@@ -18,6 +19,8 @@ import Synchronization
 /// resending the same transfers with the same ids is always safe (PROTOCOL.md section 8).
 public final class RemitClient: Sendable {
     public let welcome: Welcome
+    /// The negotiated protocol version (`welcome.version`): every frame after Welcome carries it.
+    public var version: UInt8 { welcome.version }
     private let channel: any Channel
     private let closeCause: CloseCause
     /// Request ids are taken here, on the caller's task, so frames are encoded (and limit errors
@@ -65,12 +68,15 @@ public final class RemitClient: Sendable {
             // Hello goes out only after the handshake, so a refused handshake is reported as
             // itself rather than as a write on a closing channel.
             try await handshake.futureResult.get()
-            let hello = Hello(minVersion: 1, maxVersion: 1, clientName: configuration.clientName)
-            guard case .welcome(let welcome) = try await request(channel, closeCause, requestId: 1, .hello(hello)) else {
+            let offered = configuration.versions
+            let hello = Hello(minVersion: offered.lowerBound, maxVersion: offered.upperBound,
+                              clientName: configuration.clientName)
+            guard case .welcome(let welcome) = try await request(channel, closeCause, version: FrameHeader.helloVersion,
+                                                                 requestId: 1, .hello(hello)) else {
                 throw RemitClientError.protocolViolation("Hello was not answered by Welcome")
             }
-            guard welcome.version == 1 else {
-                throw RemitClientError.protocolViolation("the gateway chose version \(welcome.version)")
+            guard offered.contains(welcome.version) else {
+                throw RemitClientError.protocolViolation("the gateway chose version \(welcome.version), not offered")
             }
             return RemitClient(channel: channel, closeCause: closeCause, welcome: welcome)
         } catch {
@@ -81,10 +87,11 @@ public final class RemitClient: Sendable {
 
     /// Encodes on the calling task (a `ProtocolError` here means nothing was sent), then waits
     /// for the answer with the same request id.
-    private static func request(_ channel: any Channel, _ closeCause: CloseCause, requestId: UInt64, _ message: Message,
+    private static func request(_ channel: any Channel, _ closeCause: CloseCause, version: UInt8, requestId: UInt64,
+                                _ message: Message,
                                 events: AsyncThrowingStream<Event, any Error>.Continuation? = nil) async throws -> Message {
         var frame = channel.allocator.buffer(capacity: 256)
-        try Frame(requestId: requestId, message: message).encode(into: &frame)
+        try Frame(version: version, requestId: requestId, message: message).encode(into: &frame)
         let answer = channel.eventLoop.makePromise(of: Message.self)
         let written = channel.eventLoop.makePromise(of: Void.self)
         // A write on a closed channel never reaches the handler, so nothing else would fail this
@@ -104,7 +111,10 @@ public final class RemitClient: Sendable {
     }
 
     private func request(_ message: Message) async throws -> Message {
-        try await Self.request(channel, closeCause, requestId: nextRequestId(), message)
+        guard message.type.version <= version else {
+            throw RemitClientError.needsVersion(message.type.version, negotiated: version)
+        }
+        return try await Self.request(channel, closeCause, version: version, requestId: nextRequestId(), message)
     }
 
     private static func unexpected(_ message: Message, _ request: String) -> RemitClientError {
@@ -119,8 +129,12 @@ public final class RemitClient: Sendable {
     }
 
     /// Submits a batch; one result per transfer, in order. A result with `errorCode == .none` is
-    /// durable in the gateway's ledger.
+    /// durable in the gateway's ledger. A transfer that applies a standing instruction needs a
+    /// version-2 connection.
     public func submit(_ transfers: [Transfer]) async throws -> [TransferResult] {
+        if version < 2, transfers.contains(where: \.applyStandingInstruction) {
+            throw RemitClientError.needsVersion(2, negotiated: version)
+        }
         let answer = try await request(.submitTransfers(SubmitTransfers(transfers: transfers)))
         guard case .submitTransfersResult(let result) = answer else { throw Self.unexpected(answer, "SubmitTransfers") }
         guard result.results.map(\.transferId) == transfers.map(\.transferId) else {
@@ -143,6 +157,21 @@ public final class RemitClient: Sendable {
         return status
     }
 
+    /// Registers, replaces or (no legs) deletes a beneficiary's standing instruction (version 2);
+    /// answers the instruction as now stored.
+    public func setStandingInstruction(_ instruction: SetStandingInstruction) async throws -> StandingInstruction {
+        let answer = try await request(.setStandingInstruction(instruction))
+        guard case .standingInstruction(let stored) = answer else { throw Self.unexpected(answer, "SetStandingInstruction") }
+        return stored
+    }
+
+    /// A beneficiary's standing instruction (version 2); no legs and revision 0 if never set.
+    public func standingInstruction(beneficiaryAccount: String) async throws -> StandingInstruction {
+        let answer = try await request(.getStandingInstruction(GetStandingInstruction(beneficiaryAccount: beneficiaryAccount)))
+        guard case .standingInstruction(let stored) = answer else { throw Self.unexpected(answer, "GetStandingInstruction") }
+        return stored
+    }
+
     /// Round trip to the gateway; keeps an idle connection open.
     public func heartbeat(sentAt: Int64) async throws -> HeartbeatAck {
         let answer = try await request(.heartbeat(Heartbeat(sentAt: sentAt)))
@@ -157,7 +186,7 @@ public final class RemitClient: Sendable {
         -> (subscribed: Subscribed, events: AsyncThrowingStream<Event, any Error>)
     {
         let (events, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
-        let answer = try await Self.request(channel, closeCause, requestId: nextRequestId(),
+        let answer = try await Self.request(channel, closeCause, version: version, requestId: nextRequestId(),
                                             .subscribe(Subscribe(afterSequence: afterSequence)), events: continuation)
         guard case .subscribed(let subscribed) = answer else {
             continuation.finish()
@@ -169,7 +198,7 @@ public final class RemitClient: Sendable {
     /// Tells the gateway every event through `sequence` has been processed.
     public func acknowledge(through sequence: UInt64) async throws {
         var frame = channel.allocator.buffer(capacity: 32)
-        try Frame(requestId: 0, message: .eventAck(EventAck(throughSequence: sequence))).encode(into: &frame)
+        try Frame(version: version, requestId: 0, message: .eventAck(EventAck(throughSequence: sequence))).encode(into: &frame)
         do {
             try await channel.writeAndFlush(ClientRequest(requestId: 0, frame: frame, answer: nil, events: nil))
         } catch {

@@ -25,6 +25,8 @@ public struct RemitClientConfiguration: Sendable {
     public var requestTimeout: TimeAmount
     /// TLS 1.3 only unless set; the protocol allows 1.2 with AEAD ciphers where a gateway enables it.
     public var allowTLS12: Bool
+    /// The protocol versions offered in Hello; the gateway picks the highest it also speaks.
+    public var versions: ClosedRange<UInt8> = FrameHeader.versions
 
     public init(host: String, port: Int, serverHostname: String? = nil, certificateChainPath: String,
                 privateKeyPath: String, trustRootsPath: String, clientName: String = "remit-swift-client/1",

@@ -12,6 +12,8 @@ public enum RemitClientError: Error, Sendable, Equatable, CustomStringConvertibl
     case connectionClosed
     /// No answer within the request timeout; as for `connectionClosed`, resend with the same ids.
     case timeout
+    /// The request needs a protocol version the connection did not negotiate; nothing was sent.
+    case needsVersion(UInt8, negotiated: UInt8)
 
     /// A write refused because the channel is closed or closing, however NIO words it.
     static func isClosed(_ error: any Error) -> Bool {
@@ -27,6 +29,8 @@ public enum RemitClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .protocolViolation(let why): "protocol violation: \(why)"
         case .connectionClosed: "connection closed"
         case .timeout: "timed out waiting for the answer"
+        case .needsVersion(let needed, let negotiated):
+            "this needs protocol version \(needed); the gateway speaks \(negotiated) on this connection"
         }
     }
 }

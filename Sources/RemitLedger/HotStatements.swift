@@ -40,8 +40,9 @@ enum HotSQL: Int, CaseIterable {
             INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount,
                                   fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence,
                                   operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg,
-                                  leg_failure_policy, sender_name, sender_account, beneficiary_name)
-            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                                  leg_failure_policy, sender_name, sender_account, beneficiary_name,
+                                  standing_instruction_revision)
+            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
             """
         case .insertLeg:
             """

@@ -48,6 +48,9 @@ public enum LedgerCommand: Sendable {
     case resolvePayout(PayoutResolution)
     /// What happened to a payout leg (see `LegReport`).
     case reportLeg(LegReport)
+    /// Registers, replaces or (no legs) deletes a beneficiary's standing instruction; an
+    /// operator keeps at most `limit` with legs.
+    case setStandingInstruction(StandingInstructionRecord, limit: Int)
     indirect case atomic([LedgerCommand])
 }
 
@@ -158,6 +161,10 @@ extension LedgerCommand {
 
         case .reportLeg(let report):
             return try Payouts.report(db, report, context)
+
+        case .setStandingInstruction(let instruction, let limit):
+            try StandingInstructions.set(db, instruction, limit: limit, context)
+            return []
 
         case .atomic(let commands):
             return try commands.flatMap { try $0.apply(db, context) }

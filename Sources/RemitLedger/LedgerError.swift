@@ -36,4 +36,6 @@ public enum LedgerError: Error, Hashable, Sendable {
     /// A transfer paid out in another currency must name the rate it was priced at (and may name
     /// the reference rate it was taken from), so that its payout can be accounted for.
     case invalidRate(applied: Int64, reference: Int64)
+    /// The operator has as many standing instructions as it may keep.
+    case standingInstructionLimit(Int)
 }

@@ -259,6 +259,23 @@ enum Schema {
                 ALTER TABLE transfer ADD COLUMN beneficiary_name TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("v13: standing instructions") { db in
+            try db.execute(sql: """
+                -- A beneficiary's default split, registered by its operator (PROTOCOL.md version 2).
+                -- A deleted instruction keeps its row with legs '[]', so that revisions keep counting.
+                CREATE TABLE standing_instruction (
+                    operator_id TEXT NOT NULL REFERENCES operator(id),
+                    beneficiary_account TEXT NOT NULL CHECK (length(beneficiary_account) BETWEEN 1 AND 34),
+                    reference TEXT NOT NULL,
+                    legs TEXT NOT NULL,
+                    revision INTEGER NOT NULL CHECK (revision >= 1),
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (operator_id, beneficiary_account)
+                ) STRICT, WITHOUT ROWID;
+                -- The revision of the instruction a transfer applied; NULL if it applied none.
+                ALTER TABLE transfer ADD COLUMN standing_instruction_revision INTEGER;
+                """)
+        }
         return migrator
     }
 }

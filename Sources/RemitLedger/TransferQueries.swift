@@ -24,6 +24,8 @@ public struct TransferView: Hashable, Sendable {
     /// The applied rate times 10^9, 0 if none.
     public var rate: Int64
     public var legs: [LegView]
+    /// The revision of the beneficiary's standing instruction whose legs the transfer took, if any.
+    public var standingInstructionRevision: Int64? = nil
 }
 
 public struct LegView: Hashable, Sendable {
@@ -106,7 +108,7 @@ extension Ledger {
             operatorReference: row["operator_reference"], sendCountry: row["send_country"],
             payoutCountry: row["payout_country"],
             quoteId: (row["quote_id"] as Data?).flatMap { TransferID(bytes: [UInt8]($0)) }, rate: row["rate"],
-            legs: legs)
+            legs: legs, standingInstructionRevision: row["standing_instruction_revision"])
     }
 
     /// The oldest event retained and the newest committed in the operator's stream (0 and 0

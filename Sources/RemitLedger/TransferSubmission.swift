@@ -6,7 +6,7 @@ import RemitDomain
 public struct TransferSubmission: Hashable, Sendable {
     public var operatorId: String
     public var transferId: TransferID
-    /// SHA-256 of the transfer's content as submitted (its version-1 encoding): the same id with
+    /// SHA-256 of the transfer's content as submitted (its encoding, `Transfer.canonicalBytes`): the same id with
     /// the same hash gets the stored result, with another hash `idReused`.
     public var contentHash: [UInt8]
     public var decision: Decision
@@ -38,6 +38,8 @@ public struct TransferSubmission: Hashable, Sendable {
         public var senderName: String
         public var senderAccount: String
         public var beneficiaryName: String
+        /// The revision of the beneficiary's standing instruction whose legs the transfer took.
+        public var standingInstructionRevision: Int64?
 
         public init(operatorReference: String = "", sendCurrency: String? = nil, payoutCurrency: String? = nil,
                     sendCountry: String? = nil, payoutCountry: String? = nil, quoteId: TransferID? = nil,

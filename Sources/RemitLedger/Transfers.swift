@@ -93,6 +93,7 @@ enum Transfers {
                 $0.text(submission.details.senderName)
                 $0.text(submission.details.senderAccount)
                 $0.text(submission.details.beneficiaryName)
+                if let revision = submission.details.standingInstructionRevision { $0.int(revision) } else { $0.null() }
             }
             for (index, leg) in terms.legs.enumerated() {
                 try context.hot.run(db, .insertLeg) {

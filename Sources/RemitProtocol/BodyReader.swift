@@ -4,8 +4,13 @@ import NIOCore
 /// names for every violation. Each check happens before anything is allocated for the data.
 struct BodyReader {
     var buffer: ByteBuffer
+    /// The frame's protocol version: what a field means can depend on it (Transfer's `options`).
+    let version: UInt8
 
-    init(_ buffer: ByteBuffer) { self.buffer = buffer }
+    init(_ buffer: ByteBuffer, version: UInt8) {
+        self.buffer = buffer
+        self.version = version
+    }
 
     static func truncated(_ field: FieldID) -> ProtocolError {
         ProtocolError(.truncated, field: field, detail: "\(field.name): the body ends inside this field")
@@ -162,7 +167,7 @@ struct BodyReader {
                                 detail: "blockLength: \(length), at least \(minimum)")
         }
         guard let slice = buffer.readSlice(length: length) else { throw Self.truncated(.blockLength) }
-        return BodyReader(slice)
+        return BodyReader(slice, version: version)
     }
 
     /// Reads a group header and checks the count against `maxCount` and the remaining bytes

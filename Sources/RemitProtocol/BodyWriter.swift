@@ -5,8 +5,13 @@ import NIOCore
 /// group over its limit), so a client learns of it before anything is sent.
 struct BodyWriter {
     var buffer: ByteBuffer
+    /// The frame's protocol version: a field that version cannot carry is refused.
+    let version: UInt8
 
-    init(_ buffer: ByteBuffer) { self.buffer = buffer }
+    init(_ buffer: ByteBuffer, version: UInt8) {
+        self.buffer = buffer
+        self.version = version
+    }
 
     mutating func u8(_ value: UInt8) { buffer.writeInteger(value) }
     mutating func u16(_ value: UInt16) { buffer.writeInteger(value, endianness: .little) }

@@ -55,6 +55,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let duplicateInBatch = ErrorCode(rawValue: 2013)
     public static let invalidTransferId = ErrorCode(rawValue: 2014)
     public static let invalidAccount = ErrorCode(rawValue: 2015)
+    /// Version 2: the transfer applies a standing instruction the beneficiary does not have.
+    public static let noStandingInstruction = ErrorCode(rawValue: 2016)
+    /// Version 2: a transfer that applies a standing instruction has one leg of share 10000.
+    public static let standingInstructionNeedsOneLeg = ErrorCode(rawValue: 2017)
     // 3xxx identity and authorization
     public static let unknownOperator = ErrorCode(rawValue: 3001)
     public static let operatorSuspended = ErrorCode(rawValue: 3002)
@@ -73,6 +77,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let operatorTransactionLimit = ErrorCode(rawValue: 5009)
     public static let operatorDailyLimit = ErrorCode(rawValue: 5010)
     public static let tooManyConnections = ErrorCode(rawValue: 5011)
+    /// Version 2: the operator has as many standing instructions as it may keep.
+    public static let standingInstructionLimit = ErrorCode(rawValue: 5012)
     // 6xxx compliance
     public static let sanctionsMatchSender = ErrorCode(rawValue: 6001)
     public static let sanctionsMatchBeneficiary = ErrorCode(rawValue: 6002)
@@ -110,13 +116,14 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         2010: ("UNSUPPORTED_CORRIDOR", .fix), 2011: ("AMOUNT_BELOW_MINIMUM", .fix),
         2012: ("AMOUNT_ABOVE_MAXIMUM", .fix), 2013: ("DUPLICATE_IN_BATCH", .fix),
         2014: ("INVALID_TRANSFER_ID", .fix), 2015: ("INVALID_ACCOUNT", .fix),
+        2016: ("NO_STANDING_INSTRUCTION", .fix), 2017: ("STANDING_INSTRUCTION_NEEDS_ONE_LEG", .fix),
         3001: ("UNKNOWN_OPERATOR", .no), 3002: ("OPERATOR_SUSPENDED", .no), 3003: ("NOT_FOUND", .no),
         3004: ("NOT_PERMITTED", .no),
         4001: ("ID_REUSED", .fix), 4003: ("NOT_CANCELLABLE", .no), 4005: ("EVENTS_PRUNED", .no),
         5001: ("INSUFFICIENT_FUNDS", .fix), 5002: ("RATE_LIMITED", .yes), 5006: ("SENDER_DAILY_LIMIT", .fix),
         5007: ("SENDER_MONTHLY_LIMIT", .fix), 5008: ("BENEFICIARY_LIMIT", .fix),
         5009: ("OPERATOR_TRANSACTION_LIMIT", .fix), 5010: ("OPERATOR_DAILY_LIMIT", .fix),
-        5011: ("TOO_MANY_CONNECTIONS", .yes),
+        5011: ("TOO_MANY_CONNECTIONS", .yes), 5012: ("STANDING_INSTRUCTION_LIMIT", .fix),
         6001: ("SANCTIONS_MATCH_SENDER", .no), 6002: ("SANCTIONS_MATCH_BENEFICIARY", .no),
         6004: ("ORIGINATOR_DATA_REQUIRED", .fix), 6005: ("BENEFICIARY_DATA_REQUIRED", .fix),
         7001: ("QUOTE_NOT_FOUND", .fix), 7002: ("QUOTE_EXPIRED", .fix), 7003: ("QUOTE_MISMATCH", .fix),

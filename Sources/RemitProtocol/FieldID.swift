@@ -25,6 +25,10 @@ public struct FieldID: RawRepresentable, Hashable, Sendable, Codable, CustomStri
     public static let purpose = FieldID(rawValue: 18)
     public static let legFailurePolicy = FieldID(rawValue: 19)
     public static let operatorReference = FieldID(rawValue: 20)
+    /// Transfer `options` (version 2).
+    public static let options = FieldID(rawValue: 21)
+    /// A standing instruction's `reference` (version 2).
+    public static let instructionReference = FieldID(rawValue: 22)
     public static let senderName = FieldID(rawValue: 30)
     public static let senderAccount = FieldID(rawValue: 31)
     public static let senderAddress = FieldID(rawValue: 32)
@@ -54,6 +58,7 @@ public struct FieldID: RawRepresentable, Hashable, Sendable, Codable, CustomStri
         7: "bodyLength", 8: "bodyCrc32c", 9: "blockLength", 10: "amount", 11: "sendCurrency",
         12: "payoutCurrency", 13: "sendCountry", 14: "payoutCountry", 15: "amountMode", 16: "quoteId",
         17: "transferId", 18: "purpose", 19: "legFailurePolicy", 20: "operatorReference",
+        21: "options", 22: "instructionReference",
         30: "senderName", 31: "senderAccount", 32: "senderAddress", 33: "senderNationalId",
         34: "senderDateOfBirth", 35: "senderPlaceOfBirth", 36: "senderPhone", 40: "beneficiaryName",
         41: "beneficiaryAccount", 42: "beneficiaryPhone", 50: "legs", 51: "product", 52: "share",

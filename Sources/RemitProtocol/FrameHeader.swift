@@ -4,7 +4,10 @@ import NIOCore
 public struct FrameHeader: Hashable, Sendable {
     public static let length = 24
     public static let magic: UInt16 = 0x4D52  // the bytes "RM", read little-endian
-    public static let version: UInt8 = 1
+    /// The versions this codec speaks (PROTOCOL.md section 11). Hello always travels as 1.
+    public static let versions: ClosedRange<UInt8> = 1...2
+    /// The version of Hello's header, whatever the client speaks.
+    public static let helloVersion: UInt8 = 1
 
     public var version: UInt8
     public var flags: UInt8
@@ -29,12 +32,13 @@ public struct FrameHeader: Hashable, Sendable {
         guard magic == Self.magic else {
             throw ProtocolError(.badMagic, field: .magic, detail: "magic: not \"RM\"", closesConnection: true)
         }
-        guard version == Self.version else {
-            throw ProtocolError(.unsupportedVersion, field: .version, detail: "version: \(version), this server speaks 1",
+        guard Self.versions.contains(version) else {
+            throw ProtocolError(.unsupportedVersion, field: .version,
+                                detail: "version: \(version), this side speaks \(Self.versions.lowerBound) to \(Self.versions.upperBound)",
                                 closesConnection: true, requestId: requestId)
         }
         guard flags == 0 else {
-            throw ProtocolError(.reservedNotZero, field: .flags, detail: "flags: must be zero in version 1",
+            throw ProtocolError(.reservedNotZero, field: .flags, detail: "flags: must be zero",
                                 closesConnection: true, requestId: requestId)
         }
         guard reserved == 0 else {

@@ -1,7 +1,8 @@
 /// The JSON form of a frame used by `Protocol/vectors/` and by tools that print messages:
-/// `{"type": "SubmitTransfers", "requestId": 7, "message": {...}}`, field names as in PROTOCOL.md.
+/// `{"type": "SubmitTransfers", "requestId": 7, "message": {...}}`, field names as in PROTOCOL.md;
+/// `"version": 2` appears for a frame of a version other than 1.
 extension Frame: Codable {
-    private enum CodingKeys: String, CodingKey { case type, requestId, message }
+    private enum CodingKeys: String, CodingKey { case version, type, requestId, message }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -10,6 +11,7 @@ extension Frame: Codable {
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown message type \(name)")
         }
         let requestId = try c.decode(UInt64.self, forKey: .requestId)
+        let version = try c.decodeIfPresent(UInt8.self, forKey: .version) ?? 1
         let message: Message
         switch type {
         case .hello: message = .hello(try c.decode(Hello.self, forKey: .message))
@@ -29,12 +31,18 @@ extension Frame: Codable {
         case .subscribed: message = .subscribed(try c.decode(Subscribed.self, forKey: .message))
         case .event: message = .event(try c.decode(Event.self, forKey: .message))
         case .eventAck: message = .eventAck(try c.decode(EventAck.self, forKey: .message))
+        case .setStandingInstruction:
+            message = .setStandingInstruction(try c.decode(SetStandingInstruction.self, forKey: .message))
+        case .standingInstruction: message = .standingInstruction(try c.decode(StandingInstruction.self, forKey: .message))
+        case .getStandingInstruction:
+            message = .getStandingInstruction(try c.decode(GetStandingInstruction.self, forKey: .message))
         }
-        self.init(requestId: requestId, message: message)
+        self.init(version: version, requestId: requestId, message: message)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        if version != 1 { try c.encode(version, forKey: .version) }
         try c.encode(message.type.name, forKey: .type)
         try c.encode(requestId, forKey: .requestId)
         try c.encode(message.body, forKey: .message)

@@ -18,6 +18,9 @@ public enum Message: Hashable, Sendable {
     case subscribed(Subscribed)
     case event(Event)
     case eventAck(EventAck)
+    case setStandingInstruction(SetStandingInstruction)
+    case standingInstruction(StandingInstruction)
+    case getStandingInstruction(GetStandingInstruction)
 
     public var type: MessageType { body.type }
 
@@ -39,6 +42,9 @@ public enum Message: Hashable, Sendable {
         case .subscribed(let m): m
         case .event(let m): m
         case .eventAck(let m): m
+        case .setStandingInstruction(let m): m
+        case .standingInstruction(let m): m
+        case .getStandingInstruction(let m): m
         }
     }
 
@@ -66,6 +72,9 @@ public enum Message: Hashable, Sendable {
         case .subscribed: .subscribed(try .decodeBody(&r, limits: limits))
         case .event: .event(try .decodeBody(&r, limits: limits))
         case .eventAck: .eventAck(try .decodeBody(&r, limits: limits))
+        case .setStandingInstruction: .setStandingInstruction(try .decodeBody(&r, limits: limits))
+        case .standingInstruction: .standingInstruction(try .decodeBody(&r, limits: limits))
+        case .getStandingInstruction: .getStandingInstruction(try .decodeBody(&r, limits: limits))
         }
     }
 }
@@ -74,7 +83,7 @@ extension MessageBody {
     var type: MessageType { Self.type }
 }
 
-/// A decoded frame: its request id and its message.
+/// A decoded frame: its protocol version, its request id and its message.
 ///
 /// ```swift
 /// var buffer = ByteBuffer()
@@ -82,10 +91,13 @@ extension MessageBody {
 /// let frame = try Frame.decode(from: &buffer)   // the same frame, or nil if bytes are missing
 /// ```
 public struct Frame: Hashable, Sendable {
+    /// The header's version: 1 for Hello, the negotiated version after Welcome.
+    public var version: UInt8
     public var requestId: UInt64
     public var message: Message
 
-    public init(requestId: UInt64, message: Message) {
+    public init(version: UInt8 = FrameHeader.helloVersion, requestId: UInt64, message: Message) {
+        self.version = version
         self.requestId = requestId
         self.message = message
     }
@@ -94,9 +106,16 @@ public struct Frame: Hashable, Sendable {
     /// rule a receiver would enforce.
     public func encode(into buffer: inout ByteBuffer, limits: ProtocolLimits = .default) throws(ProtocolError) {
         try Frame.checkRequestId(requestId, message.type)
+        guard FrameHeader.versions.contains(version) else {
+            throw ProtocolError(.unsupportedVersion, field: .version, detail: "version: \(version) is not spoken here")
+        }
+        guard message.type.version <= version else {
+            throw ProtocolError(.unknownMessageType, field: .type,
+                                detail: "type: \(message.type.name) needs version \(message.type.version), the frame is \(version)")
+        }
         let headerStart = buffer.writerIndex
         buffer.writeRepeatingByte(0, count: FrameHeader.length)
-        var writer = BodyWriter(buffer)
+        var writer = BodyWriter(buffer, version: version)
         buffer = ByteBuffer()  // hand the storage to the writer: no copy on write
         do {
             try message.encodeBody(&writer, limits: limits)
@@ -116,7 +135,7 @@ public struct Frame: Hashable, Sendable {
         let crc = buffer.withUnsafeReadableBytes { bytes in
             CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(bodyStart - buffer.readerIndex)...]))
         }
-        let header = FrameHeader(version: FrameHeader.version, flags: 0, type: message.type.rawValue,
+        let header = FrameHeader(version: version, flags: 0, type: message.type.rawValue,
                                  requestId: requestId, bodyLength: UInt32(bodyLength), bodyCrc32c: crc)
         var headerBytes = ByteBuffer()
         header.write(into: &headerBytes)
@@ -153,15 +172,16 @@ public struct Frame: Hashable, Sendable {
     static func decodeBody(header: FrameHeader, body: ByteBuffer, limits: ProtocolLimits) throws(ProtocolError)
         -> Frame
     {
-        guard let type = MessageType(rawValue: header.type) else {
+        // A type a later version added is unknown in an earlier one.
+        guard let type = MessageType(rawValue: header.type), type.version <= header.version else {
             throw ProtocolError(.unknownMessageType, field: .type,
-                                detail: "type: 0x\(String(header.type, radix: 16)) is not a message type")
+                                detail: "type: 0x\(String(header.type, radix: 16)) is not a version-\(header.version) message type")
         }
         try checkRequestId(header.requestId, type)
-        var reader = BodyReader(body)
+        var reader = BodyReader(body, version: header.version)
         let message = try Message.decodeBody(type: type, &reader, limits: limits)
         try reader.end()
-        return Frame(requestId: header.requestId, message: message)
+        return Frame(version: header.version, requestId: header.requestId, message: message)
     }
 
     static func checkRequestId(_ requestId: UInt64, _ type: MessageType) throws(ProtocolError) {

@@ -16,6 +16,18 @@ public enum MessageType: UInt16, CaseIterable, Sendable, Codable {
     case subscribed = 0x0041
     case event = 0x0042
     case eventAck = 0x0043
+    case setStandingInstruction = 0x0050
+    case standingInstruction = 0x0051
+    case getStandingInstruction = 0x0052
+
+    /// The protocol version that introduced the type: a frame of an earlier version may not
+    /// carry it (`1005 UNKNOWN_MESSAGE_TYPE`).
+    public var version: UInt8 {
+        switch self {
+        case .setStandingInstruction, .standingInstruction, .getStandingInstruction: 2
+        default: 1
+        }
+    }
 
     /// The name PROTOCOL.md and the vectors use (`SubmitTransfers`).
     public var name: String {
@@ -31,9 +43,11 @@ public enum MessageType: UInt16, CaseIterable, Sendable, Codable {
     /// Sent by the client (true) or by the server (false).
     public var isFromClient: Bool {
         switch self {
-        case .hello, .heartbeat, .quoteRequest, .submitTransfers, .getTransfer, .cancelTransfer, .subscribe, .eventAck:
+        case .hello, .heartbeat, .quoteRequest, .submitTransfers, .getTransfer, .cancelTransfer, .subscribe, .eventAck,
+             .setStandingInstruction, .getStandingInstruction:
             return true
-        case .welcome, .heartbeatAck, .error, .quote, .submitTransfersResult, .transferStatus, .subscribed, .event:
+        case .welcome, .heartbeatAck, .error, .quote, .submitTransfersResult, .transferStatus, .subscribed, .event,
+             .standingInstruction:
             return false
         }
     }

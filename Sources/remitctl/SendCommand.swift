@@ -16,18 +16,13 @@ struct SendCommand: AsyncParsableCommand {
               remitctl send --demo --amount 100.00 --currency USD --to KE
               remitctl send --demo --amount 250.00 --currency USD --to KE \\
                 --leg mobileWallet:7000:254712345678 --leg savingsDeposit:3000:SAV-001:KMFI
+              remitctl send --demo --amount 100.00 --currency USD --to KE --standing-instruction
 
             A leg is PRODUCT:SHARE:ACCOUNT[:INSTITUTION], SHARE in basis points of 10000. \
             Exit codes: 0 accepted, 1 rejected or failed, 64 usage, 69 gateway unreachable.
             """)
 
-    @Flag(help: "Send as a demo operator, with the demo's certificates and address.") var demo = false
-    @Option(help: "The demo's state folder.") var stateDir = ProcessInfo.processInfo.environment["REMIT_STATE_DIR"] ?? ".remit-demo"
-    @Option(name: .customLong("as"), help: "The demo operator to send as.") var operatorId = "ACME"
-    @Option(help: "The gateway's host:port (default: the demo configuration's).") var gateway: String?
-    @Option(help: "Client certificate (PEM), when not --demo.") var certificate: String?
-    @Option(help: "Client private key (PEM), when not --demo.") var key: String?
-    @Option(help: "CA of the gateway's certificate (PEM), when not --demo.") var ca: String?
+    @OptionGroup var connection: OperatorConnectionOptions
 
     @Option(help: "The amount in major units, e.g. 100.00.") var amount: String
     @Option(help: "The send currency (ISO 4217).") var currency: String
@@ -44,6 +39,8 @@ struct SendCommand: AsyncParsableCommand {
     @Option var beneficiaryAccount = "254712345678"
     @Option var beneficiaryPhone: UInt64 = 254_712_345_678
     @Option(help: "A payout leg PRODUCT:SHARE:ACCOUNT[:INSTITUTION]; repeat for several.") var leg: [String] = []
+    @Flag(help: "Split the one leg by the beneficiary account's standing instruction (protocol version 2).")
+    var standingInstruction = false
     @Flag(help: "JSON for scripts.") var json = false
 
     func run() async throws {
@@ -56,31 +53,7 @@ struct SendCommand: AsyncParsableCommand {
     }
 
     private func send() async throws {
-        var host = "127.0.0.1", port = 7443
-        var certificatePath = certificate, keyPath = key, caPath = ca
-        var corridors: [Corridor] = []
-        if demo {
-            let environment = DemoEnvironment(folder: stateDir)
-            let configuration: GatewayConfiguration
-            do { configuration = try GatewayConfiguration.load(path: environment.configurationPath) } catch {
-                throw CommandFailure("no demo in \(stateDir) (start `remitd --demo` first, or give --state-dir): \(error)",
-                                     exitCode: 66)
-            }
-            (host, port) = (configuration.server.host, configuration.server.port)
-            certificatePath = environment.path("operators/\(operatorId).pem")
-            keyPath = environment.path("operators/\(operatorId).key")
-            caPath = environment.path("ca.pem")
-            corridors = configuration.corridors
-        }
-        if let gateway {
-            guard let colon = gateway.lastIndex(of: ":"), let p = Int(gateway[gateway.index(after: colon)...]) else {
-                throw CommandFailure("--gateway must be host:port", exitCode: 64)
-            }
-            (host, port) = (String(gateway[..<colon]), p)
-        }
-        guard let certificatePath, let keyPath, let caPath else {
-            throw CommandFailure("give --demo, or --certificate, --key and --ca", exitCode: 64)
-        }
+        let corridors = try connection.corridors()
         let corridor = corridors.first {
             $0.sendCurrency.code == currency && $0.payoutCountry == to && (from == nil || $0.sendCountry == from)
         }
@@ -95,14 +68,7 @@ struct SendCommand: AsyncParsableCommand {
         guard let minor = Money.parseMinorUnits(amount, amountCurrency), minor > 0 else {
             throw CommandFailure("--amount \(amount) is not a positive amount in \(amountCurrency.code)", exitCode: 64)
         }
-        var legs: [Leg] = []
-        for text in leg {
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 3 || parts.count == 4, let product = Product.allCases.first(where: { "\($0)" == parts[0] }),
-                  let share = UInt16(parts[1])
-            else { throw CommandFailure("--leg \(text) is not PRODUCT:SHARE:ACCOUNT[:INSTITUTION]", exitCode: 64) }
-            legs.append(Leg(product: product, share: share, institution: parts.count == 4 ? parts[3] : "", account: parts[2]))
-        }
+        var legs = try leg.map(LegArgument.parse)
         if legs.isEmpty { legs = [Leg(product: .mobileWallet, share: 10_000, account: beneficiaryAccount)] }
         let transferId: ID128
         if let id {
@@ -116,19 +82,11 @@ struct SendCommand: AsyncParsableCommand {
             beneficiaryPhone: beneficiaryPhone, senderDateOfBirth: 0, sendCurrency: sendCurrencyCode,
             payoutCurrency: payoutCurrencyCode, sendCountry: sendCountry, payoutCountry: payoutCountry,
             amountMode: receive ? .receive : .send, purpose: .familySupport, legFailurePolicy: .refundLeg,
-            operatorReference: reference, senderName: senderName, senderAccount: senderAccount, senderAddress: "",
+            applyStandingInstruction: standingInstruction, operatorReference: reference, senderName: senderName, senderAccount: senderAccount, senderAddress: "",
             senderNationalId: "", senderPlaceOfBirth: "", beneficiaryName: beneficiaryName,
             beneficiaryAccount: beneficiaryAccount, legs: legs)
 
-        let client: RemitClient
-        do {
-            client = try await RemitClient.connect(RemitClientConfiguration(
-                host: host, port: port, serverHostname: nil, certificateChainPath: certificatePath,
-                privateKeyPath: keyPath, trustRootsPath: caPath, clientName: "remitctl/1",
-                connectTimeout: .seconds(5), requestTimeout: .seconds(30)))
-        } catch {
-            throw CommandFailure("cannot reach the gateway at \(host):\(port): \(error)", exitCode: 69)
-        }
+        let client = try await connection.connect()
         let results: [TransferResult]
         do {
             results = try await client.submit([transfer])

@@ -84,6 +84,7 @@ enum TransferText {
         object["payoutCurrency"] = view.payoutCurrency
         object["sendCountry"] = view.sendCountry
         object["payoutCountry"] = view.payoutCountry
+        object["standingInstructionRevision"] = view.standingInstructionRevision
         object["legs"] = view.legs.map { leg -> [String: Any] in
             ["index": leg.index, "product": leg.product, "institution": leg.institution, "account": leg.account,
              "share": Int(leg.share), "payoutAmount": leg.payoutAmount, "state": leg.state.rawValue,
@@ -117,6 +118,9 @@ enum TransferText {
             "payout     \(amount(view.payoutAmount, view.payoutCurrency))\(view.rate > 0 ? "  rate \(Rate(nanos: view.rate).text)" : "")",
             "created    \(Ledger.utcTimestamp(view.createdAt))  updated \(Ledger.utcTimestamp(view.updatedAt))",
         ]
+        if let revision = view.standingInstructionRevision {
+            lines.append("split by   the beneficiary's standing instruction, revision \(revision)")
+        }
         if !view.legs.isEmpty {
             lines.append("")
             let rows = view.legs.map { leg in

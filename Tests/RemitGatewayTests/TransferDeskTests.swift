@@ -221,6 +221,82 @@ final class TransferDeskTests: XCTestCase {
                        .reject(ReasonCode(rawValue: ErrorCode.quoteRequired.rawValue), field: FieldID.quoteId.rawValue))
     }
 
+    static let instruction = StandingInstructionRecord(
+        operatorId: "ACME", beneficiaryAccount: "B1", reference: "",
+        legs: [.init(product: "savingsDeposit", share: 1_000, institution: "KMFI", account: "SAV-1"),
+               .init(product: "loanRepayment", share: 500, institution: "KMFI", account: "LN-1")],
+        revision: 3, updatedAt: 1)
+
+    /// The transfer's own leg keeps what the instruction leaves and stays first; the revision
+    /// applied is recorded; a quote for the one leg is split by the instruction's shares.
+    func testAStandingInstructionSplitsTheOneLeg() throws {
+        var withInstruction = context()
+        withInstruction.standingInstruction = Self.instruction
+        let submission = try desk.submission(operatorId: "ACME", transfer { $0.applyStandingInstruction = true }, withInstruction)
+        guard case .accept(let terms) = submission.decision else { return XCTFail("\(submission.decision)") }
+        XCTAssertEqual(terms.legs.map(\.product), ["mobileWallet", "savingsDeposit", "loanRepayment"])
+        XCTAssertEqual(terms.legs.map(\.share), [8_500, 1_000, 500])
+        XCTAssertEqual(terms.legs.map(\.payoutAmount), [1_089_323, 128_155, 64_077])  // remainder to the first leg
+        XCTAssertEqual(terms.legs.map(\.payoutAmount).reduce(0, +), terms.payoutAmount.minorUnits)
+        XCTAssertEqual(submission.details.standingInstructionRevision, 3)
+        // Without the option the instruction is ignored, and no revision is recorded.
+        let plain = try desk.submission(operatorId: "ACME", transfer(), withInstruction)
+        guard case .accept(let plainTerms) = plain.decision else { return XCTFail() }
+        XCTAssertEqual(plainTerms.legs.count, 1)
+        XCTAssertNil(plain.details.standingInstructionRevision)
+        // The content hash is the transfer as sent: the option counts, the instruction does not.
+        XCTAssertNotEqual(plain.contentHash, submission.contentHash)
+
+        let request = QuoteRequest(amount: 10_000, sendCurrency: CurrencyCode("USD")!, payoutCurrency: CurrencyCode("KES")!,
+                                   sendCountry: CountryCode("US")!, payoutCountry: CountryCode("KE")!, amountMode: .send,
+                                   legs: [QuoteLeg(product: .mobileWallet, share: 10_000)])
+        let quote = try desk.quote(operatorId: "ACME", request, context(), id: ID128(high: 5, low: 5), ttlMs: 900_000)
+        var quoted = context(quote: quote)
+        quoted.standingInstruction = Self.instruction
+        guard case .accept(let quotedTerms) = try decision(transfer {
+            $0.quoteId = ID128(high: 5, low: 5)
+            $0.applyStandingInstruction = true
+        }, quoted) else { return XCTFail() }
+        XCTAssertEqual(quotedTerms.payoutAmount.minorUnits, quote.payoutAmount)
+        XCTAssertEqual(quotedTerms.legs.map(\.payoutAmount), [1_089_323, 128_155, 64_077])
+    }
+
+    func testStandingInstructionRefusals() throws {
+        func refused(_ code: ErrorCode, _ field: FieldID) -> TransferSubmission.Decision {
+            .reject(ReasonCode(rawValue: code.rawValue), field: field.rawValue)
+        }
+        var withInstruction = context()
+        withInstruction.standingInstruction = Self.instruction
+        XCTAssertEqual(try decision(transfer { $0.applyStandingInstruction = true }),
+                       refused(.noStandingInstruction, .beneficiaryAccount))
+        var deleted = context()
+        deleted.standingInstruction = StandingInstructionRecord(operatorId: "ACME", beneficiaryAccount: "B1", reference: "",
+                                                                legs: [], revision: 4)
+        XCTAssertEqual(try decision(transfer { $0.applyStandingInstruction = true }, deleted),
+                       refused(.noStandingInstruction, .beneficiaryAccount))
+        XCTAssertEqual(try decision(transfer {
+            $0.applyStandingInstruction = true
+            $0.legs = [Leg(product: .mobileWallet, share: 5_000, account: "254712345678"),
+                       Leg(product: .mobileWallet, share: 5_000, account: "254712345679")]
+        }, withInstruction), refused(.standingInstructionNeedsOneLeg, .legs))
+        // A product the corridor does not offer is refused per transfer, naming the instruction's leg.
+        var pension = context()
+        pension.standingInstruction = StandingInstructionRecord(
+            operatorId: "ACME", beneficiaryAccount: "B1", reference: "",
+            legs: [.init(product: "pensionContribution", share: 1_000, institution: "", account: "P-1")], revision: 1)
+        let submission = try desk.submission(operatorId: "ACME", transfer { $0.applyStandingInstruction = true }, pension)
+        XCTAssertEqual(submission.decision, refused(.productNotAllowed, .legProduct))
+
+        XCTAssertThrowsError(try desk.checkStandingInstruction(beneficiaryAccount: "B1", legs: [
+            Leg(product: .savingsDeposit, share: 9_999, institution: "KMFI", account: "S"),
+            Leg(product: .loanRepayment, share: 1, institution: "KMFI", account: "L"),
+        ])) { XCTAssertEqual(($0 as? TransferDesk.Refusal)?.code, .legSharesNotWhole) }
+        XCTAssertNoThrow(try desk.checkStandingInstruction(beneficiaryAccount: "B1", legs: [
+            Leg(product: .savingsDeposit, share: 9_998, institution: "KMFI", account: "S"),
+            Leg(product: .loanRepayment, share: 1, institution: "KMFI", account: "L"),
+        ]))
+    }
+
     func testEveryLedgerStateHasAWireState() {
         for state in RemitDomain.TransferState.allCases { XCTAssertEqual("\(WireMapping.state(state))", state.rawValue) }
         for state in RemitDomain.LegState.allCases { XCTAssertEqual("\(WireMapping.state(state))", state.rawValue) }

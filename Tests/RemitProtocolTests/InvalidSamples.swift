@@ -63,8 +63,8 @@ enum InvalidSamples {
         Invalid(name: "bad-magic", description: "The first two bytes are not \"RM\".",
                 bytes: frame(type: 0x30, body: getTransferBody, magic: [0x52, 0x58]),
                 code: .badMagic, field: .magic, closesConnection: true),
-        Invalid(name: "unsupported-version", description: "Header version 2 to a version-1 receiver.",
-                bytes: frame(type: 0x30, body: getTransferBody, version: 2),
+        Invalid(name: "unsupported-version", description: "Header version 3; the protocol has versions 1 and 2.",
+                bytes: frame(type: 0x30, body: getTransferBody, version: 3),
                 code: .unsupportedVersion, field: .version, closesConnection: true),
         Invalid(name: "flags-not-zero", description: "Header flags are reserved in version 1.",
                 bytes: frame(type: 0x30, body: getTransferBody, flags: 0x01),
@@ -148,5 +148,35 @@ enum InvalidSamples {
                     + [1, 1, 1, 0] + [UInt8](repeating: 0, count: 8) + le16(4) + le16(1) + [1, 0] + le16(10_000)
                     + [0, 0]),
                 code: .invalidValue, field: .senderPhone, closesConnection: false),
+        Invalid(name: "version-2-type-in-version-1", description: "GetStandingInstruction (0x0052) in a version-1 "
+                    + "frame: the type does not exist in version 1.",
+                bytes: frame(type: 0x52, body: le16(0) + str("ACME-B-1"), version: 1),
+                code: .unknownMessageType, field: .type, closesConnection: false),
+        Invalid(name: "transfer-options-in-version-1", description: "A transfer's byte 73 set in a version-1 frame, "
+                    + "where it is reserved.",
+                bytes: standingTransfer(version: 1, options: 0x01),
+                code: .reservedNotZero, field: .reserved, closesConnection: false),
+        Invalid(name: "transfer-unknown-option", description: "Version 2: a transfer's options with bit 1 set; "
+                    + "only bit 0 is defined.",
+                bytes: standingTransfer(version: 2, options: 0x03),
+                code: .reservedNotZero, field: .options, closesConnection: false),
+        Invalid(name: "standing-instruction-too-many-legs", description: "Version 2: a standing instruction with 8 "
+                    + "legs; at most maxLegsPerTransfer - 1 = 7, the transfer's own leg being the other.",
+                bytes: frame(type: 0x50, body: le16(0) + str("ACME-B-1") + str("") + le16(4) + le16(8)
+                    + Array(repeating: [4, 0] + le16(100) + str("") + str("SAV-1"), count: 8).flatMap { $0 },
+                    version: 2),
+                code: .tooManyEntries, field: .legs, closesConnection: false),
     ]
+
+    /// The standing-instruction transfer's frame with `options` at byte 73 of its block, in a
+    /// frame of `version`.
+    static func standingTransfer(version: UInt8, options: UInt8) -> [UInt8] {
+        var transfer = Samples.standingTransfer
+        transfer.applyStandingInstruction = false
+        var body = Array(Samples.encoded(Frame(version: 2, requestId: 5, message: .submitTransfers(
+            SubmitTransfers(transfers: [transfer]))))[24...])
+        // blockLength (2), then the group's entryBlockLength and count (4), then the block.
+        body[6 + 73] = options
+        return frame(type: 0x20, body: body, version: version)
+    }
 }

@@ -17,6 +17,8 @@ struct SeededGenerator: RandomNumberGenerator {
 struct MessageGenerator {
     var rng: SeededGenerator
     var limits = ProtocolLimits(maxBatchTransfers: 12)
+    /// The version of the frame being generated: what its messages may carry.
+    var version: UInt8 = 1
 
     init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
 
@@ -71,7 +73,8 @@ struct MessageGenerator {
             transferId: id(), quoteId: bool() ? nil : nonZeroID(), amount: int(), senderPhone: msisdn(),
             beneficiaryPhone: msisdn(), senderDateOfBirth: int(), sendCurrency: currency(), payoutCurrency: currency(),
             sendCountry: country(), payoutCountry: country(), amountMode: pick(), purpose: pick(),
-            legFailurePolicy: pick(), operatorReference: text(max: FieldLimit.operatorReference),
+            legFailurePolicy: pick(), applyStandingInstruction: version >= 2 && bool(),
+            operatorReference: text(max: FieldLimit.operatorReference),
             senderName: text(max: FieldLimit.name), senderAccount: ascii(max: FieldLimit.account),
             senderAddress: text(max: FieldLimit.address), senderNationalId: text(max: FieldLimit.nationalId),
             senderPlaceOfBirth: text(max: FieldLimit.placeOfBirth), beneficiaryName: text(max: FieldLimit.name),
@@ -140,6 +143,17 @@ struct MessageGenerator {
                                 change: bool() ? .transfer(pick()) : .leg(index: int(0...0xFE), state: pick()),
                                 partnerReference: ascii(max: FieldLimit.partnerReference)))
         case .eventAck: return .eventAck(EventAck(throughSequence: int()))
+        case .setStandingInstruction:
+            return .setStandingInstruction(SetStandingInstruction(
+                beneficiaryAccount: ascii(max: FieldLimit.account), reference: text(max: FieldLimit.operatorReference),
+                legs: (0..<count(0, limits.maxLegsPerTransfer - 1)).map { _ in leg() }))
+        case .getStandingInstruction:
+            return .getStandingInstruction(GetStandingInstruction(beneficiaryAccount: ascii(max: FieldLimit.account)))
+        case .standingInstruction:
+            return .standingInstruction(StandingInstruction(
+                updatedAt: int(), revision: int(), beneficiaryAccount: ascii(max: FieldLimit.account),
+                reference: text(max: FieldLimit.operatorReference),
+                legs: (0..<count(0, limits.maxLegsPerTransfer - 1)).map { _ in leg() }))
         }
     }
 
@@ -150,6 +164,11 @@ struct MessageGenerator {
         case .error: requestId = bool() ? 0 : int(1...UInt64.max)
         default: requestId = int(1...UInt64.max)
         }
-        return Frame(requestId: requestId, message: message(type))
+        // Hello and Welcome travel in version 1; others in any version that has them.
+        switch type {
+        case .hello, .welcome: version = 1
+        default: version = type.version >= 2 ? 2 : (bool() ? 1 : 2)
+        }
+        return Frame(version: version, requestId: requestId, message: message(type))
     }
 }

@@ -56,6 +56,20 @@ enum Samples {
             QuotedLeg(product: .loanRepayment, share: 1_000, payoutAmount: 128_155, institution: "KWFT"),
         ])
 
+    /// Version 2: the beneficiary of the split example keeps a standing instruction: 10 % of each
+    /// transfer that opts in goes to her savings account at KWFT.
+    static let standingLegs = [Leg(product: .savingsDeposit, share: 1_000, institution: "KWFT", account: "SAV-0042-7781")]
+
+    /// Version 2: the worked example's wallet transfer to that beneficiary, opting in.
+    static let standingTransfer: Transfer = {
+        var transfer = walletTransfer
+        transfer.transferId = ID128("0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b09")!
+        transfer.operatorReference = "ACME-000125"
+        transfer.beneficiaryAccount = "KWFT-0042-7781"
+        transfer.applyStandingInstruction = true
+        return transfer
+    }()
+
     struct Valid {
         let name: String
         let description: String
@@ -148,6 +162,36 @@ enum Samples {
                   change: .leg(index: 0, state: .paid), partnerReference: "RKT4HZ81QX")))),
         Valid(name: "event-ack", description: "The client has processed events through 42.",
               frame: Frame(requestId: 0, message: .eventAck(EventAck(throughSequence: 42)))),
+        Valid(name: "hello-versions-1-2", description: "A client that speaks versions 1 and 2; Hello's header is "
+                  + "version 1 all the same.",
+              frame: Frame(requestId: 1, message: .hello(Hello(minVersion: 1, maxVersion: 2,
+                                                                  clientName: "acme-remit-java/3.0.0")))),
+        Valid(name: "welcome-version-2", description: "The server chose version 2; Welcome's header is still "
+                  + "version 1, every later frame's is 2.",
+              frame: Frame(requestId: 1, message: .welcome(Welcome(
+                  version: 2, serverTime: noon, sessionId: 0x5EED_0000_0000_0002, operatorId: "ACME",
+                  serverName: "remitd gw-1")))),
+        Valid(name: "set-standing-instruction", description: "Version 2: 10 % of every opted-in transfer to "
+                  + "beneficiary KWFT-0042-7781 goes to her savings account at KWFT.",
+              frame: Frame(version: 2, requestId: 20, message: .setStandingInstruction(SetStandingInstruction(
+                  beneficiaryAccount: "KWFT-0042-7781", reference: "CONSENT-2026-118", legs: standingLegs)))),
+        Valid(name: "standing-instruction", description: "Version 2: the answer to set-standing-instruction, "
+                  + "its first revision.",
+              frame: Frame(version: 2, requestId: 20, message: .standingInstruction(StandingInstruction(
+                  updatedAt: noon + 30_000, revision: 1, beneficiaryAccount: "KWFT-0042-7781",
+                  reference: "CONSENT-2026-118", legs: standingLegs)))),
+        Valid(name: "get-standing-instruction", description: "Version 2: ask for a beneficiary's standing instruction.",
+              frame: Frame(version: 2, requestId: 21, message: .getStandingInstruction(
+                  GetStandingInstruction(beneficiaryAccount: "KWFT-0042-7781")))),
+        Valid(name: "standing-instruction-none", description: "Version 2: a beneficiary without a standing "
+                  + "instruction: revision 0, no legs.",
+              frame: Frame(version: 2, requestId: 22, message: .standingInstruction(StandingInstruction(
+                  updatedAt: 0, revision: 0, beneficiaryAccount: "ACME-B-1", legs: [])))),
+        Valid(name: "submit-transfers-standing-instruction", description: "Version 2: the worked example's "
+                  + "wallet transfer, to the beneficiary with the standing instruction, opting in (options bit 0): "
+                  + "the gateway pays 90 % to the wallet as leg 0 and 10 % to savings as leg 1.",
+              frame: Frame(version: 2, requestId: 23, message: .submitTransfers(SubmitTransfers(
+                  transfers: [standingTransfer])))),
     ]
 
     static func encoded(_ frame: Frame, limits: ProtocolLimits = .default) -> [UInt8] {

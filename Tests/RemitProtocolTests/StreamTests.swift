@@ -37,7 +37,8 @@ final class StreamTests: XCTestCase {
             let requestId = sample.frame.requestId
             for cut in 0..<body.count {
                 var buffer = ByteBuffer(bytes: InvalidSamples.frame(type: type, requestId: requestId,
-                                                                    body: Array(body[..<cut])))
+                                                                    body: Array(body[..<cut]),
+                                                                    version: sample.frame.version))
                 do {
                     _ = try Frame.decode(from: &buffer)
                     XCTFail("\(sample.name) cut at \(cut) decoded")

@@ -81,6 +81,27 @@ final class TLSRefusalTests: XCTestCase {
         XCTAssertEqual(welcome.operatorId, "ACME")
     }
 
+    /// After Welcome every frame carries the negotiated version; another is a frame error.
+    func testAFrameOfAnotherVersionThanNegotiatedIsRefusedAndCloses() throws {
+        for (offered, sent) in [(UInt8(1), UInt8(2)), (2, 1)] {
+            var bytes = ByteBuffer()
+            try Frame(requestId: 1, message: .hello(Hello(minVersion: 1, maxVersion: offered, clientName: "openssl")))
+                .encode(into: &bytes)
+            try Frame(version: sent, requestId: 2, message: .heartbeat(Heartbeat(sentAt: 1))).encode(into: &bytes)
+            let (out, text) = try sClient(["-quiet", "-cert", daemon.path("operators/ACME.pem"), "-key",
+                                           daemon.path("operators/ACME.key")], input: Data(bytes.readableBytesView))
+            var buffer = ByteBuffer(bytes: out[out.firstRange(of: Data([0x52, 0x4D]))!.lowerBound...])
+            let welcome = try XCTUnwrap(try Frame.decode(from: &buffer))
+            guard case .welcome(let accepted) = welcome.message else { return XCTFail("\(welcome) \(text)") }
+            XCTAssertEqual(accepted.version, offered)
+            let error = try XCTUnwrap(try Frame.decode(from: &buffer), text)
+            guard case .error(let refusal) = error.message else { return XCTFail("\(error)") }
+            XCTAssertEqual(refusal.code, .unsupportedVersion)
+            XCTAssertEqual(error.version, offered, "the refusal speaks the negotiated version")
+            XCTAssertNil(try Frame.decode(from: &buffer), "nothing after the refusal: the connection closed")
+        }
+    }
+
     func testACertificateThatNamesNoOperatorGetsUnknownOperator() async throws {
         let nobody = try issue(try demoCA(), "NOBODY")
         var configuration = daemon.clientConfiguration()

@@ -30,6 +30,8 @@ public struct GatewayConfiguration: Sendable {
         public var maxConnectionsPerOperator: Int
         public var requestsPerSecondPerOperator: Int
         public var eventWindow: Int
+        /// Standing instructions with legs an operator may keep (`5012` beyond).
+        public var maxStandingInstructionsPerOperator: Int
         public var shutdownGraceMs: Int64
         /// Bytes queued for a client that does not read before its connection is closed.
         public var maxOutboundBytes: Int
@@ -332,6 +334,8 @@ public struct GatewayConfiguration: Sendable {
             requestsPerSecondPerOperator: Int(try s.integer("requests_per_second_per_operator", default: 10_000,
                                                             in: 1...1_000_000)),
             eventWindow: Int(try s.integer("event_window", default: 4_096, in: 1...65_535)),
+            maxStandingInstructionsPerOperator: Int(try s.integer("max_standing_instructions_per_operator",
+                                                                  default: 100_000, in: 1...10_000_000)),
             shutdownGraceMs: try s.integer("shutdown_grace_ms", default: 10_000, in: 0...600_000),
             maxOutboundBytes: Int(try s.integer("max_outbound_bytes", default: 16 << 20, in: 65_536...(1 << 30))))
         guard server.heartbeatIntervalMs < server.idleTimeoutMs else {

@@ -77,6 +77,9 @@ public struct TransferDesk: Sendable {
         public var quote: QuoteRecord?
         /// Screens parties' names; nil screens nothing.
         public var screener: Screener?
+        /// The beneficiary's standing instruction, looked up by the caller when the transfer
+        /// applies one; nil if it has none.
+        public var standingInstruction: StandingInstructionRecord?
 
         public init(now: Int64, prefundCurrency: Currency, quoteRequired: Bool = false,
                     rates: @escaping @Sendable (Currency, Currency) -> ReferenceRate?, quote: QuoteRecord? = nil) {
@@ -131,6 +134,7 @@ public struct TransferDesk: Sendable {
             var accepted = details
             accepted.rate = rates.applied.nanos
             accepted.referenceRate = rates.reference.nanos
+            if transfer.applyStandingInstruction { accepted.standingInstructionRevision = context.standingInstruction?.revision }
             let volume = context.limits.isEmpty ? nil : VolumeParties(
                 sender: Self.partyKey(transfer.senderAccount), beneficiary: Self.partyKey(transfer.beneficiaryAccount),
                 limits: context.limits)
@@ -235,15 +239,11 @@ public struct TransferDesk: Sendable {
     {
         if t.transferId.isZero { throw Refusal(.invalidTransferId, .transferId) }
         try checkParties(t)
-        for (index, leg) in t.legs.enumerated() {
-            if leg.account.isEmpty && leg.product != .cashPickup { throw Refusal(.invalidAccount, .legAccount, leg: index) }
-            // A wallet is its MSISDN: 8 to 15 digits.
-            if leg.product == .mobileWallet,
-               !(8...15).contains(leg.account.utf8.count) || !leg.account.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-                throw Refusal(.invalidAccount, .legAccount, leg: index)
-            }
+        let payoutLegs = try Self.payoutLegs(t, context.standingInstruction)
+        for (index, leg) in payoutLegs.enumerated() where !Self.accountFits(leg) {
+            throw Refusal(.invalidAccount, .legAccount, leg: index)
         }
-        let legs = t.legs.map { (product: $0.product, share: $0.share, institution: $0.institution) }
+        let legs = payoutLegs.map { (product: $0.product, share: $0.share, institution: $0.institution) }
         if t.quoteId == nil && context.quoteRequired { throw Refusal(.quoteRequired, .quoteId) }
         let send: Money, fee: Money, payout: Money, legAmounts: [Int64], rates: (applied: Rate, reference: Rate)
         if let quoteId = t.quoteId {
@@ -256,11 +256,13 @@ public struct TransferDesk: Sendable {
             // but not priced: the quote fixed the price.
             let corridor = try check(sendCurrency: t.sendCurrency, payoutCurrency: t.payoutCurrency, sendCountry: t.sendCountry,
                                      payoutCountry: t.payoutCountry, amount: t.amount, legs: legs, context)
-            try checkLegAmounts(corridor, legs: legs, amounts: quote.legs.map(\.payoutAmount))
+            // The quote priced the transfer's own leg; a standing instruction splits that payout.
+            legAmounts = t.applyStandingInstruction
+                ? LegSplit.amounts(payout: quote.payoutAmount, shares: legs.map(\.share)) : quote.legs.map(\.payoutAmount)
+            try checkLegAmounts(corridor, legs: legs, amounts: legAmounts)
             let sendCurrency = try! Currency(quote.sendCurrency), payoutCurrency = try! Currency(quote.payoutCurrency)
             (send, fee, payout) = (Money(quote.sendAmount, sendCurrency), Money(quote.fee, sendCurrency),
                                    Money(quote.payoutAmount, payoutCurrency))
-            legAmounts = quote.legs.map(\.payoutAmount)
             rates = (Rate(nanos: quote.rate), Rate(nanos: quote.referenceRate))
         } else {
             let priced = try route(sendCurrency: t.sendCurrency, payoutCurrency: t.payoutCurrency, sendCountry: t.sendCountry,
@@ -272,7 +274,7 @@ public struct TransferDesk: Sendable {
         }
         try checkOriginator(t, send: send.minorUnits, now: context.now)
         if let limit = context.maxTransaction, send.minorUnits > limit { throw Refusal(.operatorTransactionLimit, .amount) }
-        let plans = zip(t.legs, legAmounts).map { leg, amount in
+        let plans = zip(payoutLegs, legAmounts).map { leg, amount in
             TransferSubmission.LegPlan(product: "\(leg.product)", institution: leg.institution, account: leg.account,
                                        share: leg.share, payoutAmount: amount)
         }
@@ -280,6 +282,62 @@ public struct TransferDesk: Sendable {
         let terms = TransferSubmission.Terms(sendAmount: send, fee: fee, payoutAmount: payout, legs: plans,
                                              holdExpiresAt: overflow ? .max : expiry)
         return (terms, rates)
+    }
+
+    /// A leg's account must fit its product: present unless cash is picked up, and a wallet is
+    /// its MSISDN (8 to 15 digits).
+    static func accountFits(_ leg: Leg) -> Bool {
+        if leg.account.isEmpty { return leg.product == .cashPickup }
+        if leg.product == .mobileWallet {
+            return (8...15).contains(leg.account.utf8.count) && leg.account.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+        }
+        return true
+    }
+
+    /// A standing instruction's legs before they are stored: each a share of 1 to 9999, together
+    /// less than 10000 (the transfer's own leg keeps the rest), an account that fits the product,
+    /// and a product some enabled partner pays (with the institution, if named). Corridors are
+    /// checked per transfer, where the countries are known.
+    public func checkStandingInstruction(beneficiaryAccount: String, legs: [Leg]) throws(Refusal) {
+        guard !beneficiaryAccount.isEmpty else { throw Refusal(.missingField, .beneficiaryAccount) }
+        var taken = 0
+        for (index, leg) in legs.enumerated() {
+            guard leg.share > 0, leg.share < 10_000 else { throw Refusal(.legSharesNotWhole, .legShare, leg: index) }
+            taken += Int(leg.share)
+            guard Self.accountFits(leg) else { throw Refusal(.invalidAccount, .legAccount, leg: index) }
+            let paid = partners.contains {
+                isEnabled($0.id) && $0.products.contains("\(leg.product)")
+                    && (leg.institution.isEmpty || leg.institution == $0.id)
+            }
+            guard paid else {
+                throw Refusal(.noPartnerAvailable, leg.institution.isEmpty ? .legProduct : .legInstitution, leg: index)
+            }
+        }
+        guard taken < 10_000 else { throw Refusal(.legSharesNotWhole, .legShare) }
+    }
+
+    /// The legs the transfer pays out: its own, or (`applyStandingInstruction`) its one leg with
+    /// what the beneficiary's standing instruction leaves it, first, then the instruction's legs.
+    /// Leg numbers in refusals count these legs.
+    static func payoutLegs(_ t: Transfer, _ instruction: StandingInstructionRecord?) throws(Refusal) -> [Leg] {
+        guard t.applyStandingInstruction else { return t.legs }
+        guard t.legs.count == 1, t.legs[0].share == 10_000 else {
+            throw Refusal(.standingInstructionNeedsOneLeg, .legs)
+        }
+        guard let instruction, !instruction.legs.isEmpty else { throw Refusal(.noStandingInstruction, .beneficiaryAccount) }
+        let taken = instruction.legs.reduce(0) { $0 + Int($1.share) }
+        // Checked when the instruction was set; a stored row that breaks it is refused, not paid.
+        guard taken < 10_000, instruction.legs.allSatisfy({ $0.share > 0 }) else {
+            throw Refusal(.legSharesNotWhole, .legShare)
+        }
+        var own = t.legs[0]
+        own.share = UInt16(10_000 - taken)
+        var legs = [own]
+        for (index, leg) in instruction.legs.enumerated() {
+            guard let product = Products.all[leg.product] else { throw Refusal(.productNotAllowed, .legProduct, leg: index + 1) }
+            legs.append(Leg(product: product, share: leg.share, institution: leg.institution, account: leg.account))
+        }
+        return legs
     }
 
     /// A party's key for volume limits: its account as written, without spaces, hyphens or dots,

@@ -55,4 +55,21 @@ enum WireMapping {
                      errorCode: ErrorCode(rawValue: record.reason.rawValue), change: change,
                      partnerReference: record.partnerReference)
     }
+
+    /// The protocol's StandingInstruction for a stored one; nil is "never set" (revision 0).
+    static func instruction(_ record: StandingInstructionRecord?, beneficiaryAccount: String) -> StandingInstruction {
+        guard let record else { return StandingInstruction(updatedAt: 0, revision: 0, beneficiaryAccount: beneficiaryAccount, legs: []) }
+        return StandingInstruction(
+            updatedAt: record.updatedAt, revision: UInt32(clamping: record.revision),
+            beneficiaryAccount: record.beneficiaryAccount, reference: record.reference,
+            legs: record.legs.map { Leg(product: Products.all[$0.product]!, share: $0.share, institution: $0.institution,
+                                        account: $0.account) })
+    }
+
+    static func instruction(_ set: SetStandingInstruction, operatorId: String) -> StandingInstructionRecord {
+        StandingInstructionRecord(
+            operatorId: operatorId, beneficiaryAccount: set.beneficiaryAccount, reference: set.reference,
+            legs: set.legs.map { .init(product: "\($0.product)", share: $0.share, institution: $0.institution,
+                                       account: $0.account) })
+    }
 }

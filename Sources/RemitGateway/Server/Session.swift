@@ -15,6 +15,8 @@ struct Session {
 
     let environment: SessionEnvironment
     let connection: Connection
+    /// 1 until Welcome, then the version both sides speak: every frame written carries it.
+    private let negotiated = NegotiatedVersion()
 
     func run() async {
         do {
@@ -53,11 +55,17 @@ struct Session {
             try await refuse(outbound, frame.requestId, .unexpectedMessage, "the first frame must be Hello")
             return nil
         }
-        guard hello.minVersion <= 1, hello.maxVersion >= 1 else {
-            try await refuse(outbound, frame.requestId, .unsupportedVersion,
-                             "this gateway speaks version 1 only; Hello offered \(hello.minVersion)...\(hello.maxVersion)")
+        let spoken = FrameHeader.versions
+        guard frame.version == FrameHeader.helloVersion else {
+            try await refuse(outbound, frame.requestId, .unsupportedVersion, "Hello travels in a version-1 header")
             return nil
         }
+        guard hello.minVersion <= spoken.upperBound, hello.maxVersion >= spoken.lowerBound else {
+            try await refuse(outbound, frame.requestId, .unsupportedVersion,
+                             "this gateway speaks versions \(spoken.lowerBound) to \(spoken.upperBound); Hello offered \(hello.minVersion)...\(hello.maxVersion)")
+            return nil
+        }
+        let version = min(hello.maxVersion, spoken.upperBound)
         let certificate = try await connection.channel.nioSSL_peerCertificate().get()
         let configuration = environment.configuration
         guard let name = certificate.flatMap(Identity.commonName(of:)),
@@ -81,13 +89,15 @@ struct Session {
         let server = configuration.server
         let limits = environment.limits
         let welcome = Welcome(
-            version: 1, maxLegsPerTransfer: UInt16(limits.maxLegsPerTransfer), maxBodyLength: UInt32(limits.maxBodyLength),
+            version: version, maxLegsPerTransfer: UInt16(limits.maxLegsPerTransfer), maxBodyLength: UInt32(limits.maxBodyLength),
             maxBatchTransfers: UInt16(limits.maxBatchTransfers), maxInFlightRequests: UInt16(server.maxInFlightRequests),
             heartbeatIntervalMs: UInt32(server.heartbeatIntervalMs), idleTimeoutMs: UInt32(server.idleTimeoutMs),
             eventWindow: UInt16(server.eventWindow), serverTime: environment.clock(),
             sessionId: environment.nextSessionId(), operatorId: member.id, serverName: String(server.name.prefix(64)))
         do {
+            // Welcome itself travels in version 1, like Hello; every frame after it in `version`.
             try await send(outbound, frame.requestId, .welcome(welcome))
+            negotiated.set(version)
         } catch {
             environment.admission.closeConnection(member.id)
             throw error
@@ -101,7 +111,7 @@ struct Session {
     }
 
     private func send(_ outbound: Outbound, _ requestId: UInt64, _ message: Message) async throws {
-        try await outbound.write(Frame(requestId: requestId, message: message))
+        try await outbound.write(Frame(version: negotiated.current, requestId: requestId, message: message))
     }
 
     // MARK: requests
@@ -131,6 +141,13 @@ struct Session {
                 case .success(let f):
                     frame = f
                     if shuttingDown { continue }
+                    guard frame.version == negotiated.current else {
+                        // A frame error: the stream no longer follows the negotiated version.
+                        environment.metrics.request("malformed", .unsupportedVersion)
+                        try await refuse(outbound, frame.requestId, .unsupportedVersion,
+                                         "version \(frame.version) on a version-\(negotiated.current) connection")
+                        return
+                    }
                     switch frame.message {
                     case .heartbeat(let heartbeat):
                         environment.metrics.request("Heartbeat", .none)
@@ -146,7 +163,8 @@ struct Session {
                             try await send(outbound, frame.requestId, answer)
                         }
                         continue
-                    case .quoteRequest, .submitTransfers, .getTransfer, .cancelTransfer:
+                    case .quoteRequest, .submitTransfers, .getTransfer, .cancelTransfer, .setStandingInstruction,
+                         .getStandingInstruction:
                         guard !inFlight.contains(frame.requestId) else {
                             try await refuse(outbound, frame.requestId, .duplicateRequestId,
                                              "request id \(frame.requestId) is still in flight")
@@ -195,6 +213,9 @@ struct Session {
         case .getTransfer(let get): answer = getTransfer(get.transferId, operatorId: operatorId)
         case .cancelTransfer(let cancel): answer = await cancelTransfer(cancel, operatorId: operatorId, logger: logger)
         case .quoteRequest(let request): answer = await quote(request, operatorId: operatorId)
+        case .setStandingInstruction(let set): answer = await setStandingInstruction(set, operatorId: operatorId, logger: logger)
+        case .getStandingInstruction(let get):
+            answer = standingInstruction(operatorId: operatorId, beneficiaryAccount: get.beneficiaryAccount)
         default: answer = .error(ErrorMessage(code: .internalError, detail: "no handler for \(name)"))
         }
         if case .error(let error) = answer { environment.metrics.request(name, error.code) } else {
@@ -228,6 +249,14 @@ struct Session {
             context.maxTransaction = member.maxTransaction
             context.limits = member.limits
             context.screener = screener
+            if transfer.applyStandingInstruction, !transfer.beneficiaryAccount.isEmpty {
+                do {
+                    context.standingInstruction = try environment.ledger.standingInstruction(
+                        operatorId: operatorId, beneficiaryAccount: transfer.beneficiaryAccount)
+                } catch {
+                    return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
+                }
+            }
             if let quoteId = transfer.quoteId {
                 do { context.quote = try environment.ledger.quote(operatorId: operatorId, id: WireMapping.id(quoteId)) } catch {
                     return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
@@ -315,6 +344,42 @@ struct Session {
         }
     }
 
+    // MARK: standing instructions (version 2)
+
+    private func setStandingInstruction(_ set: SetStandingInstruction, operatorId: String, logger: Logger) async -> Message {
+        do throws(TransferDesk.Refusal) {
+            try environment.desk.checkStandingInstruction(beneficiaryAccount: set.beneficiaryAccount, legs: set.legs)
+        } catch {
+            return .error(ErrorMessage(code: error.code, fieldId: error.field, entryIndex: error.leg.map(UInt32.init),
+                                       detail: ErrorMessage.clip("\(error.leg.map { "legs[\($0)]." } ?? "")\(error.field.name): \(error.code.name)")))
+        }
+        let limit = environment.configuration.server.maxStandingInstructionsPerOperator
+        switch await environment.ledger.apply(.setStandingInstruction(WireMapping.instruction(set, operatorId: operatorId),
+                                                                      limit: limit)) {
+        case .rejected(.standingInstructionLimit):
+            return .error(ErrorMessage(code: .standingInstructionLimit, fieldId: .beneficiaryAccount,
+                                       detail: "operator \(operatorId) keeps \(limit) standing instructions already; delete one first"))
+        case .rejected(let error):
+            logger.error("standing instruction not recorded", metadata: ["error": "\(error)"])
+            return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot commit now"))
+        default:
+            logger.info("standing instruction set", metadata: [
+                "beneficiaryAccount": "\(set.beneficiaryAccount)", "legs": "\(set.legs.count)",
+            ])
+            return standingInstruction(operatorId: operatorId, beneficiaryAccount: set.beneficiaryAccount)
+        }
+    }
+
+    private func standingInstruction(operatorId: String, beneficiaryAccount: String) -> Message {
+        do {
+            let record = try environment.ledger.standingInstruction(operatorId: operatorId,
+                                                                    beneficiaryAccount: beneficiaryAccount)
+            return .standingInstruction(WireMapping.instruction(record, beneficiaryAccount: beneficiaryAccount))
+        } catch {
+            return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
+        }
+    }
+
     // MARK: quotes
 
     private func quote(_ request: QuoteRequest, operatorId: String) async -> Message {
@@ -369,6 +434,7 @@ struct Session {
         try await send(outbound, requestId, .subscribed(Subscribed(oldestSequence: range.oldest, latestSequence: range.latest)))
         let window = UInt64(environment.configuration.server.eventWindow)
         let ledger = environment.ledger
+        let version = negotiated.current
         group.addTask {
             var sent = subscribe.afterSequence
             var wake = notices.makeAsyncIterator()
@@ -376,7 +442,9 @@ struct Session {
                 let room = window - min(window, sent - subscription.acknowledged(atLeast: subscribe.afterSequence))
                 if room > 0 {
                     let events = try ledger.events(operatorId: operatorId, after: sent, limit: Int(min(room, 512)))
-                    for event in events { try await outbound.write(Frame(requestId: 0, message: .event(WireMapping.event(event)))) }
+                    for event in events {
+                        try await outbound.write(Frame(version: version, requestId: 0, message: .event(WireMapping.event(event))))
+                    }
                     if let last = events.last {
                         sent = last.sequence
                         continue
@@ -399,6 +467,15 @@ private extension Message {
         return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId,
                                    detail: "the transfer is \(status.state.name), past cancellation"))
     }
+}
+
+/// The protocol version of a connection's frames: 1 until Welcome, then the negotiated one.
+final class NegotiatedVersion: Sendable {
+    private let value = Mutex(FrameHeader.helloVersion)
+
+    var current: UInt8 { value.withLock { $0 } }
+
+    func set(_ version: UInt8) { value.withLock { $0 = version } }
 }
 
 /// A connection's event subscription: the sequence the client has acknowledged, and the hub

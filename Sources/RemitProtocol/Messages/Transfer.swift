@@ -4,7 +4,9 @@ import NIOCore
 /// FATF Recommendation 16 asks for, and one or more payout legs.
 ///
 /// Phones are E.164 digits as a number (0 when absent); `senderDateOfBirth` is `YYYYMMDD`
-/// (0 when absent); an empty string is an absent optional field.
+/// (0 when absent); an empty string is an absent optional field. `applyStandingInstruction`
+/// (version 2, bit 0 of `options`) asks the gateway to split the one leg by the beneficiary's
+/// standing instruction.
 public struct Transfer: Hashable, Sendable, Codable {
     static let blockLength = 74
 
@@ -21,6 +23,7 @@ public struct Transfer: Hashable, Sendable, Codable {
     public var amountMode: AmountMode
     public var purpose: Purpose
     public var legFailurePolicy: LegFailurePolicy
+    @OmittedWhenFalse public var applyStandingInstruction: Bool
     public var operatorReference: String
     public var senderName: String
     public var senderAccount: String
@@ -36,7 +39,7 @@ public struct Transfer: Hashable, Sendable, Codable {
         senderDateOfBirth: UInt32 = 0, sendCurrency: CurrencyCode, payoutCurrency: CurrencyCode,
         sendCountry: CountryCode, payoutCountry: CountryCode, amountMode: AmountMode = .send,
         purpose: Purpose = .familySupport, legFailurePolicy: LegFailurePolicy = .refundLeg,
-        operatorReference: String = "", senderName: String, senderAccount: String = "", senderAddress: String = "",
+        applyStandingInstruction: Bool = false, operatorReference: String = "", senderName: String, senderAccount: String = "", senderAddress: String = "",
         senderNationalId: String = "", senderPlaceOfBirth: String = "", beneficiaryName: String,
         beneficiaryAccount: String = "", legs: [Leg]
     ) {
@@ -53,6 +56,7 @@ public struct Transfer: Hashable, Sendable, Codable {
         self.amountMode = amountMode
         self.purpose = purpose
         self.legFailurePolicy = legFailurePolicy
+        self.applyStandingInstruction = applyStandingInstruction
         self.operatorReference = operatorReference
         self.senderName = senderName
         self.senderAccount = senderAccount
@@ -78,7 +82,10 @@ public struct Transfer: Hashable, Sendable, Codable {
         w.wireEnum(amountMode)
         w.wireEnum(purpose)
         w.wireEnum(legFailurePolicy)
-        w.u8(0)
+        if applyStandingInstruction && w.version < 2 {
+            throw ProtocolError(.invalidValue, field: .options, detail: "options: standing instructions need version 2")
+        }
+        w.u8(applyStandingInstruction ? TransferOptions.applyStandingInstruction : 0)
         try w.string(operatorReference, .operatorReference, max: FieldLimit.operatorReference)
         try w.string(senderName, .senderName, max: FieldLimit.name)
         try w.string(senderAccount, .senderAccount, max: FieldLimit.account, ascii: true)
@@ -108,7 +115,7 @@ public struct Transfer: Hashable, Sendable, Codable {
         let mode = try b.wireEnum(AmountMode.self, .amountMode)
         let purpose = try b.wireEnum(Purpose.self, .purpose)
         let policy = try b.wireEnum(LegFailurePolicy.self, .legFailurePolicy)
-        try b.reserved8()
+        let options = try TransferOptions.read(&b)
         let operatorReference = try r.string(.operatorReference, max: FieldLimit.operatorReference)
         let senderName = try r.string(.senderName, max: FieldLimit.name)
         let senderAccount = try r.string(.senderAccount, max: FieldLimit.account, ascii: true)
@@ -126,7 +133,9 @@ public struct Transfer: Hashable, Sendable, Codable {
             transferId: transferId, quoteId: quoteId, amount: amount, senderPhone: senderPhone,
             beneficiaryPhone: beneficiaryPhone, senderDateOfBirth: dateOfBirth, sendCurrency: sendCurrency,
             payoutCurrency: payoutCurrency, sendCountry: sendCountry, payoutCountry: payoutCountry, amountMode: mode,
-            purpose: purpose, legFailurePolicy: policy, operatorReference: operatorReference, senderName: senderName,
+            purpose: purpose, legFailurePolicy: policy,
+            applyStandingInstruction: options & TransferOptions.applyStandingInstruction != 0,
+            operatorReference: operatorReference, senderName: senderName,
             senderAccount: senderAccount, senderAddress: senderAddress, senderNationalId: senderNationalId,
             senderPlaceOfBirth: senderPlaceOfBirth, beneficiaryName: beneficiaryName,
             beneficiaryAccount: beneficiaryAccount, legs: legs)
@@ -169,12 +178,53 @@ public struct Leg: Hashable, Sendable, Codable {
 }
 
 extension Transfer {
-    /// The transfer's version-1 encoding as one entry of `SubmitTransfers` (block, strings, legs):
-    /// what PROTOCOL.md section 8 compares to decide whether a resubmitted id has the same
-    /// content. A decoded transfer re-encodes to the same bytes, since version 1 has one encoding.
+    /// The transfer's encoding as one entry of `SubmitTransfers` (block, strings, legs): what
+    /// PROTOCOL.md section 8 compares to decide whether a resubmitted id has the same content.
+    /// Written in the newest version, whose bytes equal version 1's for a transfer without
+    /// options, so a version-1 client's transfer compares equal over either version.
     public func canonicalBytes(limits: ProtocolLimits = .default) throws(ProtocolError) -> [UInt8] {
-        var writer = BodyWriter(ByteBuffer())
+        var writer = BodyWriter(ByteBuffer(), version: FrameHeader.versions.upperBound)
         try encode(&writer, limits: limits)
         return Array(writer.buffer.readableBytesView)
+    }
+}
+
+/// Transfer's byte 73: reserved (zero) in version 1, `options` in version 2.
+enum TransferOptions {
+    static let applyStandingInstruction: UInt8 = 0x01
+
+    static func read(_ b: inout BodyReader) throws(ProtocolError) -> UInt8 {
+        let value = try b.u8(b.version < 2 ? .reserved : .options)
+        if b.version < 2 {
+            guard value == 0 else { throw BodyReader.reservedNotZero() }
+        } else if value & ~applyStandingInstruction != 0 {
+            throw ProtocolError(.reservedNotZero, field: .options, detail: "options: only bit 0 is defined")
+        }
+        return value
+    }
+}
+
+/// A flag that vectors and tools leave out of the JSON while it is false, so that the JSON of
+/// a version-1 message stays as it was.
+@propertyWrapper
+public struct OmittedWhenFalse: Hashable, Sendable, Codable {
+    public var wrappedValue: Bool
+    public init(wrappedValue: Bool) { self.wrappedValue = wrappedValue }
+    public init(from decoder: any Decoder) throws { wrappedValue = try decoder.singleValueContainer().decode(Bool.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue)
+    }
+}
+
+extension KeyedDecodingContainer {
+    func decode(_ type: OmittedWhenFalse.Type, forKey key: Key) throws -> OmittedWhenFalse {
+        try decodeIfPresent(type, forKey: key) ?? OmittedWhenFalse(wrappedValue: false)
+    }
+}
+
+extension KeyedEncodingContainer {
+    mutating func encode(_ value: OmittedWhenFalse, forKey key: Key) throws {
+        if value.wrappedValue { try encodeIfPresent(value, forKey: key) }
     }
 }

@@ -101,7 +101,7 @@ extension ISO20022FilesAdapter {
                 try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
             let journalPath = "\(settings.state)/journal.tsv"
-            if !manager.fileExists(atPath: journalPath) { manager.createFile(atPath: journalPath, contents: nil) }
+            if !manager.fileExists(atPath: journalPath) { _ = manager.createFile(atPath: journalPath, contents: nil) }
             let text = (try? String(contentsOfFile: journalPath, encoding: .utf8)) ?? ""
             // A line cut short by a crash is the last one, and has fewer fields: it is ignored.
             for line in text.split(separator: "\n") {
@@ -157,7 +157,7 @@ extension ISO20022FilesAdapter {
                     let window = settings.batchWindowMs
                     Task {
                         try? await Task.sleep(for: .milliseconds(window))
-                        await self.flush()
+                        self.flush()
                     }
                 }
             }

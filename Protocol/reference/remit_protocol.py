@@ -1,4 +1,4 @@
-"""A decoder for the Remit wire protocol version 1, written from PROTOCOL.md alone.
+"""A decoder for the Remit wire protocol, versions 1 and 2, written from PROTOCOL.md alone.
 
 It is deliberately plain: the standard library only, one table per message, so that an
 integration engineer can read it beside the specification. It decodes a whole frame to the
@@ -17,6 +17,7 @@ MAX_BODY = 4_194_304
 MAX_BATCH = 8_189
 MAX_LEGS = 8
 MAX_MSISDN = 999_999_999_999_999
+VERSIONS = (1, 2)
 
 
 def _crc_table():
@@ -74,8 +75,8 @@ class RemitError(Exception):
 
 
 class Reader:
-    def __init__(self, data: bytes):
-        self.data, self.pos = data, 0
+    def __init__(self, data: bytes, version: int = 1):
+        self.data, self.pos, self.version = data, 0, version
 
     def take(self, n, fid):
         if self.pos + n > len(self.data):
@@ -93,9 +94,10 @@ class Reader:
 
 
 # Field kinds: (name, kind, fid). Kinds: u8 u16 u32 u64 i32 i64, id (id128), oid (id128, zero = None),
-# cur, cty, msisdn, err (error code), fid (field id), r8/r16 (reserved), enum:Name.
+# cur, cty, msisdn, err (error code), fid (field id), r8/r16/r32 (reserved), enum:Name, opt (Transfer's
+# byte 73: reserved in version 1, options in version 2).
 FIELD_SIZES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "i32": 4, "i64": 8, "id": 16, "oid": 16, "cur": 3, "cty": 2,
-               "msisdn": 8, "err": 2, "fid": 2, "r8": 1, "r16": 2}
+               "msisdn": 8, "err": 2, "fid": 2, "r8": 1, "r16": 2, "r32": 4, "opt": 1}
 
 
 def read_field(r, kind, fid):
@@ -107,10 +109,17 @@ def read_field(r, kind, fid):
         return values[raw - 1]
     if kind in ("u8", "u16", "u32", "u64", "i32", "i64"):
         return r.int({"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i32": "i", "i64": "q"}[kind], fid)
-    if kind in ("r8", "r16"):
-        if r.int("B" if kind == "r8" else "H", 5) != 0:
+    if kind in ("r8", "r16", "r32"):
+        if r.int({"r8": "B", "r16": "H", "r32": "I"}[kind], 5) != 0:
             raise RemitError(1006, 5)
         return None
+    if kind == "opt":
+        value = r.int("B", fid if r.version >= 2 else 5)
+        if r.version < 2 and value != 0:
+            raise RemitError(1006, 5)
+        if value & ~1:
+            raise RemitError(1006, fid, detail="only bit 0 of options is defined")
+        return bool(value & 1)
     if kind in ("id", "oid"):
         raw = r.take(16, fid).hex()
         if kind == "oid" and int(raw, 16) == 0:
@@ -162,11 +171,14 @@ def read_block(r, length, fields):
     minimum = sum(FIELD_SIZES.get(k, 1) for _, k, _ in fields)
     if length < minimum:
         raise RemitError(1012, 9)
-    block = Reader(r.take(length, 9))
+    block = Reader(r.take(length, 9), r.version)
     out = {}
     for name, kind, fid in fields:
         value = read_field(block, kind, fid)
-        if not kind.startswith("r"):
+        if kind == "opt":
+            if value:
+                out[name] = True
+        elif not kind.startswith("r"):
             out[name] = value
     return out
 
@@ -208,7 +220,7 @@ TRANSFER = {
               ("senderPhone", "msisdn", 36), ("beneficiaryPhone", "msisdn", 42), ("senderDateOfBirth", "u32", 34),
               ("sendCurrency", "cur", 11), ("payoutCurrency", "cur", 12), ("sendCountry", "cty", 13),
               ("payoutCountry", "cty", 14), ("amountMode", "enum:AmountMode", 15), ("purpose", "enum:Purpose", 18),
-              ("legFailurePolicy", "enum:LegFailurePolicy", 19), ("reserved", "r8", 0)],
+              ("legFailurePolicy", "enum:LegFailurePolicy", 19), ("applyStandingInstruction", "opt", 21)],
     "vars": [("str", "operatorReference", 35, False, 20), ("str", "senderName", 140, False, 30),
              ("str", "senderAccount", 34, True, 31), ("str", "senderAddress", 140, False, 32),
              ("str", "senderNationalId", 35, False, 33), ("str", "senderPlaceOfBirth", 35, False, 35),
@@ -271,7 +283,17 @@ MESSAGES = {
         ("legIndex", "u8", 0), ("state", "u8", 0)],
         "vars": [("str", "partnerReference", 64, True, 0)]}),
     0x0043: ("EventAck", "zero", {"block": [("throughSequence", "u64", 80)]}),
+    # Version 2: standing instructions. An instruction has at most MAX_LEGS - 1 legs.
+    0x0050: ("SetStandingInstruction", "nonzero", {"block": [], "vars": [
+        ("str", "beneficiaryAccount", 34, True, 41), ("str", "reference", 35, False, 22),
+        ("group", "legs", LEG, 50, 0, MAX_LEGS - 1)]}),
+    0x0051: ("StandingInstruction", "nonzero", {
+        "block": [("updatedAt", "i64", 0), ("revision", "u32", 0), ("reserved", "r32", 0)],
+        "vars": [("str", "beneficiaryAccount", 34, True, 41), ("str", "reference", 35, False, 22),
+                 ("group", "legs", LEG, 50, 0, MAX_LEGS - 1)]}),
+    0x0052: ("GetStandingInstruction", "nonzero", {"block": [], "vars": [("str", "beneficiaryAccount", 34, True, 41)]}),
 }
+SINCE_VERSION = {0x0050: 2, 0x0051: 2, 0x0052: 2}
 
 
 def _finish(name, m):
@@ -306,13 +328,15 @@ def _finish(name, m):
 
 
 def decode_frame(data: bytes, max_body: int = MAX_BODY):
-    """Decodes exactly one frame. Returns {"type", "requestId", "message"}, or None if incomplete."""
+    """Decodes exactly one frame. Returns {"type", "requestId", "message"} (and "version" when it is not 1),
+    or None if incomplete. Any version this decoder speaks is accepted: a session also checks that it is
+    the negotiated one (PROTOCOL.md section 2)."""
     if len(data) < HEADER.size:
         return None
     magic, version, flags, mtype, reserved, request_id, body_length, crc = HEADER.unpack_from(data)
     if magic != b"RM":
         raise RemitError(1001, 1, closes=True)
-    if version != 1:
+    if version not in VERSIONS:
         raise RemitError(1002, 2, closes=True)
     if flags != 0:
         raise RemitError(1006, 3, closes=True)
@@ -325,13 +349,16 @@ def decode_frame(data: bytes, max_body: int = MAX_BODY):
     body = data[HEADER.size:HEADER.size + body_length]
     if crc32c(body) != crc:
         raise RemitError(1004, 8, closes=True)
-    if mtype not in MESSAGES:
+    if mtype not in MESSAGES or SINCE_VERSION.get(mtype, 1) > version:
         raise RemitError(1005, 4)
     name, rule, spec = MESSAGES[mtype]
     if (rule == "nonzero" and request_id == 0) or (rule == "zero" and request_id != 0):
         raise RemitError(1011, 6)
-    r = Reader(body)
+    r = Reader(body, version)
     message = _finish(name, read_part(r, r.int("H", 9), spec))
     if r.remaining():
         raise RemitError(1008, 90)
-    return {"type": name, "requestId": request_id, "message": message}
+    frame = {"type": name, "requestId": request_id, "message": message}
+    if version != 1:
+        frame["version"] = version
+    return frame
