@@ -9,8 +9,9 @@ public enum TransferState: String, Sendable, CaseIterable {
         // limit stays in doubt (operations review it), so no path leads back.
         case .inReview: [.accepted, .rejected, .cancelled]
         case .accepted: [.dispatched, .cancelled]
-        case .dispatched: [.paid, .partiallyPaid, .inDoubt, .failed]
-        case .inDoubt: [.paid, .partiallyPaid, .failed]
+        // Cancelled after dispatch: every leg's partner confirmed its payout cancelled.
+        case .dispatched: [.paid, .partiallyPaid, .inDoubt, .failed, .cancelled]
+        case .inDoubt: [.paid, .partiallyPaid, .failed, .cancelled]
         case .failed: [.refunded]
         case .paid: [.reversed]
         case .rejected, .refunded, .cancelled, .reversed, .partiallyPaid: []
@@ -28,8 +29,9 @@ public enum LegState: String, Sendable, CaseIterable {
     public var successors: Set<LegState> {
         switch self {
         case .pending: [.dispatched, .cancelled, .failed]  // failed: no partner could take it
-        case .dispatched: [.paid, .inDoubt, .failed]
-        case .inDoubt: [.paid, .failed]
+        // Cancelled: the partner confirmed it will never pay this payout.
+        case .dispatched: [.paid, .inDoubt, .failed, .cancelled]
+        case .inDoubt: [.paid, .failed, .cancelled]
         case .failed: [.refunded, .redirected]
         case .paid: [.reversed]
         // Its money is paid through the first leg's destination; refunded if that refuses it too.

@@ -28,6 +28,9 @@ public struct LegReport: Hashable, Sendable {
         case retry(dueAt: Int64, inquiry: Bool, taken: Bool = false)
         /// Past the inquiry limit: the leg waits for operations (the review queue).
         case review
+        /// Cancelled at the sender's request: never sent, or its partner confirmed the payout
+        /// will never be made. The leg's hold goes back to the prefund.
+        case cancelled
     }
 
     public init(operatorId: String, transferId: TransferID, leg: Int, outcome: Outcome, redirect: Bool = false) {
@@ -308,6 +311,21 @@ enum Payouts {
                 entries.append(try Holds.close(db, id: legHold, state: "voided", context))
             }
             return entries + (try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context))
+
+        case .cancelled:
+            // A redirected leg's payout is the gateway's own doing, not the sender's to cancel.
+            guard !isRedirect else {
+                throw LedgerError.illegalTransition("\(report.transferId) leg \(report.leg)", from: "redirected",
+                                                    to: LegState.cancelled.rawValue)
+            }
+            try moveLeg(.cancelled)
+            var entries: [Int64] = []
+            if legacyHold == nil, let legHold = try String.fetchOne(db.cachedStatement(sql: """
+                SELECT hold_id FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """), arguments: [report.operatorId, id, report.leg]) {
+                entries.append(try Holds.close(db, id: legHold, state: "voided", context))
+            }
+            return entries + (try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context))
         }
     }
 
@@ -346,6 +364,8 @@ enum Payouts {
             try move(.paid, .none)
         } else if paid > 0 {
             try move(.partiallyPaid, .none)
+        } else if states.allSatisfy({ $0 == .cancelled }) {
+            try move(.cancelled, .none)
         } else {
             try move(.failed, .partnerRejected)
             try move(.refunded, .partnerRejected)

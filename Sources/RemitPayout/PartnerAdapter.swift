@@ -57,6 +57,17 @@ extension PayoutOutcome {
     }
 }
 
+/// What a partner said to a request to cancel a payout.
+public enum CancelOutcome: Hashable, Sendable {
+    /// Cancelled: the payout was not made and never will be under this key (a later submission
+    /// with it is refused).
+    case cancelled
+    /// Not cancelled, definitely: paid or collected already, or the partner does not cancel.
+    case refused(reason: String)
+    /// No answer: nothing is known to have changed.
+    case unknown(reason: String)
+}
+
 /// What a partner can pay: where, in what, which products, up to how much.
 public struct PartnerCapabilities: Hashable, Sendable {
     public var countries: Set<String>
@@ -90,6 +101,9 @@ public protocol PartnerAdapter: Sendable {
     func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome
     /// Asks what became of this payout (the same instruction, under the same key, as was submitted).
     func status(_ instruction: PayoutInstruction) async -> PayoutOutcome
+    /// Asks the partner to cancel this payout, where it allows it (a cash pickup not yet
+    /// collected, say). Must be safe to call again. Partners that never cancel answer `.refused`.
+    func cancel(_ instruction: PayoutInstruction) async -> CancelOutcome
     /// Reads a partner's callback about the payout with this key (its signature already checked):
     /// the outcome it reports, or nil if the body is not one this partner sends.
     func callbackOutcome(idempotencyKey: String, body: [UInt8]) -> PayoutOutcome?
@@ -114,6 +128,11 @@ public struct PartnerHealthCheck: Hashable, Sendable, Codable {
 }
 
 extension PartnerAdapter {
+    /// By default a partner does not cancel payouts.
+    public func cancel(_ instruction: PayoutInstruction) async -> CancelOutcome {
+        .refused(reason: "\(id) does not take cancellations")
+    }
+
     /// The gateway's own callback body, for partners without a format of their own:
     /// `{"status": "paid"|"rejected"|"pending", "reference": "…", "reason": "…"}`.
     public func callbackOutcome(idempotencyKey: String, body: [UInt8]) -> PayoutOutcome? {

@@ -253,6 +253,99 @@ public final class PayoutDispatcher: Service, Sendable {
         return .applied
     }
 
+    /// What became of a request to cancel a transfer's open legs.
+    public enum Cancellation: Hashable, Sendable {
+        /// Every open leg is cancelled now (its hold voided), committed.
+        case cancelled
+        /// A leg cannot be cancelled: its partner refused (paid, collected, or it does not
+        /// cancel), or it is a redirected leg's payout. Legs cancelled before are still cancelled.
+        case refused(leg: Int, reason: String)
+        /// A partner did not answer, or a leg was being sent that moment: nothing is known to
+        /// have changed for that leg; ask again.
+        case unconfirmed(leg: Int, reason: String)
+    }
+
+    /// Cancels a transfer's open legs at the sender's request. Legs sent to a partner are
+    /// cancelled only when the partner confirms it (all asked at once, each within its timeout);
+    /// legs not sent yet are cancelled only once every sent one is, so that a refusal leaves as
+    /// much of the transfer as possible to be paid. The legs are held (`claim`) meanwhile, so
+    /// the dispatcher does not send them.
+    public func cancel(operatorId: String, transferId: TransferID, legs: [Int]) async -> Cancellation {
+        var logger = self.logger
+        logger[metadataKey: "transfer"] = "\(transferId)"
+        var work: [PayoutWork] = []
+        for leg in legs {
+            guard let item = try? ledger.payoutWork(PayoutKey(operatorId: operatorId, transferId: transferId, leg: leg))
+            else {
+                if (try? ledger.payoutWork(PayoutKey(operatorId: operatorId, transferId: transferId, leg: leg, redirect: true)))
+                    != nil {
+                    return .refused(leg: leg, reason: "its money is being paid to the first leg's destination")
+                }
+                continue  // settled already: the caller reads what it became
+            }
+            work.append(item)
+        }
+        var claimed: [PayoutWork] = []
+        defer { for item in claimed { release(item) } }
+        for item in work {
+            // A leg being sent this moment is waited for, briefly.
+            var taken = claim(item)
+            for _ in 0..<20 where !taken {
+                try? await Task.sleep(for: .milliseconds(50))
+                taken = claim(item)
+            }
+            guard taken else { return .unconfirmed(leg: item.leg, reason: "the payout is being sent right now") }
+            claimed.append(item)
+        }
+        // Re-read under the claims: the leg may have moved while it was being waited for.
+        var current: [PayoutWork] = []
+        for item in claimed {
+            guard let fresh = try? ledger.payoutWork(PayoutKey(operatorId: operatorId, transferId: transferId, leg: item.leg))
+            else { continue }
+            current.append(fresh)
+        }
+        let sent = current.filter { $0.state != .pending }
+        let answers = await withTaskGroup(of: (PayoutWork, CancelOutcome).self) { group in
+            for item in sent {
+                guard let partner = router.partner(item.partner), let instruction = instruction(item) else {
+                    group.addTask { (item, .unknown(reason: "partner \(item.partner) is not configured")) }
+                    continue
+                }
+                group.addTask {
+                    (item, await Self.first(within: partner.timeoutMs, { await partner.adapter.cancel(instruction) },
+                                            else: .unknown(reason: "no answer within \(partner.timeoutMs) ms")))
+                }
+            }
+            var answers: [(PayoutWork, CancelOutcome)] = []
+            for await answer in group { answers.append(answer) }
+            return answers.sorted { $0.0.leg < $1.0.leg }
+        }
+        var verdict = Cancellation.cancelled
+        for (item, answer) in answers {
+            switch answer {
+            case .cancelled:
+                logger.info("partner cancelled the payout", metadata: ["leg": "\(item.leg)", "partner": "\(item.partner)"])
+                if !(await report(item, .cancelled, logger)) {
+                    verdict = .unconfirmed(leg: item.leg, reason: "the cancellation could not be recorded")
+                }
+            case .refused(let reason):
+                logger.info("partner refused to cancel", metadata: ["leg": "\(item.leg)", "reason": "\(reason)"])
+                // A definite refusal says more than an unconfirmed leg.
+                if case .refused = verdict {} else { verdict = .refused(leg: item.leg, reason: reason) }
+            case .unknown(let reason):
+                logger.warning("partner did not confirm the cancellation", metadata: ["leg": "\(item.leg)", "reason": "\(reason)"])
+                if case .cancelled = verdict { verdict = .unconfirmed(leg: item.leg, reason: reason) }
+            }
+        }
+        guard verdict == .cancelled else { return verdict }
+        for item in current where item.state == .pending {
+            if !(await report(item, .cancelled, logger)) {
+                return .unconfirmed(leg: item.leg, reason: "the cancellation could not be recorded")
+            }
+        }
+        return .cancelled
+    }
+
     /// Every partner's health check, at once, each bounded by its timeout.
     public func checkPartners() async -> [(partner: String, check: PartnerHealthCheck)] {
         await withTaskGroup(of: (Int, String, PartnerHealthCheck).self) { group in

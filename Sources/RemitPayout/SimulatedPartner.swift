@@ -2,7 +2,8 @@ import Synchronization
 
 /// A partner in process, for the demo and tests: pays after a configurable latency, and refuses,
 /// leaves in doubt or answers "pending" at configurable rates (in basis points), deterministically
-/// from a seed. It keeps its own record of what it paid, so a test can check that no key was
+/// from a seed. With `pickupWaitMs`, a cash pickup waits that long to be collected, and may be
+/// cancelled until then. It keeps its own record of what it paid, so a test can check that no key was
 /// ever paid twice whatever the gateway did.
 public final class SimulatedPartner: PartnerAdapter {
     public struct Behaviour: Sendable, Hashable {
@@ -18,6 +19,9 @@ public final class SimulatedPartner: PartnerAdapter {
         public var callbackSecret: [UInt8]?
         /// How many of those callbacks are sent twice.
         public var duplicateCallbackBps: Int
+        /// A cash pickup is answered "pending" and collected (paid) this long after; until then
+        /// it can be cancelled. 0: collected at once.
+        public var pickupWaitMs: Int = 0
 
         public init(latencyMs: Int = 20, rejectBps: Int = 0, unknownBps: Int = 0, pendingBps: Int = 0, seed: UInt64 = 1,
                     callbackURL: String? = nil, callbackSecret: [UInt8]? = nil, duplicateCallbackBps: Int = 0) {
@@ -37,6 +41,8 @@ public final class SimulatedPartner: PartnerAdapter {
         var payouts: [String: PayoutOutcome] = [:]
         var paidCount: [String: Int] = [:]
         var pending: Set<String> = []
+        /// Cash pickups waiting to be collected.
+        var awaitingPickup: Set<String> = []
     }
 
     public let id: String
@@ -76,6 +82,12 @@ public final class SimulatedPartner: PartnerAdapter {
                 return .rejected(reason: "account closed")
             }
             let reference = "\(id)-\(state.payouts.count + 1)"
+            if instruction.product == "cashPickup" && behaviour.pickupWaitMs > 0 {
+                state.payouts[instruction.idempotencyKey] = .pending
+                state.awaitingPickup.insert(instruction.idempotencyKey)
+                scheduleCollection(instruction.idempotencyKey, reference: reference)
+                return .pending
+            }
             if roll < behaviour.rejectBps + behaviour.pendingBps {
                 state.pending.insert(instruction.idempotencyKey)
                 state.payouts[instruction.idempotencyKey] = .paid(reference: reference)
@@ -98,6 +110,40 @@ public final class SimulatedPartner: PartnerAdapter {
             // A pending payout completes by the time it is asked about.
             state.pending.remove(idempotencyKey)
             return state.payouts[idempotencyKey] ?? .rejected(reason: "no such payout")
+        }
+    }
+
+    /// A payout not yet made (a cash pickup waiting, or one never received) is cancelled, and
+    /// its key refused from then on; a paid one is not.
+    public func cancel(_ instruction: PayoutInstruction) async -> CancelOutcome {
+        if behaviour.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(behaviour.latencyMs)) }
+        return state.withLock { state in
+            let key = instruction.idempotencyKey
+            switch state.payouts[key] {
+            case .paid?:
+                return .refused(reason: state.awaitingPickup.contains(key) ? "collected" : "paid")
+            case .pending?, .rejected?, nil:
+                state.awaitingPickup.remove(key)
+                state.payouts[key] = .rejected(reason: "cancelled")
+                return .cancelled
+            case .unknown?, .busy?:
+                return .unknown(reason: "not recorded")
+            }
+        }
+    }
+
+    /// The beneficiary collects the cash after `pickupWaitMs`, unless it was cancelled first.
+    private func scheduleCollection(_ key: String, reference: String) {
+        let wait = behaviour.pickupWaitMs
+        Task {
+            try? await Task.sleep(for: .milliseconds(wait))
+            let collected = state.withLock { state -> Bool in
+                guard state.awaitingPickup.contains(key), case .pending? = state.payouts[key] else { return false }
+                state.payouts[key] = .paid(reference: reference)
+                state.paidCount[key, default: 0] += 1
+                return true
+            }
+            if collected { callBack(key) }
         }
     }
 

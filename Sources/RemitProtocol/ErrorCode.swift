@@ -68,6 +68,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let idReused = ErrorCode(rawValue: 4001)
     public static let notCancellable = ErrorCode(rawValue: 4003)
     public static let eventsPruned = ErrorCode(rawValue: 4005)
+    /// Version 2: a partner did not confirm a cancellation in time; nothing is known to have changed.
+    public static let cancelUnconfirmed = ErrorCode(rawValue: 4006)
     // 5xxx limits and liquidity
     public static let insufficientFunds = ErrorCode(rawValue: 5001)
     public static let rateLimited = ErrorCode(rawValue: 5002)
@@ -120,6 +122,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         3001: ("UNKNOWN_OPERATOR", .no), 3002: ("OPERATOR_SUSPENDED", .no), 3003: ("NOT_FOUND", .no),
         3004: ("NOT_PERMITTED", .no),
         4001: ("ID_REUSED", .fix), 4003: ("NOT_CANCELLABLE", .no), 4005: ("EVENTS_PRUNED", .no),
+        4006: ("CANCEL_UNCONFIRMED", .yes),
         5001: ("INSUFFICIENT_FUNDS", .fix), 5002: ("RATE_LIMITED", .yes), 5006: ("SENDER_DAILY_LIMIT", .fix),
         5007: ("SENDER_MONTHLY_LIMIT", .fix), 5008: ("BENEFICIARY_LIMIT", .fix),
         5009: ("OPERATOR_TRANSACTION_LIMIT", .fix), 5010: ("OPERATOR_DAILY_LIMIT", .fix),

@@ -10,15 +10,23 @@ import XCTest
 final class ScriptedPartner: PartnerAdapter {
     let id: String
     let capabilities: PartnerCapabilities
-    private let script: Mutex<(submits: [PayoutOutcome], statuses: [PayoutOutcome], calls: [String])>
+    private let script: Mutex<(submits: [PayoutOutcome], statuses: [PayoutOutcome], calls: [String],
+                               cancels: [CancelOutcome])>
     let delayMs: Int
 
-    init(_ id: String, submits: [PayoutOutcome], statuses: [PayoutOutcome] = [], delayMs: Int = 0,
-         products: Set<String> = ["mobileWallet"]) {
+    init(_ id: String, submits: [PayoutOutcome], statuses: [PayoutOutcome] = [], cancels: [CancelOutcome] = [],
+         delayMs: Int = 0, products: Set<String> = ["mobileWallet"]) {
         self.id = id
         capabilities = PartnerCapabilities(countries: ["KE"], currencies: ["KES"], products: products)
-        script = Mutex((submits, statuses, []))
+        script = Mutex((submits, statuses, [], cancels))
         self.delayMs = delayMs
+    }
+
+    func cancel(_ instruction: PayoutInstruction) async -> CancelOutcome {
+        script.withLock {
+            $0.calls.append("cancel \(instruction.idempotencyKey)")
+            return $0.cancels.isEmpty ? .refused(reason: "script ended") : $0.cancels.removeFirst()
+        }
     }
 
     var calls: [String] { script.withLock { $0.calls } }
@@ -135,6 +143,48 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(partner.calls.filter { $0.hasPrefix("submit") }.count, 1, "never sent twice: \(partner.calls)")
         let events = try ledger.events(operatorId: "ACME", after: 0, limit: 20).map { "\($0.leg.map(String.init) ?? "t"):\($0.state)" }
         XCTAssertEqual(events, ["t:accepted", "0:dispatched", "t:dispatched", "0:inDoubt", "t:inDoubt", "0:paid", "t:paid"])
+        try assertWhole()
+    }
+
+    /// A leg in doubt is cancelled only on the partner's word; then its hold returns at once and
+    /// the transfer is cancelled. A refusal or no answer changes nothing.
+    func testACancelTakesEffectOnlyWhenThePartnerConfirmsIt() async throws {
+        let partner = ScriptedPartner("A", submits: [.unknown(reason: "reset")], statuses: [],
+                                      cancels: [.refused(reason: "collected"), .unknown(reason: "timeout"), .cancelled])
+        let dispatcher = dispatcher([RoutedPartner(adapter: partner, priority: 1)])
+        let view = try await drive(dispatcher)
+        XCTAssertEqual(view.state, .inDoubt)
+        let answer1 = await dispatcher.cancel(operatorId: "ACME", transferId: id, legs: [0])
+        XCTAssertEqual(answer1, .refused(leg: 0, reason: "collected"))
+        let answer2 = await dispatcher.cancel(operatorId: "ACME", transferId: id, legs: [0])
+        XCTAssertEqual(answer2, .unconfirmed(leg: 0, reason: "timeout"))
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id)?.state, .inDoubt)
+        XCTAssertEqual(try ledger.balance(.operatorHolds("ACME", usd)), 10_299)
+        let answer3 = await dispatcher.cancel(operatorId: "ACME", transferId: id, legs: [0])
+        XCTAssertEqual(answer3, .cancelled)
+        let cancelled = try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id))
+        XCTAssertEqual(cancelled.state, .cancelled)
+        XCTAssertEqual(cancelled.legs[0].state, .cancelled)
+        XCTAssertEqual(try ledger.balance(.operatorHolds("ACME", usd)), 0)
+        XCTAssertEqual(try ledger.balance(.operatorPrefund("ACME", usd)), 1_000_000)
+        XCTAssertNil(try ledger.payoutWork(PayoutKey(operatorId: "ACME", transferId: id, leg: 0)), "out of the outbox")
+        let events = try ledger.events(operatorId: "ACME", after: 0, limit: 20).map { "\($0.leg.map(String.init) ?? "t"):\($0.state)" }
+        XCTAssertEqual(Array(events.suffix(2)), ["0:cancelled", "t:cancelled"])
+        // Once settled, asking again finds nothing open, and the partner is not called again.
+        let answer4 = await dispatcher.cancel(operatorId: "ACME", transferId: id, legs: [0])
+        XCTAssertEqual(answer4, .cancelled)
+        XCTAssertEqual(partner.calls.filter { $0.hasPrefix("cancel") }.count, 3)
+        try assertWhole()
+    }
+
+    func testALegNotYetSentIsCancelledWithoutAPartner() async throws {
+        let partner = ScriptedPartner("A", submits: [.paid(reference: "A-1")])
+        let dispatcher = dispatcher([RoutedPartner(adapter: partner, priority: 1)])
+        let answer5 = await dispatcher.cancel(operatorId: "ACME", transferId: id, legs: [0])
+        XCTAssertEqual(answer5, .cancelled)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id)?.state, .cancelled)
+        XCTAssertEqual(try ledger.payoutWork(now: .max, limit: 10), [])
+        XCTAssertEqual(partner.calls, [])
         try assertWhole()
     }
 

@@ -187,6 +187,11 @@ enum Samples {
                   + "instruction: revision 0, no legs.",
               frame: Frame(version: 2, requestId: 22, message: .standingInstruction(StandingInstruction(
                   updatedAt: 0, revision: 0, beneficiaryAccount: "ACME-B-1", legs: [])))),
+        Valid(name: "error-cancel-unconfirmed", description: "Version 2: a CancelTransfer of a dispatched transfer "
+                  + "whose leg 0's partner did not answer in time: nothing is known to have changed; ask again after 2 s.",
+              frame: Frame(version: 2, requestId: 24, message: .error(ErrorMessage(
+                  code: .cancelUnconfirmed, fieldId: .transferId, entryIndex: 0, retryAfterMs: 2_000,
+                  detail: "legs[0]: the cancellation is not confirmed: no answer within 10000 ms; ask again")))),
         Valid(name: "submit-transfers-standing-instruction", description: "Version 2: the worked example's "
                   + "wallet transfer, to the beneficiary with the standing instruction, opting in (options bit 0): "
                   + "the gateway pays 90 % to the wallet as leg 0 and 10 % to savings as leg 1.",

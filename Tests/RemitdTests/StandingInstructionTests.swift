@@ -23,18 +23,6 @@ final class StandingInstructionTests: XCTestCase {
         return transfer
     }
 
-    func refusal(_ body: () async throws -> Void) async -> ErrorMessage? {
-        do {
-            try await body()
-            return nil
-        } catch RemitClientError.server(let error) {
-            return error
-        } catch {
-            XCTFail("\(error)")
-            return nil
-        }
-    }
-
     func testAnOptedInTransferIsSplitByTheInstructionAndPaidLegByLeg() async throws {
         daemon = try Daemon()
         let client = try await daemon.connect()

@@ -254,6 +254,8 @@ public struct DemoEnvironment: Sendable {
         products = ["mobileWallet", "cashPickup", "accountCredit"]
         priority = 1
         latency_ms = 150
+        # A cash pickup waits two minutes to be collected; until then the sender may cancel it.
+        pickup_wait_ms = 120000
 
         """
     }

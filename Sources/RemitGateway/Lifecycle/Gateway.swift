@@ -67,7 +67,7 @@ public final class Gateway: Sendable {
             metrics.commit(report)
         }
         environment = SessionEnvironment(configuration: configuration, ledger: ledger, hub: hub, metrics: metrics,
-                                         logger: logger, switches: switches, health: health)
+                                         logger: logger, switches: switches, health: health, dispatcher: dispatcher)
         environment.replaceScreener(try configuration.screener())
         try environment.rates.load(ledger)
         if let file = configuration.ratesFile { try await Self.loadRates(file, environment) }

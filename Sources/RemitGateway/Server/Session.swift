@@ -327,6 +327,9 @@ struct Session {
             return .error(ErrorMessage(code: .notFound, fieldId: .transferId, detail: "no transfer \(cancel.transferId) for this operator"))
         }
         if view.state == .cancelled { return .transferStatus(WireMapping.status(view)) }
+        if negotiated.current >= 2, view.state == .dispatched || view.state == .inDoubt {
+            return await cancelWithPartners(view, cancel, operatorId: operatorId, logger: logger)
+        }
         guard view.state == .accepted || view.state == .inReview else {
             return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId,
                                        detail: "the transfer is \(WireMapping.state(view.state).name), past cancellation"))
@@ -341,6 +344,38 @@ struct Session {
         default:
             logger.info("transfer cancelled", metadata: ["transfer": "\(id)"])
             return getTransfer(cancel.transferId, operatorId: operatorId)
+        }
+    }
+
+    /// Version 2: a dispatched transfer is cancelled leg by leg, each sent leg only when its
+    /// partner confirms; none may be paid. Answered with the transfer once no leg will be paid,
+    /// `4003` when a partner refuses, `4006` when one does not answer.
+    private func cancelWithPartners(_ view: TransferView, _ cancel: CancelTransfer, operatorId: String,
+                                    logger: Logger) async -> Message {
+        if let paid = view.legs.first(where: { $0.state == .paid || $0.state == .redirected }) {
+            return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId, entryIndex: UInt32(paid.index),
+                                       detail: "legs[\(paid.index)] is \(WireMapping.state(paid.state).name): past cancellation"))
+        }
+        guard let dispatcher = environment.dispatcher else {
+            return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId, detail: "payouts are not running here"))
+        }
+        let open = view.legs.filter { [.pending, .dispatched, .inDoubt].contains($0.state) }.map(\.index)
+        let outcome = await dispatcher.cancel(operatorId: operatorId, transferId: view.transferId, legs: open)
+        switch outcome {
+        case .cancelled:
+            let answer = getTransfer(cancel.transferId, operatorId: operatorId)
+            if case .transferStatus(let status) = answer, status.state == .cancelled || status.state == .refunded {
+                logger.info("transfer cancelled with its partners", metadata: ["transfer": "\(view.transferId)"])
+                return answer
+            }
+            return answer.cancelRaceAnswer
+        case .refused(let leg, let reason):
+            return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId, entryIndex: UInt32(leg),
+                                       detail: ErrorMessage.clip("legs[\(leg)]: not cancelled: \(reason)")))
+        case .unconfirmed(let leg, let reason):
+            return .error(ErrorMessage(code: .cancelUnconfirmed, fieldId: .transferId, entryIndex: UInt32(leg),
+                                       retryAfterMs: 2_000,
+                                       detail: ErrorMessage.clip("legs[\(leg)]: the cancellation is not confirmed: \(reason); ask again")))
         }
     }
 

@@ -18,6 +18,8 @@ final class SessionEnvironment: Sendable {
     /// Partners switched off by operations, shared with the router; their circuits.
     let switches: PartnerSwitches
     let health: PartnerHealth
+    /// Cancels dispatched legs with their partners (version 2's CancelTransfer); nil without payouts.
+    let dispatcher: PayoutDispatcher?
     let rates = RateBook()
     private let current: Mutex<(configuration: GatewayConfiguration, desk: TransferDesk)>
     private let screenerBox: Mutex<Screener>
@@ -25,7 +27,8 @@ final class SessionEnvironment: Sendable {
 
     init(configuration: GatewayConfiguration, ledger: Ledger, hub: EventHub, metrics: GatewayMetrics, logger: Logger,
          switches: PartnerSwitches = PartnerSwitches(), health: PartnerHealth = PartnerHealth(),
-         clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) {
+         dispatcher: PayoutDispatcher? = nil, clock: @escaping @Sendable () -> Int64 = Ledger.wallClock) {
+        self.dispatcher = dispatcher
         self.switches = switches
         self.health = health
         self.ledger = ledger
