@@ -111,6 +111,23 @@ extension Ledger {
             legs: legs, standingInstructionRevision: row["standing_instruction_revision"])
     }
 
+    /// How many of these transfer ids the ledger does not hold as accepted (absent, or
+    /// recorded as rejected), read in one transaction: what a load generator checks after
+    /// counting acknowledgements.
+    public func missingTransfers(operatorId: String, ids: [TransferID]) throws -> Int {
+        try pool.read { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT state FROM transfer WHERE operator_id = ? AND transfer_id = ?
+                """)
+            var missing = 0
+            for id in ids {
+                let state = try String.fetchOne(statement, arguments: [operatorId, Data(id.bytes)])
+                if state == nil || state == TransferState.rejected.rawValue { missing += 1 }
+            }
+            return missing
+        }
+    }
+
     /// The oldest event retained and the newest committed in the operator's stream (0 and 0
     /// before the first), or nil for an unknown operator.
     public func eventRange(operatorId: String) throws -> (oldest: UInt64, latest: UInt64)? {
