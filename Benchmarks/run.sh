@@ -60,12 +60,23 @@ remitd_pid=$!
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:7480/readyz >/dev/null 2>&1 && break; sleep 0.1; done
 "$bin/remit-loadgen" --transfers 1 --fund 1000000000.00 >/dev/null
 
+# Commands committed and commits so far, from the gateway's own metrics: their ratio over a run is
+# how many transfers shared each fsync (group commit).
+commits() {
+    curl -sf http://127.0.0.1:7480/metrics | awk '
+        /^remit_ledger_commit_commands_sum/ { sum = $2 } /^remit_ledger_commit_commands_count/ { count = $2 }
+        END { printf "%d %d\n", sum, count }'
+}
 load() {
     local name=$1; shift
     echo "-- $name: remit-loadgen $*" >&2
+    read -r sum0 count0 <<<"$(commits)"
     "$bin/remit-loadgen" "$@" --json >"$work/$name.json" || { cat "$work/$name.json" >&2; exit 1; }
+    read -r sum1 count1 <<<"$(commits)"
+    echo "$(( (sum1 - sum0) / (count1 - count0 > 0 ? count1 - count0 : 1) ))" >"$work/$name.percommit"
     json "'%d transfers/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms' % (d['transfersPerSecond'], d['latencyMicros']['p50']/1000, d['latencyMicros']['p99']/1000, d['latencyMicros']['p99.9']/1000)" \
         <"$work/$name.json" >&2
+    echo "   $(cat "$work/$name.percommit") commands per commit" >&2
 }
 load batch8189 --transfers "$(scale 245670 32756)" --batch 8189 --connections 2 --window 2
 load batch100 --transfers "$(scale 100000 10000)" --batch 100 --connections 4 --window 4
@@ -92,14 +103,14 @@ b8189=$(rate batch8189); b100=$(rate batch100); s256=$(rate single256); o20k=$(r
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 echo
 echo "date $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(git -C "$root" rev-parse --short HEAD)$([ "$quick" = 1 ] && echo ', QUICK')"
-printf '%-52s %12s %10s %s\n' "what" "transfers/s" "p99 ms" "ratio"
-printf '%-52s %12s %10s %s\n' "raw SQLite, batches of 1,000" "${raw1000%.*}" "-" "1.00"
-printf '%-52s %12s %10s %s\n' "ledger alone, batches of 1,000" "${led1000%.*}" "-" "$ratio1000 of raw"
-printf '%-52s %12s %10s %s\n' "raw SQLite, batches of 8,189" "${raw8189%.*}" "-" "1.00"
-printf '%-52s %12s %10s %s\n' "ledger alone, batches of 8,189" "${led8189%.*}" "-" "$ratio8189 of raw"
-printf '%-52s %12s %10s %s\n' "remitd over mTLS, batches of 8,189" "$b8189" "$(p99 batch8189)" "$(ratio "$b8189" "${raw8189%.*}") of raw"
-printf '%-52s %12s %10s %s\n' "remitd over mTLS, batches of 100" "$b100" "$(p99 batch100)" "$(ratio "$b100" "${raw1000%.*}") of raw@1,000"
-printf '%-52s %12s %10s %s\n' "remitd over mTLS, 256 connections, 1 per request" "$s256" "$(p99 single256)" "$(ratio "$s256" "${raw1000%.*}") of raw@1,000"
-printf '%-52s %12s %10s %s\n' "remitd over mTLS, open loop 20,000/s offered" "$o20k" "$(p99 open20k)" "-"
-printf '%-52s %12s %10s %s\n' "pgbench TPC-B-like, 8 clients (transactions/s)" "$tps" "-" "$(ratio "$s256" "$tps") remitd@256/pgbench"
+printf '%-52s %12s %10s %-26s %s\n' "what" "transfers/s" "p99 ms" "ratio" "per commit"
+printf '%-52s %12s %10s %-26s %s\n' "raw SQLite, batches of 1,000" "${raw1000%.*}" "-" "1.00" ""
+printf '%-52s %12s %10s %-26s %s\n' "ledger alone, batches of 1,000" "${led1000%.*}" "-" "$ratio1000 of raw" ""
+printf '%-52s %12s %10s %-26s %s\n' "raw SQLite, batches of 8,189" "${raw8189%.*}" "-" "1.00" ""
+printf '%-52s %12s %10s %-26s %s\n' "ledger alone, batches of 8,189" "${led8189%.*}" "-" "$ratio8189 of raw" ""
+printf '%-52s %12s %10s %-26s %s\n' "remitd over mTLS, batches of 8,189" "$b8189" "$(p99 batch8189)" "$(ratio "$b8189" "${raw8189%.*}") of raw" "$(cat "$work/batch8189.percommit")"
+printf '%-52s %12s %10s %-26s %s\n' "remitd over mTLS, batches of 100" "$b100" "$(p99 batch100)" "$(ratio "$b100" "${raw1000%.*}") of raw@1,000" "$(cat "$work/batch100.percommit")"
+printf '%-52s %12s %10s %-26s %s\n' "remitd over mTLS, 256 connections, 1 per request" "$s256" "$(p99 single256)" "$(ratio "$s256" "${raw1000%.*}") of raw@1,000" "$(cat "$work/single256.percommit")"
+printf '%-52s %12s %10s %-26s %s\n' "remitd over mTLS, open loop 20,000/s offered" "$o20k" "$(p99 open20k)" "-" "$(cat "$work/open20k.percommit")"
+printf '%-52s %12s %10s %-26s %s\n' "pgbench TPC-B-like, 8 clients (transactions/s)" "$tps" "-" "$(ratio "$s256" "$tps") remitd@256/pgbench" ""
 echo "remitd peak RSS: $((rss_kb / 1024)) MB"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Throughput on an empty ledger against the same load after PREFILL transfers, in one remitd
+# process (release build, demo defaults, payouts paused): what "within 20 % of an empty ledger"
+# is measured with.
+#
+#   swift build -c release && Benchmarks/growth.sh                 # PREFILL=204725 by default
+#   PREFILL=10000000 Benchmarks/growth.sh                         # the issue's 10 million (hours)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="$(pwd)/.build/release"
+prefill=${PREFILL:-204725}
+work=$(mktemp -d /tmp/remit-growth.XXXXXX)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work"
+"$bin/remitd" --demo >remitd.log 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do [ -S .remit-demo/admin.sock ] && break; sleep 0.1; done
+kill "$pid"; wait "$pid" || true
+python3 - <<'PY'
+path = ".remit-demo/remitd.toml"
+text = open(path).read()
+text = text.replace("[server]\n", "[server]\nrequests_per_second_per_operator = 1000000\nmax_connections_per_operator = 1024\n", 1)
+open(path, "w").write(text + "\n[payouts]\nenabled = false\n")
+PY
+"$bin/remitd" --demo >>remitd.log 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:7480/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin/remit-loadgen" --transfers 1 --fund 100000000000.00 --no-verify >/dev/null
+probe() { "$bin/remit-loadgen" --transfers 40000 --batch 1 --connections 256 --window 1 --no-verify | sed -n 2p; }
+echo "empty ledger:      $(probe)"
+"$bin/remit-loadgen" --transfers "$prefill" --batch 8189 --connections 2 --window 2 --no-verify | sed -n 2p | sed 's/^/prefill: /'
+echo "after the prefill: $(probe)"
+echo "peak RSS: $(( $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status") / 1024 )) MB"
