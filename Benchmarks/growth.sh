@@ -5,10 +5,12 @@
 #
 #   swift build -c release && Benchmarks/growth.sh                 # PREFILL=204725 by default
 #   PREFILL=10000000 Benchmarks/growth.sh                         # the issue's 10 million (hours)
+#   LOADGEN_FLAGS=--random-ids Benchmarks/growth.sh               # UUIDv4 transfer ids instead of v7
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(pwd)/.build/release"
 prefill=${PREFILL:-204725}
+extra=${LOADGEN_FLAGS:-}
 work=$(mktemp -d /tmp/remit-growth.XXXXXX)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
@@ -27,8 +29,9 @@ PY
 pid=$!
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:7480/readyz >/dev/null 2>&1 && break; sleep 0.1; done
 "$bin/remit-loadgen" --transfers 1 --fund 100000000000.00 --no-verify >/dev/null
-probe() { "$bin/remit-loadgen" --transfers 40000 --batch 1 --connections 256 --window 1 --no-verify | sed -n 2p; }
+# shellcheck disable=SC2086 # $extra is a list of flags
+probe() { "$bin/remit-loadgen" --transfers 40000 --batch 1 --connections 256 --window 1 --no-verify $extra | sed -n 2p; }
 echo "empty ledger:      $(probe)"
-"$bin/remit-loadgen" --transfers "$prefill" --batch 8189 --connections 2 --window 2 --no-verify | sed -n 2p | sed 's/^/prefill: /'
+"$bin/remit-loadgen" --transfers "$prefill" --batch 8189 --connections 2 --window 2 --no-verify $extra | sed -n 2p | sed 's/^/prefill: /'
 echo "after the prefill: $(probe)"
 echo "peak RSS: $(( $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status") / 1024 )) MB"

@@ -15,6 +15,8 @@ struct LoadDriver: Sendable {
         var seconds: Double?
         /// Transfers per second offered (open loop); nil for closed loop.
         var rate: Double?
+        /// Transfer ids as UUIDv7 (time-ordered) rather than v4 (random).
+        var timeOrderedIds = true
     }
 
     let settings: Settings
@@ -82,7 +84,7 @@ struct LoadDriver: Sendable {
 
     private func send(_ client: RemitClient, _ target: LoadOperator, count: Int, first: Int,
                       due: ContinuousClock.Instant) async {
-        let transfers = (first..<first + count).map(target.transfer)
+        let transfers = (first..<first + count).map { target.transfer($0, timeOrdered: settings.timeOrderedIds) }
         do {
             let results = try await client.submit(transfers)
             let now = ContinuousClock.now

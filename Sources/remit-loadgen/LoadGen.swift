@@ -24,7 +24,8 @@ struct LoadGen: AsyncParsableCommand {
 
             Without --rate the load is closed-loop: each of the window's lanes sends its next batch \
             when the last is answered. With --rate it is open-loop: batches are due at that many \
-            transfers a second, and latency counts from when each was due.
+            transfers a second, and latency counts from when each was due. Transfer ids are UUIDv7 \
+            (time-ordered), as PROTOCOL.md advises; --random-ids sends UUIDv4.
 
             Exit codes: 0 every transfer acknowledged and found in the ledger, 1 refusals, failures or \
             a transfer missing from the ledger, 64 usage, 69 gateway unreachable.
@@ -42,6 +43,7 @@ struct LoadGen: AsyncParsableCommand {
     @Option(help: "Open loop: transfers a second offered.") var rate: Double?
     @Option(help: "Fund each operator's prefund with this amount first, through the admin socket (e.g. 1000000.00).")
     var fund: String?
+    @Flag(help: "Random transfer ids (UUIDv4) instead of time-ordered ones (UUIDv7).") var randomIds = false
     @Flag(help: "Skip checking the ledger for every acknowledged transfer.") var noVerify = false
     @Flag(help: "JSON for scripts.") var json = false
 
@@ -66,7 +68,8 @@ struct LoadGen: AsyncParsableCommand {
         if let fund { try fundOperators(target, fund) }
         let recorder = LoadRecorder()
         let driver = LoadDriver(settings: .init(connections: connections, batch: batch, window: window,
-                                                transfers: transfers, seconds: seconds, rate: rate),
+                                                transfers: transfers, seconds: seconds, rate: rate,
+                                                timeOrderedIds: !randomIds),
                                 operators: target.operators, recorder: recorder)
         let span: (started: ContinuousClock.Instant, ended: ContinuousClock.Instant)
         do { span = try await driver.run() } catch { throw fail("cannot reach the gateway: \(error)", 69) }
