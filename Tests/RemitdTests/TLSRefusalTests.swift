@@ -102,6 +102,47 @@ final class TLSRefusalTests: XCTestCase {
         }
     }
 
+    /// A request id is taken only while its request waits for an answer: once answered, the
+    /// client may use it again (PROTOCOL.md section 3). A raw client, one request at a time.
+    func testAnAnsweredRequestIdMayBeUsedAgain() throws {
+        func hex(_ frame: Frame) throws -> String {
+            var buffer = ByteBuffer()
+            try frame.encode(into: &buffer)
+            return buffer.readableBytesView.map { String(format: "%02x", $0) }.joined()
+        }
+        let hello = try hex(Frame(requestId: 1, message: .hello(Hello(clientName: "raw"))))
+        let get = try hex(Frame(requestId: 5, message: .getTransfer(GetTransfer(transferId: .random()))))
+        // Sends each frame only after the answer to the one before has arrived.
+        let script = """
+            import socket, ssl, struct, sys
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False
+            ctx.load_verify_locations(sys.argv[2]); ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+            s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+            def read(n):
+                b = b""
+                while len(b) < n:
+                    c = s.recv(n - len(b))
+                    if not c: raise SystemExit("closed")
+                    b += c
+                return b
+            for h in sys.argv[5:]:
+                s.sendall(bytes.fromhex(h))
+                head = read(24); body = read(struct.unpack_from("<I", head, 16)[0])
+                print((head + body).hex())
+            """
+        let result = try runProgram("/usr/bin/env", ["python3", "-c", script, "\(daemon.port)", daemon.path("ca.pem"),
+                                                     daemon.path("operators/ACME.pem"), daemon.path("operators/ACME.key"),
+                                                     hello] + Array(repeating: get, count: 300), holdOpen: 0, timeout: 60)
+        let answers = String(decoding: result.out, as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(answers.count, 301, result.err)
+        for answer in answers.dropFirst() {
+            var buffer = ByteBuffer(bytes: Array(answer.utf8).chunked())
+            let frame = try XCTUnwrap(try Frame.decode(from: &buffer))
+            guard case .error(let error) = frame.message else { return XCTFail("\(frame)") }
+            XCTAssertEqual(error.code, .notFound, "request id 5 again, after its answer: \(error)")
+        }
+    }
+
     func testACertificateThatNamesNoOperatorGetsUnknownOperator() async throws {
         let nobody = try issue(try demoCA(), "NOBODY")
         var configuration = daemon.clientConfiguration()
@@ -152,5 +193,12 @@ final class TLSVersionTests: XCTestCase {
         XCTAssertTrue(accepted.contains("GCM") || accepted.contains("CHACHA20"), accepted)
         let cbc = try attempt(["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA"])
         XCTAssertTrue(cbc.contains("handshake failure") || cbc.contains("alert"), cbc)
+    }
+}
+
+private extension Array where Element == UInt8 {
+    /// Hex text as bytes.
+    func chunked() -> [UInt8] {
+        stride(from: 0, to: count - 1, by: 2).map { UInt8(String(decoding: self[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
     }
 }

@@ -116,19 +116,16 @@ struct Session {
 
     // MARK: requests
 
-    private enum Finished: Sendable { case request(UInt64), pump }
-
     private func serve(_ frames: inout NIOAsyncChannelInboundStream<Result<Frame, ProtocolError>>.AsyncIterator,
                        _ outbound: Outbound, operatorId: String, logger: Logger) async throws {
         let maxInFlight = environment.configuration.server.maxInFlightRequests
         let subscription = Subscription()
         defer { subscription.stop(environment.hub) }
         var shuttingDown = false
-        try await withThrowingTaskGroup(of: Finished.self) { group in
-            var inFlight = Set<UInt64>()
-            func reclaim() async throws {
-                if case .request(let id) = try await group.next() { inFlight.remove(id) }
-            }
+        // A discarding group: each answered request's task is gone once it ends, and its id is
+        // free again at once (a group that keeps results kept both until it was next asked).
+        let inFlight = InFlightRequests()
+        try await withThrowingDiscardingTaskGroup { group in
             while let element = try await frames.next() {
                 let frame: Frame
                 switch element {
@@ -177,14 +174,16 @@ struct Session {
                                              retryAfterMs: wait)
                             continue
                         }
-                        while inFlight.count >= maxInFlight { try await reclaim() }
+                        await inFlight.waitForRoom(below: maxInFlight)
                         inFlight.insert(frame.requestId)
                         let requestId = frame.requestId
                         let message = frame.message
                         group.addTask {
                             let answer = await answer(message, operatorId: operatorId, logger: logger)
+                            // Free before the answer leaves: a client may reuse the id as soon as
+                            // it reads the answer.
+                            inFlight.remove(requestId)
                             try await send(outbound, requestId, answer)
-                            return .request(requestId)
                         }
                         continue
                     default:
@@ -196,7 +195,7 @@ struct Session {
                 if shuttingDown { break }
             }
             // The client closed, or the gateway is draining: answer everything already read.
-            while !inFlight.isEmpty { try await reclaim() }
+            await inFlight.waitForRoom(below: 1)
             group.cancelAll()
         }
         if shuttingDown {
@@ -446,7 +445,7 @@ struct Session {
     // MARK: events
 
     private func startSubscription(_ subscribe: Subscribe, _ requestId: UInt64, _ operatorId: String,
-                                   _ subscription: Subscription, _ group: inout ThrowingTaskGroup<Finished, any Error>,
+                                   _ subscription: Subscription, _ group: inout ThrowingDiscardingTaskGroup<any Error>,
                                    _ outbound: Outbound) async throws -> Message? {
         guard !subscription.isActive else {
             return .error(ErrorMessage(code: .unexpectedMessage, detail: "this connection is already subscribed"))
@@ -487,7 +486,6 @@ struct Session {
                 }
                 guard await wake.next() != nil else { break }
             }
-            return .pump
         }
         return nil
     }
@@ -501,6 +499,44 @@ private extension Message {
         if status.state == .cancelled { return self }
         return .error(ErrorMessage(code: .notCancellable, fieldId: .transferId,
                                    detail: "the transfer is \(status.state.name), past cancellation"))
+    }
+}
+
+/// The ids of a connection's requests not yet answered: a duplicate is refused, and the session
+/// waits for room before taking more than `max_in_flight_requests` (the backpressure of
+/// PROTOCOL.md section 2). Only the session's read loop waits.
+final class InFlightRequests: Sendable {
+    private struct State {
+        var ids = Set<UInt64>()
+        var waiter: (limit: Int, continuation: CheckedContinuation<Void, Never>)?
+    }
+
+    private let state = Mutex(State())
+
+    func contains(_ id: UInt64) -> Bool { state.withLock { $0.ids.contains(id) } }
+
+    func insert(_ id: UInt64) { _ = state.withLock { $0.ids.insert(id) } }
+
+    func remove(_ id: UInt64) {
+        let ready = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.ids.remove(id)
+            guard let waiter = state.waiter, state.ids.count < waiter.limit else { return nil }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        ready?.resume()
+    }
+
+    /// Returns once fewer than `limit` requests are in flight.
+    func waitForRoom(below limit: Int) async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                if state.ids.count < limit { return true }
+                state.waiter = (limit, continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
     }
 }
 
