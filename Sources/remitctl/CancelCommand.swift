@@ -27,11 +27,7 @@ struct CancelCommand: AsyncParsableCommand {
         guard let transferId = ID128(id) else {
             throw StandingCommand.fail(CommandFailure("\(id) is not a UUID", exitCode: 64))
         }
-        let client = try await StandingCommand.catching { try await connection.connect() }
-        defer { Task { try? await client.close() } }
-        let status = try await StandingCommand.catching {
-            try await StandingCommand.requiring(client) { try await client.cancel(transferId, reason: reason) }
-        }
+        let (status, _) = try await connection.exchange { try await $0.cancel(transferId, reason: reason) }
         if json {
             print(TransferText.json([
                 "id": "\(status.transferId)", "state": status.state.name,

@@ -61,6 +61,28 @@ struct OperatorConnectionOptions: ParsableArguments {
     }
 }
 
+extension OperatorConnectionOptions {
+    /// Connects, runs one exchange as the operator and closes the connection; answers the result
+    /// and the operator the gateway named. A refusal by the gateway is printed and exits 1; any
+    /// other failure exits with its own code (69 when the gateway is not there).
+    func exchange<T>(_ body: (RemitClient) async throws -> T) async throws -> (T, operatorId: String) {
+        do {
+            let client = try await connect()
+            do {
+                let result = try await body(client)
+                try? await client.close()
+                return (result, client.welcome.operatorId)
+            } catch let error as RemitClientError {
+                try? await client.close()
+                throw CommandFailure("the gateway refused the request: \(error)")
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("remitctl: \(failure.description)\n".utf8))
+            throw ExitCode(failure.exitCode)
+        }
+    }
+}
+
 /// `PRODUCT:SHARE:ACCOUNT[:INSTITUTION]`, SHARE in basis points of 10000.
 enum LegArgument {
     static func parse(_ text: String) throws -> Leg {

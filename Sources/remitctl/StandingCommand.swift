@@ -68,13 +68,11 @@ struct StandingCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() async throws {
-            let client = try await StandingCommand.catching { try await connection.connect() }
-            defer { Task { try? await client.close() } }
-            let instruction = try await StandingCommand.catching {
-                try await StandingCommand.requiring(client) { try await client.standingInstruction(beneficiaryAccount: beneficiaryAccount) }
+            let (instruction, operatorId) = try await connection.exchange {
+                try await $0.standingInstruction(beneficiaryAccount: beneficiaryAccount)
             }
-            print(json ? StandingCommand.json(instruction, operatorId: client.welcome.operatorId)
-                  : StandingCommand.text(instruction, operatorId: client.welcome.operatorId))
+            print(json ? StandingCommand.json(instruction, operatorId: operatorId)
+                  : StandingCommand.text(instruction, operatorId: operatorId))
         }
     }
 
@@ -119,21 +117,8 @@ struct StandingCommand: ParsableCommand {
     // MARK: shared
 
     static func store(_ connection: OperatorConnectionOptions, _ instruction: SetStandingInstruction, json: Bool) async throws {
-        let client = try await catching { try await connection.connect() }
-        defer { Task { try? await client.close() } }
-        let stored = try await catching { try await requiring(client) { try await client.setStandingInstruction(instruction) } }
-        print(json ? Self.json(stored, operatorId: client.welcome.operatorId) : text(stored, operatorId: client.welcome.operatorId))
-    }
-
-    /// Runs a version-2 request, turning the gateway's refusal into exit 1 with its code.
-    static func requiring<T>(_ client: RemitClient, _ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let error as RemitClientError {
-            throw CommandFailure("the gateway refused the request: \(error)")
-        }
-    }
-
-    static func catching<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let failure as CommandFailure { throw fail(failure) }
+        let (stored, operatorId) = try await connection.exchange { try await $0.setStandingInstruction(instruction) }
+        print(json ? Self.json(stored, operatorId: operatorId) : text(stored, operatorId: operatorId))
     }
 
     static func catching<T>(_ body: () throws -> T) throws -> T {

@@ -37,8 +37,13 @@ public struct TransferDesk: Sendable {
         }
 
         func reaches(_ key: Corridor.Key, product: String, institution: String) -> Bool {
-            countries.contains(key.payoutCountry) && currencies.contains(key.payoutCurrency) && products.contains(product)
-                && (institution.isEmpty || institution == id)
+            countries.contains(key.payoutCountry) && currencies.contains(key.payoutCurrency)
+                && pays(product: product, institution: institution)
+        }
+
+        /// The product, at the named institution if any, wherever it is paid.
+        func pays(product: String, institution: String) -> Bool {
+            products.contains(product) && (institution.isEmpty || institution == id)
         }
     }
 
@@ -305,10 +310,7 @@ public struct TransferDesk: Sendable {
             guard leg.share > 0, leg.share < 10_000 else { throw Refusal(.legSharesNotWhole, .legShare, leg: index) }
             taken += Int(leg.share)
             guard Self.accountFits(leg) else { throw Refusal(.invalidAccount, .legAccount, leg: index) }
-            let paid = partners.contains {
-                isEnabled($0.id) && $0.products.contains("\(leg.product)")
-                    && (leg.institution.isEmpty || leg.institution == $0.id)
-            }
+            let paid = partners.contains { isEnabled($0.id) && $0.pays(product: "\(leg.product)", institution: leg.institution) }
             guard paid else {
                 throw Refusal(.noPartnerAvailable, leg.institution.isEmpty ? .legProduct : .legInstitution, leg: index)
             }
