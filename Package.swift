@@ -116,6 +116,12 @@ let package = Package(
             dependencies: ["RemitProtocol", .product(name: "NIOCore", package: "swift-nio")],
             path: "Benchmarks/CodecBenchmark"
         ),
+        // ns per screened name against sanctions lists of growing size.
+        .executableTarget(
+            name: "ScreeningBenchmark",
+            dependencies: ["RemitDomain"],
+            path: "Benchmarks/ScreeningBenchmark"
+        ),
         // Accept-transfer throughput of the ledger against raw SQLite writing the same rows.
         .executableTarget(
             name: "LedgerBenchmark",

@@ -30,32 +30,47 @@ public struct Screener: Sendable {
     public let lists: [SanctionsList]
     public let matchThreshold: Int
     public let reviewThreshold: Int
-    private let prepared: [(list: Int, entry: Int, tokens: [String], name: String)]
+    /// The listed names, prepared; `sources[i]` is which list and entry name `i` of the index is.
+    private let index: ScreeningIndex
+    private let sources: [(list: Int, entry: Int, name: String)]
+
+    /// Most that a date of birth and a country add to a name's score.
+    static let bonusCeiling = 50_000 + 30_000
+
+    /// Below this a name's score cannot reach review even with both bonuses, so names whose every
+    /// token stays below it are not scored (see `ScreeningIndex`): decisions are the same as
+    /// scoring every listed name, and the cost follows the lists' distinct tokens.
+    public var floor: Int { max(0, reviewThreshold - Self.bonusCeiling) }
 
     public init(lists: [SanctionsList], matchThreshold: Int = 930_000, reviewThreshold: Int = 850_000) {
         precondition(reviewThreshold <= matchThreshold && matchThreshold <= NameMatching.whole)
         self.lists = lists
         self.matchThreshold = matchThreshold
         self.reviewThreshold = reviewThreshold
-        var prepared: [(Int, Int, [String], String)] = []
+        var sources: [(Int, Int, String)] = []
+        var names: [[String]] = []
         for (l, list) in lists.enumerated() {
             for (e, entry) in list.entries.enumerated() {
-                for name in entry.names { prepared.append((l, e, NameMatching.normalise(name), name)) }
+                for name in entry.names {
+                    sources.append((l, e, name))
+                    names.append(NameMatching.normalise(name))
+                }
             }
         }
-        self.prepared = prepared
+        self.sources = sources
+        self.index = ScreeningIndex(names: names)
     }
 
+    /// The decision for one party. The score is exact for every listed name that has a token at
+    /// least `floor` similar to one of the party's; a party with no such name scores 0 (clear).
     public func screen(name: String, dateOfBirth: UInt32 = 0, country: String? = nil) -> Result {
-        let tokens = NameMatching.normalise(name)
+        let tokens = NameMatching.scalarTokens(name)
         var best = Result(decision: .clear, score: 0)
-        guard !tokens.isEmpty else { return best }
-        let initials = Set(tokens.compactMap(\.first))
-        for candidate in prepared {
-            // A cheap filter: no shared first letter in any token, no match worth scoring.
-            guard candidate.tokens.contains(where: { $0.first.map(initials.contains) ?? false }) else { continue }
-            var score = NameMatching.score(tokens, candidate.tokens)
-            let entry = lists[candidate.list].entries[candidate.entry]
+        guard tokens.count > 0 else { return best }
+        for candidate in index.candidates(for: tokens, floor: floor) {
+            var score = index.score(tokens, name: candidate)
+            let source = sources[Int(candidate)]
+            let entry = lists[source.list].entries[source.entry]
             if dateOfBirth != 0, !entry.datesOfBirth.isEmpty {
                 let year = dateOfBirth / 10_000
                 if entry.datesOfBirth.contains(where: { $0 / 10_000 == year }) {
@@ -68,8 +83,8 @@ public struct Screener: Sendable {
                 score = min(NameMatching.whole, score + 30_000)
             }
             if score > best.score {
-                best = Result(decision: .clear, score: score, entryId: entry.id, matchedName: candidate.name,
-                              source: lists[candidate.list].source)
+                best = Result(decision: .clear, score: score, entryId: entry.id, matchedName: source.name,
+                              source: lists[source.list].source)
             }
         }
         best.decision = best.score >= matchThreshold ? .match : best.score >= reviewThreshold ? .review : .clear

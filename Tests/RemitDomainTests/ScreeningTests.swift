@@ -87,3 +87,78 @@ final class ScreeningTests: XCTestCase {
         XCTAssertEqual(kenya.score, anywhere.score, "another country argues nothing: senders live abroad")
     }
 }
+
+/// The screener scores only listed names that have a token close to one of the party's (see
+/// `ScreeningIndex`); these tests hold it to scoring every listed name.
+final class ScreeningIndexTests: XCTestCase {
+    /// Every listed name scored with `NameMatching.score` and the screener's bonuses, keeping the
+    /// names with a token at least `floor` similar to one of the party's: what `screen` must equal.
+    func reference(_ screener: Screener, _ name: String, dateOfBirth: UInt32, country: String?) -> (Int, String?) {
+        let party = NameMatching.normalise(name)
+        var best = (0, String?.none)
+        for list in screener.lists {
+            for entry in list.entries {
+                for listed in entry.names {
+                    let tokens = NameMatching.normalise(listed)
+                    guard tokens.contains(where: { t in party.contains { NameMatching.jaroWinkler(t, $0) >= screener.floor } })
+                    else { continue }
+                    var score = NameMatching.score(party, tokens)
+                    if dateOfBirth != 0, !entry.datesOfBirth.isEmpty {
+                        if entry.datesOfBirth.contains(where: { $0 / 10_000 == dateOfBirth / 10_000 }) {
+                            score = min(NameMatching.whole, score + 50_000)
+                        } else if entry.datesOfBirth.allSatisfy({ Int($0 / 10_000).distance(to: Int(dateOfBirth / 10_000)).magnitude > 1 }) {
+                            score -= 100_000
+                        }
+                    }
+                    if let country, entry.countries.contains(country) { score = min(NameMatching.whole, score + 30_000) }
+                    if score > best.0 { best = (score, entry.id) }
+                }
+            }
+        }
+        return best
+    }
+
+    func testTheIndexScoresEveryNameThatMatters() throws {
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["jo", "se", "nu", "ñe", "z", "pé", "rez", "ti", "mur", "ka", "ri", "mov", "al", "i", "ha", "san",
+                      "mo", "ham", "med", "gra", "ce", "wan", "ji", "ru", "ü", "ot", "ie", "no"]
+        func token() -> String { (0..<Int.random(in: 1...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() }
+        func name() -> String { (0..<Int.random(in: 1...4, using: &random)).map { _ in token() }.joined(separator: Bool.random() ? " " : ", ") }
+        let entries = (0..<300).map { index in
+            SanctionsList.Entry(id: "\(index)", names: (0..<Int.random(in: 1...3, using: &random)).map { _ in name() },
+                                datesOfBirth: Bool.random() ? [UInt32.random(in: 1950...2000) * 10_000] : [],
+                                countries: Bool.random() ? ["MX"] : [])
+        }
+        let screener = Screener(lists: [SanctionsList(source: "generated", entries: entries)])
+        var reviewed = 0
+        for _ in 0..<250 {
+            // Listed names, changed a little, and new ones.
+            var party = Bool.random() ? entries.randomElement()!.names.randomElement()! : name()
+            if Bool.random(), !party.isEmpty { party.remove(at: party.index(party.startIndex, offsetBy: Int.random(in: 0..<party.count))) }
+            let dob: UInt32 = Bool.random() ? UInt32.random(in: 1950...2000) * 10_000 + 101 : 0
+            let country: String? = Bool.random() ? "MX" : nil
+            let result = screener.screen(name: party, dateOfBirth: dob, country: country)
+            let expected = reference(screener, party, dateOfBirth: dob, country: country)
+            XCTAssertEqual(result.score, expected.0, "\(party)")
+            if result.score > 0 { XCTAssertEqual(result.entryId, expected.1, "\(party)") }
+            if result.decision != .clear { reviewed += 1 }
+        }
+        XCTAssertGreaterThan(reviewed, 50, "the generated parties include close names")
+    }
+
+    /// The screener once scored only names sharing a first letter with the party: a
+    /// transliteration changing every initial slipped through.
+    func testTransliterationsWithOtherInitialsAreCaught() throws {
+        let list = SanctionsList(source: "test", entries: [SanctionsList.Entry(id: "7", names: ["Yusuf KASSEM"])])
+        let result = Screener(lists: [list]).screen(name: "Jusuf Qassem")
+        XCTAssertEqual(result.decision, .review, "\(result)")
+        XCTAssertEqual(result.entryId, "7")
+    }
+
+    func testASCIINamesTakeTheShortPathToTheSameTokens() {
+        for name in ["Maria Otieno", "O'BRIEN, Sean", "  ACME-2 Ltd. (Nairobi)  ", "", "---", "Zz9 a_b"] {
+            XCTAssertEqual(NameMatching.scalarTokensForTesting(name), NameMatching.normalise(name), name)
+        }
+        XCTAssertEqual(NameMatching.scalarTokensForTesting("José Núñez"), ["jose", "nunez"])
+    }
+}

@@ -66,10 +66,32 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(status.legs.map(\.payoutAmount).reduce(0, +), status.payoutAmount)
         XCTAssertEqual(status.legs.map(\.state), [.pending, .pending])
         try await client.close()
-        // The logs carry ids, never the people's names or accounts.
-        XCTAssertTrue(daemon.stderr.contains("\(id)".lowercased()), daemon.stderr)
+        // At the default level no line per transfer: the ledger and the operator's events
+        // record each one, and the hot path stays free of logging.
+        XCTAssertFalse(daemon.stderr.contains("\(id)".lowercased()), daemon.stderr)
         for personal in ["Maria Lopez", "Grace Wanjiru", "ACC-1001", "254712345678", "SAV-001"] {
             XCTAssertFalse(daemon.stderr.contains(personal), personal)
+        }
+    }
+
+    /// At `--log-level debug` each recorded transfer is logged, by its id and never with the
+    /// people's names or accounts, through to its payout.
+    func testDebugLogsCarryTransferIdsAndNoPersonalData() async throws {
+        let verbose = try Daemon(arguments: ["--demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                                             "--log-level", "debug"])
+        defer { verbose.remove() }
+        let client = try await verbose.connect()
+        let id = ID128.random()
+        let legs = [Leg(product: .mobileWallet, share: 7_000, account: "254712345678"),
+                    Leg(product: .savingsDeposit, share: 3_000, institution: "KMFI", account: "SAV-001")]
+        let results = try await client.submit([Self.transfer(id, amount: 25_000, legs: legs)])
+        XCTAssertEqual(results.first?.state, .accepted)
+        try await client.close()
+        let deadline = Date().addingTimeInterval(10)
+        while !verbose.stderr.contains("\(id)".lowercased()) && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        XCTAssertTrue(verbose.stderr.contains("\(id)".lowercased()), verbose.stderr)
+        for personal in ["Maria Lopez", "Grace Wanjiru", "ACC-1001", "254712345678", "SAV-001"] {
+            XCTAssertFalse(verbose.stderr.contains(personal), personal)
         }
     }
 

@@ -278,7 +278,7 @@ struct Session {
                 results[position] = WireMapping.result(receipt)
                 environment.metrics.transfer(receipt)
                 if !receipt.replayed {
-                    logger.info("transfer recorded", metadata: [
+                    logger.debug("transfer recorded", metadata: [
                         "transfer": "\(receipt.transferId)", "state": "\(receipt.state.rawValue)",
                         "reason": "\(receipt.reason.rawValue)",
                     ])
