@@ -6,6 +6,8 @@
 #   swift build -c release && Benchmarks/growth.sh                 # PREFILL=204725 by default
 #   PREFILL=10000000 Benchmarks/growth.sh                         # the issue's 10 million (hours)
 #   LOADGEN_FLAGS=--random-ids Benchmarks/growth.sh               # UUIDv4 transfer ids instead of v7
+#   KEEP=1 Benchmarks/growth.sh     # keep the folder (printed) to profile the grown ledger: run
+#                                   # remitd --demo in it again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(pwd)/.build/release"
@@ -13,7 +15,7 @@ prefill=${PREFILL:-204725}
 extra=${LOADGEN_FLAGS:-}
 work=$(mktemp -d /tmp/remit-growth.XXXXXX)
 pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept: $work" || rm -rf "$work"' EXIT
 cd "$work"
 "$bin/remitd" --demo >remitd.log 2>&1 &
 pid=$!

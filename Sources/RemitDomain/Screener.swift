@@ -33,6 +33,7 @@ public struct Screener: Sendable {
     /// The listed names, prepared; `sources[i]` is which list and entry name `i` of the index is.
     private let index: ScreeningIndex
     private let sources: [(list: Int, entry: Int, name: String)]
+    private let memo: ScreeningMemo
 
     /// Most that a date of birth and a country add to a name's score.
     static let bonusCeiling = 50_000 + 30_000
@@ -42,8 +43,12 @@ public struct Screener: Sendable {
     /// scoring every listed name, and the cost follows the lists' distinct tokens.
     public var floor: Int { max(0, reviewThreshold - Self.bonusCeiling) }
 
-    public init(lists: [SanctionsList], matchThreshold: Int = 930_000, reviewThreshold: Int = 850_000) {
+    /// `memoCapacity`: how many parties' results to remember (see `ScreeningMemo`); 0 screens
+    /// every party afresh.
+    public init(lists: [SanctionsList], matchThreshold: Int = 930_000, reviewThreshold: Int = 850_000,
+                memoCapacity: Int = 16_384) {
         precondition(reviewThreshold <= matchThreshold && matchThreshold <= NameMatching.whole)
+        memo = ScreeningMemo(capacity: memoCapacity)
         self.lists = lists
         self.matchThreshold = matchThreshold
         self.reviewThreshold = reviewThreshold
@@ -64,9 +69,17 @@ public struct Screener: Sendable {
     /// The decision for one party. The score is exact for every listed name that has a token at
     /// least `floor` similar to one of the party's; a party with no such name scores 0 (clear).
     public func screen(name: String, dateOfBirth: UInt32 = 0, country: String? = nil) -> Result {
+        let key = ScreeningMemo.Key(name: name, dateOfBirth: dateOfBirth, country: country)
+        if let known = memo.result(key) { return known }
         let tokens = NameMatching.scalarTokens(name)
+        guard tokens.count > 0 else { return Result(decision: .clear, score: 0) }
+        let result = screen(tokens, dateOfBirth: dateOfBirth, country: country)
+        memo.remember(key, result)
+        return result
+    }
+
+    private func screen(_ tokens: NameMatching.Tokens, dateOfBirth: UInt32, country: String?) -> Result {
         var best = Result(decision: .clear, score: 0)
-        guard tokens.count > 0 else { return best }
         for candidate in index.candidates(for: tokens, floor: floor) {
             var score = index.score(tokens, name: candidate)
             let source = sources[Int(candidate)]

@@ -162,3 +162,24 @@ final class ScreeningIndexTests: XCTestCase {
         XCTAssertEqual(NameMatching.scalarTokensForTesting("José Núñez"), ["jose", "nunez"])
     }
 }
+
+extension ScreeningIndexTests {
+    /// A remembered result is the result: the same parties screened with a memo smaller than
+    /// their number (so it fills and starts again) and without one agree, party by party.
+    func testTheMemoAnswersAsScreeningDoes() {
+        let list = try! SanctionsList.ofacSDN(csv: ScreeningTests.sdn, aliases: ScreeningTests.alt, source: "sdn.csv")
+        let remembering = Screener(lists: [list], memoCapacity: 3)
+        let fresh = Screener(lists: [list], memoCapacity: 0)
+        let parties: [(String, UInt32, String?)] = [
+            ("José Antonio Núñez Pérez", 0, nil), ("Jose Antonio Nunez Perez", 19_750_412, "MX"),
+            ("Jose Antonio Nunez Perez", 19_990_101, nil), ("Timour Karimoff", 0, "KE"), ("Maria Lopez", 0, nil),
+            ("Timothy Karim", 19_680_101, nil), ("Golden Horizon Trading L.L.C.", 0, nil),
+        ]
+        for round in 0..<3 {
+            for (name, dob, country) in parties {
+                XCTAssertEqual(remembering.screen(name: name, dateOfBirth: dob, country: country),
+                               fresh.screen(name: name, dateOfBirth: dob, country: country), "round \(round): \(name)")
+            }
+        }
+    }
+}
