@@ -36,6 +36,7 @@ public final class MobileMoneyServer: Sendable {
         var closedAccounts: Set<String> = []
         var quoteShortBy = 0
         var down = false
+        var answerDelayMs = 0
     }
 
     private let state = Mutex(State())
@@ -76,6 +77,10 @@ public final class MobileMoneyServer: Sendable {
     public func setDown(_ down: Bool) { state.withLock { $0.down = down } }
 
     public var paidCounts: [String: Int] { state.withLock { $0.paid } }
+    /// Pay at once, then wait `ms` before answering: the window in which the provider has paid
+    /// and the gateway does not know it yet.
+    public func answerAfterPaying(delayMs: Int) { state.withLock { $0.answerDelayMs = delayMs } }
+
     public var calls: [String] { state.withLock { $0.calls } }
     public var callbackAnswers: [Int?] { state.withLock { $0.callbackAnswers } }
     public var transactions: [Transaction] { state.withLock { Array($0.transactions.values) } }
@@ -176,6 +181,8 @@ public final class MobileMoneyServer: Sendable {
             }
         }
         let answer: HTTPReply = asynchronous ? accepted(transaction) : json(201, object(transaction))
+        let delay = state.withLock { $0.answerDelayMs }
+        if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
         return fault?.deliver(answer) ?? answer
     }
 

@@ -87,18 +87,6 @@ final class PartnerAdapterTests: XCTestCase {
         XCTAssertEqual(daemon.callbackPort, callbackPort)
     }
 
-    /// Polls GetTransfer until the transfer is final.
-    func final(_ id: ID128, _ client: RemitClient, seconds: Int = 30) async throws -> TransferStatus {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while true {
-            let status = try await client.transfer(id)
-            if [.paid, .partiallyPaid, .refunded, .reversed].contains(status.state) || ContinuousClock.now > deadline {
-                return status
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
     func key(_ id: ID128, _ leg: Int) -> String { "ACME-\(id)-\(leg)" }
 
     func testA702010SplitAcrossAWalletASavingsAccountAndALoanRepayment() async throws {
