@@ -280,8 +280,8 @@ enum Schema {
             // A UNIQUE hash meant an index keyed by SHA-256 values: every entry landed on a
             // random page of it, so each commit wrote one page per entry, and once the index
             // outgrew the cache read one too (25-32 % slower after 10 million transfers, 13 %
-            // without it; BENCHMARKS.md). The chain,
-            // which verify recomputes, is what detects an edit; uniqueness added nothing.
+            // without it; BENCHMARKS.md). The chain, which verify recomputes, is what detects
+            // an edit; uniqueness added nothing.
             // SQLite cannot drop a constraint, so the table is rebuilt (its documented
             // procedure; GRDB runs migrations with foreign keys off and checks them after).
             try db.execute(sql: """
