@@ -47,6 +47,10 @@ public final class Ledger: Sendable {
             // file: a write per command that durability does not need.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
+        // A brief lock held by another process (a careless sqlite3 shell) is waited out; a longer
+        // one fails the commit, whose commands are refused as retryable.
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        if !readOnly { try Self.checkWritable(path) }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = Schema.migrator
@@ -61,6 +65,21 @@ public final class Ledger: Sendable {
         writer = LedgerWriter(pool: pool, clock: clock)
     }
 
+    /// How long a commit waits for a write lock that another process holds, in seconds.
+    static let busyTimeout: TimeInterval = 0.25
+
+    /// SQLite opens a file it cannot write read-only without saying so, and every commit would
+    /// then fail: refuse to start instead, naming the file and the cause.
+    static func checkWritable(_ path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        for target in [path, path + "-wal", path + "-shm", folder.isEmpty ? "." : folder]
+        where FileManager.default.fileExists(atPath: target) {
+            if access(target, W_OK) != 0 {
+                throw LedgerOpenError.notWritable(target, String(cString: strerror(errno)))
+            }
+        }
+    }
+
     /// Applies commands in order, in the next group commit; returns one outcome per command
     /// after the transaction has committed.
     public func apply(_ commands: [LedgerCommand]) async -> [LedgerOutcome] {
@@ -68,8 +87,8 @@ public final class Ledger: Sendable {
     }
 
     /// Calls `observer` after every commit with the operators whose event streams advanced (the
-    /// gateway pushes those events to subscribed sessions), the commit's size and its duration.
-    /// One observer; a later call replaces it. It runs on the writer, so it must only hand the
+    /// gateway pushes those events to subscribed sessions), the commit's size and its duration,
+    /// and after every commit that failed (`failure` says why). One observer; a later call replaces it. It runs on the writer, so it must only hand the
     /// news on.
     public func observeCommits(_ observer: @escaping @Sendable (CommitReport) -> Void) async {
         await writer.observeCommits(observer)
@@ -109,7 +128,6 @@ public final class Ledger: Sendable {
     }
 }
 
-/// Why a ledger file could not be opened.
 /// One group commit, as the writer saw it.
 public struct CommitReport: Sendable {
     /// Operators whose event streams advanced (a rolled-back slice may add a name spuriously).
@@ -117,13 +135,20 @@ public struct CommitReport: Sendable {
     public var commands: Int
     /// From the start of the transaction to its commit returning, fsync included.
     public var nanoseconds: UInt64
+    /// Why the transaction failed (disk full, I/O error, the write lock held elsewhere); nil when
+    /// it committed. A failed commit recorded nothing and every command in it was refused.
+    public var failure: String? = nil
 }
 
+/// Why a ledger file could not be opened.
 public enum LedgerOpenError: Error, Hashable, Sendable, CustomStringConvertible {
     case noLedger(String)
     case newerSchema(String)
     case olderSchema(String)
     case backupExists(String)
+    /// The file, its -wal or -shm companion, or its folder cannot be written (a read-only mount,
+    /// another owner): the path and the system's reason.
+    case notWritable(String, String)
 
     public var description: String {
         switch self {
@@ -131,6 +156,8 @@ public enum LedgerOpenError: Error, Hashable, Sendable, CustomStringConvertible 
         case .newerSchema(let path): "\(path) was written by a newer version of the gateway: upgrade this one first"
         case .olderSchema(let path): "\(path) has an older schema: start remitd once to migrate it"
         case .backupExists(let path): "\(path) exists already: a backup never overwrites a file"
+        case .notWritable(let path, let reason):
+            "\(path) cannot be written (\(reason)): remitd writes the ledger and creates its -wal and -shm files beside it"
         }
     }
 }

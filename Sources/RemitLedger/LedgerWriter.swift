@@ -94,6 +94,8 @@ actor LedgerWriter {
             }
         } catch {
             context.forget()
+            commitObserver?(CommitReport(eventOperators: [], commands: commands.count,
+                                         nanoseconds: DispatchTime.now().uptimeNanoseconds - started, failure: "\(error)"))
             return batch.map { $0.map { _ in .rejected(.storage("\(error)")) } }
         }
     }

@@ -143,28 +143,32 @@ public final class PayoutDispatcher: Service, Sendable {
         await settle(item, instruction, partner, outcome, logger)
     }
 
-    /// What a partner's answer to a submission means for the leg, however it arrived.
+    /// What a partner's answer to a submission means for the leg, however it arrived; false if
+    /// the ledger did not record it (it cannot commit now, or the leg moved on), so that a
+    /// callback is answered "send again" rather than "applied".
+    @discardableResult
     private func settle(_ item: PayoutWork, _ instruction: PayoutInstruction, _ partner: RoutedPartner,
-                        _ outcome: PayoutOutcome, _ logger: Logger) async {
+                        _ outcome: PayoutOutcome, _ logger: Logger) async -> Bool {
         switch outcome {
         case .paid(let reference):
-            await report(item, .paid(partnerReference: reference), logger)
+            return await report(item, .paid(partnerReference: reference), logger)
         case .rejected(let reason):
             if let next = router.next(after: partner.id, for: instruction, institution: item.institution) {
                 logger.info("partner refused; trying the next", metadata: ["partner": "\(partner.id)", "reason": "\(reason)",
                                                                           "next": "\(next.id)"])
                 var moved = item
                 moved.partner = next.id
-                guard await report(item, .dispatched(partner: next.id), logger) else { return }
+                guard await report(item, .dispatched(partner: next.id), logger) else { return false }
                 await send(moved, instruction, next, logger)
+                return true
             } else {
                 logger.info("payout refused", metadata: ["partner": "\(partner.id)", "reason": "\(reason)"])
-                await report(item, .failed(.partnerRejected), logger)
+                return await report(item, .failed(.partnerRejected), logger)
             }
         case .pending:
             // Taken, not final: from here on the partner is asked for the payout's status, with
             // growing delays, and after `maxInquiries` the leg waits for operations.
-            await report(item, .retry(dueAt: clock() + backoff(item.inquiries + 1), inquiry: true, taken: true), logger)
+            return await report(item, .retry(dueAt: clock() + backoff(item.inquiries + 1), inquiry: true, taken: true), logger)
         case .busy(let reason):
             // Not taken, and the partner's circuit is open now: if the partner never had this
             // payout, the next partner that can pay it takes it at once.
@@ -175,19 +179,19 @@ public final class PayoutDispatcher: Service, Sendable {
                     "partner": "\(partner.id)", "reason": "\(reason)", "next": "\(next.id)"])
                 var moved = item
                 moved.partner = next.id
-                guard await report(item, .dispatched(partner: next.id), logger) else { return }
+                guard await report(item, .dispatched(partner: next.id), logger) else { return false }
                 await send(moved, instruction, next, logger)
-                return
+                return true
             }
             // Not taken: send again later, the delay doubling with each attempt, with jitter.
             let delay = backoff(item.attempts)
             logger.info("partner busy; will send again", metadata: ["partner": "\(partner.id)", "reason": "\(reason)",
                                                                   "delayMs": "\(delay)"])
-            await report(item, .retry(dueAt: clock() + delay, inquiry: false), logger)
+            return await report(item, .retry(dueAt: clock() + delay, inquiry: false), logger)
         case .unknown(let reason):
             logger.warning("payout in doubt", metadata: ["partner": "\(partner.id)", "reason": "\(reason)"])
-            await report(item, .inDoubt(.partnerUnreachable), logger)
-            await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false), logger)
+            guard await report(item, .inDoubt(.partnerUnreachable), logger) else { return false }
+            return await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false), logger)
         }
     }
 
@@ -199,7 +203,8 @@ public final class PayoutDispatcher: Service, Sendable {
         case alreadyKnown
         /// Not final ("pending"): nothing to record.
         case noted
-        /// The leg is being handled this moment: the partner should send the callback again.
+        /// Not recorded now (the leg is being handled this moment, or the ledger cannot commit or
+        /// be read): the partner should send the callback again.
         case retryLater
         /// No payout has this key.
         case unknownPayout
@@ -217,12 +222,15 @@ public final class PayoutDispatcher: Service, Sendable {
         logger[metadataKey: "transfer"] = "\(key.transferId)"
         logger[metadataKey: "leg"] = "\(key.leg)"
         logger[metadataKey: "partner"] = "\(partnerId)"
-        guard let view = try? ledger.transfer(operatorId: key.operatorId, id: key.transferId),
-              key.leg < view.legs.count
-        else { return .unknownPayout }
+        let found: TransferView?
+        do { found = try ledger.transfer(operatorId: key.operatorId, id: key.transferId) } catch {
+            return .retryLater  // the ledger cannot be read now: not "unknown", which partners take as final
+        }
+        guard let view = found, key.leg < view.legs.count else { return .unknownPayout }
         let leg = view.legs[key.leg]
         guard leg.partner == partnerId, let partner = router.partner(partnerId) else { return .wrongPartner }
-        let open = try? ledger.payoutWork(key)
+        let open: PayoutWork?
+        do { open = try ledger.payoutWork(key) } catch { return .retryLater }
         if open == nil {
             // Settled already: the same answer is a duplicate, the other one a conflict.
             let settled: LegState = key.redirect && leg.state == .redirected ? .paid : leg.state
@@ -249,8 +257,9 @@ public final class PayoutDispatcher: Service, Sendable {
         // asked to send the callback again.
         guard claim(item) else { return .retryLater }
         defer { release(item) }
-        await settle(item, instruction, partner, outcome, logger)
-        return .applied
+        // Not recorded (the ledger cannot commit now): the partner is asked to send it again,
+        // never told it was applied.
+        return await settle(item, instruction, partner, outcome, logger) ? .applied : .retryLater
     }
 
     /// What became of a request to cancel a transfer's open legs.

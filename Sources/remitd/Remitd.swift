@@ -41,6 +41,11 @@ struct Remitd: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A write past a file-size limit (systemd's LimitFSIZE=, ulimit -f) raises SIGXFSZ, which
+        // kills the process unless the writing thread blocks it (dispatch threads, where SQLite
+        // writes, do; others may not). Ignored, the write just fails with EFBIG: an I/O error that
+        // refuses the commit as retryable (StorageFaultTests).
+        signal(SIGXFSZ, SIG_IGN)
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

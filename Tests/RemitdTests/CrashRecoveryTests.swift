@@ -21,29 +21,8 @@ final class CrashRecoveryTests: XCTestCase {
 
     let secret = Array("crash-wallet-callback-secret-0123456789".utf8)
 
-    /// The demo with MPESA-KE on `wallet`; with `callbacks`, a callback endpoint on a port that
-    /// stays the same across restarts.
     func startDaemon(wallet: MobileMoneyServer, callbacks: Bool) throws -> Daemon {
-        let daemon = try Daemon()
-        let callbackSection = callbacks ? "\n[callbacks]\nlisten = \"127.0.0.1:\(try freePort())\"\n" : ""
-        try String(decoding: secret, as: UTF8.self).write(toFile: daemon.path("mpesa-callback.secret"), atomically: true,
-                                                          encoding: .utf8)
-        try daemon.editConfiguration { text in
-            text.replacingOccurrences(of: """
-                id = "MPESA-KE"
-                adapter = "simulated"
-                """, with: """
-                id = "MPESA-KE"
-                adapter = "mobile-wallet"
-                base_url = "\(wallet.baseURL)"
-                debit_account = "REMIT-GW-01"
-                callback_secret_file = "mpesa-callback.secret"
-                timeout_ms = 2000
-                """).replacingOccurrences(of: "priority = 1\nlatency_ms = 150\n\n[[partner]]\nid = \"KMFI\"",
-                                          with: "priority = 1\n\n[[partner]]\nid = \"KMFI\"")
-                + callbackSection + "\n[payouts]\nfirst_inquiry_ms = 100\npoll_interval_ms = 50\n"
-        }
-        return try daemon.restart()
+        try Daemon.payingThrough(wallet, secret: secret, callbacks: callbacks)
     }
 
     /// One connection submitting batches of 1 to 4 transfers until the connection dies.
@@ -116,15 +95,7 @@ final class CrashRecoveryTests: XCTestCase {
 
         // Every transfer the ledger holds ends paid: acknowledged ones with their amounts.
         let client = try await daemon.connect()
-        var paidLegs: [String: Int64] = [:]
-        for result in sent.acknowledged {
-            let status = try await final(result.transferId, client, seconds: 60)
-            XCTAssertEqual(status.state, .paid, "\(result.transferId)")
-            XCTAssertEqual(status.sendAmount, result.sendAmount)
-            XCTAssertEqual(status.fee, result.fee)
-            XCTAssertEqual(status.payoutAmount, result.payoutAmount)
-            paidLegs["ACME-\(result.transferId)-0"] = status.legs.first?.payoutAmount
-        }
+        var paidLegs = try await paid(sent.acknowledged, client)
         var unknown = 0
         for id in sent.unanswered {
             do {
@@ -137,13 +108,7 @@ final class CrashRecoveryTests: XCTestCase {
         }
         try await client.close()
 
-        // The provider's own record: each leg paid once, for the ledger's amount, and nothing else.
-        XCTAssertEqual(wallet.paidCounts.values.filter { $0 != 1 }.count, 0, "legs paid more than once")
-        XCTAssertEqual(Set(wallet.paidCounts.keys), Set(paidLegs.keys), "the provider and the ledger disagree on what was paid")
-        for transaction in wallet.transactions {
-            let minor = NSDecimalNumber(string: transaction.amount).multiplying(byPowerOf10: 2).int64Value
-            XCTAssertEqual(minor, paidLegs[transaction.key], transaction.key)
-        }
+        assertProviderAgrees(wallet, paidLegs)
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
         XCTAssertEqual(try daemon.remitctl(["trial-balance"]).status, 0, "a currency's total is not zero")
         print("crash recovery: \(kills) kills; \(sent.acknowledged.count) acknowledged, \(sent.unanswered.count) unanswered"

@@ -24,7 +24,7 @@ import Synchronization
 /// | 404 | no such partner (or none that signs callbacks), or no such payout |
 /// | 405, 413 | another method; a body above the limit |
 /// | 409 | the leg is settled the other way: nothing changed, operations must look |
-/// | 503 | the leg is being handled right now, or the gateway is stopping: send again (`Retry-After`) |
+/// | 503 | the leg is being handled right now, the ledger cannot commit now, or the gateway is stopping: send again (`Retry-After`) |
 final class CallbackServer: Service, Sendable {
     struct Partner: Sendable {
         let adapter: any PartnerAdapter
@@ -192,7 +192,7 @@ final class CallbackServer: Service, Sendable {
             return (202, ["result": "pending noted"], [])
         case .retryLater:
             metrics.callback(partnerId, "retry")
-            return (503, ["error": "the payout is being handled; send again"], [("Retry-After", "1")])
+            return (503, ["error": "not recorded now; send again"], [("Retry-After", "1")])
         case .unknownPayout:
             metrics.callback(partnerId, "unknown payout")
             return (404, ["error": "no payout has the key \(keyText)"], [])

@@ -59,7 +59,9 @@ public final class Gateway: Sendable {
         } else {
             callbacks = nil
         }
+        let watch = CommitWatch(metrics: metrics, logger: logger)
         await ledger.observeCommits { report in
+            watch.observe(report)
             if !report.eventOperators.isEmpty {
                 hub.committed(report.eventOperators)
                 dispatcher.wake()

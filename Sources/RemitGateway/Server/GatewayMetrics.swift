@@ -14,6 +14,8 @@ final class GatewayMetrics: Sendable {
     private let connectionsTotal: Metrics.Counter
     private let commitLatency: Metrics.Timer
     private let batchSize: Metrics.Recorder
+    private let commitFailures: Metrics.Counter
+    private let commitFailing: Metrics.Gauge
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -30,6 +32,9 @@ final class GatewayMetrics: Sendable {
         connections.record(0)
         commitLatency = Metrics.Timer(label: "remit_ledger_commit_seconds", dimensions: [], factory: factory)
         batchSize = Metrics.Recorder(label: "remit_ledger_commit_commands", dimensions: [], aggregate: true, factory: factory)
+        commitFailures = Metrics.Counter(label: "remit_ledger_commit_failures_total", dimensions: [], factory: factory)
+        commitFailing = Metrics.Gauge(label: "remit_ledger_commit_failing", dimensions: [], factory: factory)
+        commitFailing.record(0)
     }
 
     private let open = Atomic<Int>(0)
@@ -55,8 +60,20 @@ final class GatewayMetrics: Sendable {
 
     /// Commit latency (fsync included) and commands per commit, as Prometheus histograms.
     func commit(_ report: CommitReport) {
+        guard report.failure == nil else { return }
         commitLatency.recordNanoseconds(Int64(clamping: report.nanoseconds))
         batchSize.record(report.commands)
+    }
+
+    /// A commit failed (its commands were refused, nothing recorded): counted, and the gauge says
+    /// 1 until a commit succeeds.
+    func commitFailed() {
+        commitFailures.increment()
+        commitFailing.record(1)
+    }
+
+    func commitRecovered() {
+        commitFailing.record(0)
     }
 
     /// Partner call latency (a histogram per partner) and answers by kind.

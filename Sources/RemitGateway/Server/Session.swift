@@ -288,7 +288,9 @@ struct Session {
                                                    fieldId: .transferId, state: .rejected)
             case .rejected(let error):
                 storageFailures += 1
-                logger.error("transfer not recorded", metadata: ["transfer": "\(transfer.transferId)", "error": "\(error)"])
+                // The gateway logs the ledger's trouble once (CommitWatch); a line per transfer
+                // would flood the journal on a full disk.
+                logger.debug("transfer not recorded", metadata: ["transfer": "\(transfer.transferId)", "error": "\(error)"])
                 results[position] = TransferResult(transferId: transfer.transferId, recordedAt: now,
                                                    errorCode: .storageUnavailable, state: .rejected)
             case .done:
