@@ -35,6 +35,9 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(name: "RemitDomain"),
+        // Readers of files that come from outside (the configuration's TOML, sanctions lists,
+        // partners' status reports): pure parsers with limits, no I/O, fuzzed by RemitFuzz.
+        .target(name: "RemitFormats", dependencies: ["RemitDomain"]),
         .target(
             name: "RemitLedger",
             dependencies: [
@@ -47,7 +50,7 @@ let package = Package(
         .target(
             name: "RemitPayout",
             dependencies: [
-                "RemitDomain", "RemitLedger",
+                "RemitDomain", "RemitLedger", "RemitFormats",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -60,7 +63,7 @@ let package = Package(
         .target(
             name: "RemitGateway",
             dependencies: [
-                "RemitProtocol", "RemitDomain", "RemitLedger", "RemitPayout",
+                "RemitProtocol", "RemitDomain", "RemitFormats", "RemitLedger", "RemitPayout",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -134,7 +137,7 @@ let package = Package(
         ),
         // libFuzzer entry for the frame and message decoders. Built normally it replays a
         // corpus; built by Fuzz/run.sh with -sanitize=fuzzer it is the fuzzer.
-        .executableTarget(name: "RemitFuzz", dependencies: ["RemitProtocol"]),
+        .executableTarget(name: "RemitFuzz", dependencies: ["RemitProtocol", "RemitDomain", "RemitFormats"]),
         .testTarget(
             name: "RemitProtocolTests",
             dependencies: ["RemitProtocol"]
@@ -149,10 +152,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
+        .testTarget(name: "RemitFormatsTests", dependencies: ["RemitFormats", "RemitDomain"]),
         .testTarget(name: "RemitLedgerTests", dependencies: ["RemitLedger", "RemitDomain"]),
         .testTarget(
             name: "RemitPayoutTests",
-            dependencies: ["RemitPayout", "RemitLedger", "RemitDomain", "PartnerServers",
+            dependencies: ["RemitPayout", "RemitLedger", "RemitDomain", "RemitFormats", "PartnerServers",
                            .product(name: "Logging", package: "swift-log")]
         ),
         // Partners' HTTP APIs as real servers on loopback, for the adapters' tests and the
@@ -178,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "RemitGatewayTests",
             dependencies: [
-                "RemitGateway", "RemitDomain", "RemitLedger", "RemitProtocol", "RemitPayout",
+                "RemitGateway", "RemitFormats", "RemitDomain", "RemitLedger", "RemitProtocol", "RemitPayout",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),

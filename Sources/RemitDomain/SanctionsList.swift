@@ -99,7 +99,8 @@ public struct SanctionsList: Sendable {
             var day: UInt32 = 0, month: UInt32 = 0, year: UInt32 = 0
             for word in rest {
                 if let number = UInt32(word) {
-                    if number >= 1_000 { year = number } else if number >= 1 && number <= 31 { day = number }
+                    // A year has four digits: a longer number is not a date (and would overflow).
+                    if (1_000...9_999).contains(number) { year = number } else if (1...31).contains(number) { day = number }
                 } else if let index = months.firstIndex(of: String(word.lowercased().prefix(3))) {
                     month = UInt32(index + 1)
                 }

@@ -1,10 +1,20 @@
 #if REMIT_FUZZ
+import Foundation
+
 // Built by Fuzz/run.sh with -sanitize=fuzzer. SwiftPM makes `RemitFuzz_main` the program's
 // entry point, so it hands control to libFuzzer's driver; libFuzzer's archive also expects
-// `LLVMFuzzerTestOneInput` to exist.
+// `LLVMFuzzerTestOneInput` to exist. REMIT_FUZZ_TARGET names the target (default: frames).
+let selectedTarget: FuzzTarget = {
+    let name = ProcessInfo.processInfo.environment["REMIT_FUZZ_TARGET"] ?? "frames"
+    guard let target = FuzzTarget(rawValue: name) else {
+        fatalError("REMIT_FUZZ_TARGET=\(name): known targets are \(FuzzTarget.allCases.map(\.rawValue))")
+    }
+    return target
+}()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    FuzzHarness.run(UnsafeRawBufferPointer(start: data, count: size))
+    selectedTarget.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }
 
@@ -24,16 +34,18 @@ public func remitFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMuta
 #else
 import Foundation
 
-/// Built normally, RemitFuzz replays inputs (files, or every file in a folder) through the
-/// harness: the way to reproduce a fuzzer finding in a debugger, and a check in `swift test`.
+/// Built normally, RemitFuzz replays inputs (files, or every file in a folder) through one
+/// target: the way to reproduce a fuzzer finding in a debugger.
 @main
 enum Replay {
     static func main() throws {
-        let paths = CommandLine.arguments.dropFirst()
-        guard !paths.isEmpty else {
-            print("usage: RemitFuzz FILE_OR_FOLDER...  (replays inputs through the decoders)")
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let name = arguments.first, let target = FuzzTarget(rawValue: name), arguments.count > 1 else {
+            print("usage: RemitFuzz TARGET FILE_OR_FOLDER...  (replays inputs through a target: "
+                  + FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             return
         }
+        let paths = arguments.dropFirst()
         var count = 0
         for path in paths {
             var isFolder: ObjCBool = false
@@ -44,7 +56,7 @@ enum Replay {
                 ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { "\(path)/\($0)" } : [path]
             for file in files {
                 let data = try Data(contentsOf: URL(fileURLWithPath: file))
-                data.withUnsafeBytes { FuzzHarness.run($0) }
+                data.withUnsafeBytes { target.run($0) }
                 count += 1
             }
         }

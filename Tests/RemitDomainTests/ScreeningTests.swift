@@ -29,6 +29,14 @@ final class ScreeningTests: XCTestCase {
         XCTAssertThrowsError(try SanctionsList.ofacSDN(csv: "1,two,fields", source: "x"))
     }
 
+    /// Found by fuzzing (`Fuzz/run.sh sdn`): a long number after DOB overflowed the date and
+    /// stopped the process. Only four-digit years are years.
+    func testANumberThatIsNoYearIsNoDateOfBirth() throws {
+        let row = "9,\"DOE, Jan\",\"individual\",\"X\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 03 Mar 19709001; DOB 4294967295; DOB 1970\"\n"
+        let list = try SanctionsList.ofacSDN(csv: row, source: "x")
+        XCTAssertEqual(list.entries[0].datesOfBirth, [19_700_000])
+    }
+
     func testNamesAreNormalised() {
         XCTAssertEqual(NameMatching.normalise("José  Núñez-Pérez"), ["jose", "nunez", "perez"])
         XCTAssertEqual(NameMatching.normalise("O'BRIEN, Seán"), ["o", "brien", "sean"])

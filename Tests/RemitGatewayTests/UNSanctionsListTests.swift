@@ -1,6 +1,7 @@
 import Foundation
 import RemitDomain
 @testable import RemitGateway
+import RemitFormats
 import XCTest
 
 /// The UN Security Council Consolidated List's XML layout, read from the demo's fictitious list,

@@ -1,5 +1,6 @@
 import Foundation
 import RemitDomain
+@testable import RemitFormats
 import RemitLedger
 @testable import RemitPayout
 import XCTest

@@ -1,4 +1,5 @@
 import RemitDomain
+import RemitFormats
 
 /// Reads one table of a TOML document into typed values, recording which keys it used, so that
 /// a misspelt or unknown key is an error instead of a setting silently ignored.

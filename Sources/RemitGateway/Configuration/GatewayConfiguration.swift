@@ -1,5 +1,6 @@
 import Foundation
 import RemitDomain
+import RemitFormats
 import RemitLedger
 import RemitPayout
 

@@ -1,5 +1,6 @@
 import Foundation
 import RemitDomain
+import RemitFormats
 import RemitLedger
 
 /// Pays through a bank that takes ISO 20022 files: payouts are gathered into `pain.001.001.09`

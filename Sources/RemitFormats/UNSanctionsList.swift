@@ -21,16 +21,9 @@ extension SanctionsList {
     /// ```
     public static func unConsolidated(xml: Data, file: String) throws(Invalid) -> SanctionsList {
         guard xml.count <= 64 << 20 else { throw Invalid("a list larger than 64 MiB") }
-        let parser = XMLParser(data: xml)
-        parser.shouldResolveExternalEntities = false
-        parser.shouldProcessNamespaces = false
         let reader = UNListReader()
-        parser.delegate = reader
-        let parsed = parser.parse()
-        if let problem = reader.problem { throw Invalid(problem) }
-        guard parsed else {
-            throw Invalid("not well-formed XML at line \(parser.lineNumber): \(parser.parserError.map { "\($0)" } ?? "unknown error")")
-        }
+        let failure = XMLInput.parse(xml, namespaces: false, delegate: reader)
+        if let problem = reader.problem ?? failure { throw Invalid(problem) }
         guard reader.sawRoot else { throw Invalid("no CONSOLIDATED_LIST element: not the UN consolidated list layout") }
         // The parser accepts a document cut short; a list cut short would screen against part of it.
         guard reader.closedRoot else { throw Invalid("the file ends before </CONSOLIDATED_LIST>: not well-formed (truncated?)") }

@@ -7,39 +7,34 @@ import FoundationXML
 /// share the elements read here): the original message's group status, each original payment
 /// information block's status, and each transaction's status by its original end-to-end id,
 /// with the first reason code and the bank's reference.
-struct Pain002Report: Equatable, Sendable {
-    struct Status: Equatable, Sendable {
-        enum Scope: Equatable, Sendable {
+public struct Pain002Report: Equatable, Sendable {
+    public struct Status: Equatable, Sendable {
+        public enum Scope: Equatable, Sendable {
             case group
             case paymentInformation(String)
             case transaction(endToEndId: String)
         }
 
-        var scope: Scope
+        public var scope: Scope
         /// `ACSC`, `RJCT`, `PDNG`, …
-        var code: String
-        var reason: String?
-        var reference: String?
+        public var code: String
+        public var reason: String?
+        public var reference: String?
     }
 
-    var originalMessageId: String
-    var statuses: [Status]
+    public var originalMessageId: String
+    public var statuses: [Status]
 
-    struct Invalid: Error, CustomStringConvertible {
-        let description: String
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// At most 16 MiB; external entities are never resolved.
-    static func parse(_ data: Data) throws(Invalid) -> Pain002Report {
+    public static func parse(_ data: Data) throws(Invalid) -> Pain002Report {
         guard data.count <= 16 << 20 else { throw Invalid(description: "a report larger than 16 MiB") }
-        let parser = XMLParser(data: data)
-        parser.shouldResolveExternalEntities = false
-        parser.shouldProcessNamespaces = true
         let reader = Reader()
-        parser.delegate = reader
-        let parsed = parser.parse()
-        if let problem = reader.problem { throw Invalid(description: problem) }
-        guard parsed else { throw Invalid(description: "not well-formed XML at line \(parser.lineNumber)") }
+        let failure = XMLInput.parse(data, namespaces: true, delegate: reader)
+        if let problem = reader.problem ?? failure { throw Invalid(description: problem) }
         guard reader.closed else { throw Invalid(description: "the report ends before </Document>") }
         guard reader.sawReport, let messageId = reader.originalMessageId, !messageId.isEmpty else {
             throw Invalid(description: "not a pain.002 status report (no CstmrPmtStsRpt with an OrgnlMsgId)")

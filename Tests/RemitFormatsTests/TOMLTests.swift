@@ -1,4 +1,4 @@
-@testable import RemitGateway
+@testable import RemitFormats
 import XCTest
 
 final class TOMLTests: XCTestCase {
