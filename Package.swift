@@ -192,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "RemitdTests",
             dependencies: [
-                "RemitClient", "RemitProtocol", "RemitGateway", "PartnerServers",
+                "RemitClient", "RemitProtocol", "RemitGateway", "RemitLedger", "PartnerServers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
             ]

@@ -52,6 +52,11 @@ public enum LedgerCommand: Sendable {
     /// operator keeps at most `limit` with legs.
     case setStandingInstruction(StandingInstructionRecord, limit: Int)
     indirect case atomic([LedgerCommand])
+    /// Puts a line on the audit log (an action outside the books, such as disabling a partner).
+    case audit(AuditRecord)
+    /// Applies `command` and puts `record` on the audit log with its outcome, in one transaction:
+    /// a refused command is logged as refused, with the ledger's reason.
+    indirect case audited(AuditRecord, LedgerCommand)
 }
 
 /// What became of one command.
@@ -69,6 +74,20 @@ extension LedgerCommand {
     func outcome(_ db: Database, _ context: WriteContext) throws -> LedgerOutcome {
         if case .submitTransfer(let submission) = self {
             return .transfer(try Transfers.submit(db, submission, context))
+        }
+        if case .audited(let record, let command) = self {
+            var outcome = LedgerOutcome.done(entries: [])
+            do {
+                try db.inSavepoint {
+                    outcome = try command.outcome(db, context)
+                    return .commit
+                }
+            } catch let error as LedgerError {
+                context.forget()  // the savepoint rolled back what the caches may remember
+                outcome = .rejected(error)
+            }
+            try Audit.append(db, context, record, outcome: outcome)
+            return outcome
         }
         return .done(entries: try apply(db, context))
     }
@@ -168,6 +187,18 @@ extension LedgerCommand {
 
         case .atomic(let commands):
             return try commands.flatMap { try $0.apply(db, context) }
+
+        case .audit(let record):
+            try Audit.append(db, context, record, outcome: .done(entries: []))
+            return []
+
+        case .audited:
+            // Inside .atomic: all or nothing, so a refusal undoes its audit line too.
+            switch try outcome(db, context) {
+            case .done(let entries): return entries
+            case .rejected(let error): throw error
+            case .transfer: return []
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import RemitDomain
 
 /// The ledger's tables. Amounts are INTEGER minor units; a posting's amount is positive for a
 /// debit and negative for a credit; `account.balance` is debits minus credits. STRICT tables and
@@ -298,6 +300,45 @@ enum Schema {
                 DROP TABLE entry;
                 ALTER TABLE entry_v14 RENAME TO entry;
                 """)
+        }
+        migrator.registerMigration("v15: the audit log; screening decisions hash-chained") { db in
+            // Lines are only appended (ids 1, 2, …), so the table is a rowid b-tree written at its
+            // end: no index, no random page per line.
+            try db.execute(sql: """
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 128),
+                    action TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 64),
+                    subject TEXT NOT NULL CHECK (length(subject) <= 256),
+                    detail TEXT NOT NULL CHECK (length(detail) <= 2000),
+                    outcome TEXT NOT NULL CHECK (length(outcome) <= 2000),
+                    hash BLOB NOT NULL CHECK (length(hash) = 32)
+                ) STRICT;
+                ALTER TABLE screening ADD COLUMN hash BLOB NOT NULL DEFAULT x'';
+                """)
+            // Decisions recorded before this version join the chain in the order they were made.
+            var previous = Chain.screening.genesisHash
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source, screened_at
+                FROM screening ORDER BY id
+                """)
+            var expected: Int64 = 1
+            for row in rows {
+                let id: Int64 = row["id"]
+                // Renumbered gap-free (nothing refers to a screening row's id) so that the chain can
+                // tell a deleted row.
+                let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data))?.description ?? ""
+                let score: Int64 = row["score_bps"], at: Int64 = row["screened_at"]
+                let entryId: String? = row["entry_id"], matchedName: String? = row["matched_name"]
+                let source: String? = row["source"]
+                let hash = Chain.hash(previous: previous, [expected, score, at],
+                                      Screenings.chained(row["operator_id"], transfer, row["party"], row["decision"],
+                                                         entryId, matchedName, source))
+                try db.execute(sql: "UPDATE screening SET id = ?, hash = ? WHERE id = ?", arguments: [expected, hash, id])
+                previous = hash
+                expected += 1
+            }
         }
         return migrator
     }

@@ -26,15 +26,40 @@ public struct ScreeningRecord: Hashable, Sendable {
 }
 
 enum Screenings {
+    /// Each decision is a row of its own hash chain (`Chain.screening`), so that a decision
+    /// changed or removed afterwards shows in `verify`.
     static func record(_ db: Database, _ submission: TransferSubmission, _ context: WriteContext) throws {
         for screening in submission.screenings {
+            let tail = try context.chainTail(.screening, db)
+            let id = tail.id + 1
+            let hash = Chain.hash(previous: tail.hash, [id, Int64(screening.scoreBps), context.time],
+                                  chained(submission.operatorId, submission.transferId.description, screening.party,
+                                          screening.decision, screening.entryId, screening.matchedName, screening.source))
             try db.cachedStatement(sql: """
-                INSERT INTO screening (operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source,
-                                       screened_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [submission.operatorId, Data(submission.transferId.bytes), screening.party,
+                INSERT INTO screening (id, operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source,
+                                       screened_at, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [id, submission.operatorId, Data(submission.transferId.bytes), screening.party,
                                          screening.decision, screening.scoreBps, screening.entryId, screening.matchedName,
-                                         screening.source, context.time])
+                                         screening.source, context.time, hash])
+            context.advance(.screening, to: id, hash: hash)
+        }
+    }
+
+    /// The texts a screening row's hash covers, in order.
+    static func chained(_ operatorId: String, _ transfer: String, _ party: String, _ decision: String, _ entryId: String?,
+                        _ matchedName: String?, _ source: String?) -> [String?] {
+        [operatorId, transfer, party, decision, entryId, matchedName, source]
+    }
+
+    /// Problems in the chain, for `verify`.
+    static func check(_ db: Database) throws -> (lines: Int, problems: [String]) {
+        try Chain.screening.check(db, columns: "operator_id, transfer_id, party, decision, score_bps, entry_id, "
+                                      + "matched_name, source, screened_at") { row in
+            let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data))?.description ?? ""
+            let score: Int64 = row["score_bps"], at: Int64 = row["screened_at"]
+            let entryId: String? = row["entry_id"], matchedName: String? = row["matched_name"], source: String? = row["source"]
+            return ([score, at], chained(row["operator_id"], transfer, row["party"], row["decision"], entryId, matchedName, source))
         }
     }
 

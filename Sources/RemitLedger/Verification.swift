@@ -6,19 +6,22 @@ public struct VerificationReport: Sendable, CustomStringConvertible {
     public var entries = 0
     public var postings = 0
     public var accounts = 0
+    public var auditLines = 0
+    public var screenings = 0
     public var problems: [String] = []
 
     public var isClean: Bool { problems.isEmpty }
 
     public var description: String {
-        isClean ? "ledger verified: \(entries) entries, \(postings) postings, \(accounts) accounts, no problem"
+        isClean ? "ledger verified: \(entries) entries, \(postings) postings, \(accounts) accounts, "
+            + "\(auditLines) audit lines, \(screenings) screening decisions, no problem"
             : "ledger NOT verified: \(problems.count) problems\n" + problems.map { "  - " + $0 }.joined(separator: "\n")
     }
 }
 
 extension Ledger {
     /// Recomputes every balance from the postings, checks that every entry balances per
-    /// currency, walks the hash chain, and checks that the holds accounts equal the pending holds.
+    /// currency, walks the hash chains of the journal, the audit log and the screening decisions, and checks that the holds accounts equal the pending holds.
     /// Reads one consistent snapshot; the writer goes on meanwhile.
     public func verify() throws -> VerificationReport {
         try pool.read { db in
@@ -114,6 +117,12 @@ extension Ledger {
                                        + "\(row["legs"] as Int64) in \(row["count"] as Int64) legs, the transfer "
                                        + "\(row["payout_amount"] as Int64)")
             }
+            let audit = try Audit.check(db)
+            report.auditLines = audit.lines
+            report.problems += audit.problems
+            let screenings = try Screenings.check(db)
+            report.screenings = screenings.lines
+            report.problems += screenings.problems
             return report
         }
     }

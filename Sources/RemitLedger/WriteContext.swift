@@ -18,6 +18,7 @@ final class WriteContext: @unchecked Sendable {
     private var accounts: [String: Account] = [:]
     private var operators: Set<String> = []
     private var head: (id: Int64, hash: Data)?
+    private var tails: [Chain: (id: Int64, hash: Data)] = [:]
     /// Operators whose event streams this commit advanced, for the commit observer. A slice that
     /// rolled back may leave a name here: a spurious notice costs a reader one empty query.
     var eventOperators: Set<String> = []
@@ -29,6 +30,7 @@ final class WriteContext: @unchecked Sendable {
         floorBalances.removeAll(keepingCapacity: true)
         operators.removeAll(keepingCapacity: true)
         head = nil
+        tails.removeAll(keepingCapacity: true)
     }
 
     func account(_ db: Database, _ code: AccountCode) throws -> Account {
@@ -59,6 +61,17 @@ final class WriteContext: @unchecked Sendable {
     }
 
     func advance(to id: Int64, hash: Data) { head = (id, hash) }
+
+    /// A chain's last row: id and hash (0 and the chain's genesis hash when empty).
+    func chainTail(_ chain: Chain, _ db: Database) throws -> (id: Int64, hash: Data) {
+        if let tail = tails[chain] { return tail }
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, hash FROM \(chain.rawValue) ORDER BY id DESC LIMIT 1"))
+        let current = row.map { (id: $0[0] as Int64, hash: $0[1] as Data) } ?? (0, chain.genesisHash)
+        tails[chain] = current
+        return current
+    }
+
+    func advance(_ chain: Chain, to id: Int64, hash: Data) { tails[chain] = (id, hash) }
 
     /// The balance of an account with a floor: read once, then kept up to date by `adjust`.
     /// Exact because this writer is the only one and every balance change goes through the journal.

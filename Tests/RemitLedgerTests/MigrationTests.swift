@@ -57,4 +57,43 @@ final class MigrationTests: LedgerTestCase {
         let orphans = try DatabaseQueue(path: path).read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }
         XCTAssertEqual(orphans, [])
     }
+
+    /// A ledger from before v15: screening decisions without hashes, no audit table.
+    func rewindToV14() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            try db.execute(sql: """
+                DROP TABLE audit;
+                ALTER TABLE screening DROP COLUMN hash;
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v15:%';
+                """)
+        }
+    }
+
+    func testV15ChainsTheScreeningDecisionsAlreadyMade() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        for n in 1...3 {
+            var refused = TransferSubmission(operatorId: "ACME", transferId: TransferID(high: 7, low: UInt64(n)),
+                                             contentHash: [UInt8](repeating: UInt8(n), count: 32),
+                                             decision: .reject(ReasonCode(rawValue: 6002), field: 0))
+            refused.screenings = [
+                ScreeningRecord(party: "sender", decision: "clear", scoreBps: 1_200, entryId: nil, matchedName: nil, source: nil),
+                ScreeningRecord(party: "beneficiary", decision: "match", scoreBps: 9_800, entryId: "9001",
+                                matchedName: "Juan Carlos DOE-EXAMPLE", source: "sdn.csv 2026-11-20"),
+            ]
+            let outcome = await ledger.apply(.submitTransfer(refused))
+            guard case .transfer = outcome else { return XCTFail("\(outcome)") }
+        }
+        await ledger.flush()
+        ledger = nil
+        try rewindToV14()
+        try await DatabaseQueue(path: path).write { try $0.execute(sql: "DELETE FROM screening WHERE id = 2") }
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        let report = try ledger.verify()
+        XCTAssertEqual(report.problems, [])
+        XCTAssertEqual(report.screenings, 5, "renumbered 1 to 5 and chained")
+        let screened = try ledger.screenings(operatorId: "ACME", id: TransferID(high: 7, low: 3))
+        XCTAssertEqual(screened.map(\.decision), ["clear", "match"])
+        XCTAssertEqual(report.auditLines, 0)
+    }
 }

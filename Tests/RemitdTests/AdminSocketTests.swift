@@ -1,5 +1,6 @@
 import Foundation
 import RemitGateway
+import RemitLedger
 import XCTest
 
 /// Changes go through the admin socket, which only the service's user and group can open;
@@ -49,6 +50,35 @@ final class AdminSocketTests: XCTestCase {
         XCTAssertTrue(try client.send(AdminRequest(command: "fund", operator: "ACME", amount: "1")).error?
             .contains("reference is required") == true)
         XCTAssertTrue(try client.send(AdminRequest(command: "launch")).error?.contains("unknown command") == true)
+    }
+
+    /// Every change made through the admin socket, and every refused attempt that reached the
+    /// ledger, is on the audit log with the user the kernel names for the socket's peer; the
+    /// chain verifies.
+    func testAdminActionsAreOnTheAuditLogWithTheirActorAndOutcome() throws {
+        let socket = daemon.path("admin.sock")
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(20_000) }
+        XCTAssertEqual(try daemon.remitctl(["operators", "fund", "ACME", "--amount", "2500.00", "--reference", "wire 42"]).status, 0)
+        XCTAssertEqual(try daemon.remitctl(["operators", "withdraw", "ACME", "--amount", "9999999", "--reference", "x"]).status, 1)
+        XCTAssertEqual(try daemon.remitctl(["partners", "disable", "KMFI"]).status, 0)
+        XCTAssertEqual(try daemon.remitctl(["partners", "enable", "KMFI"]).status, 0)
+
+        let listed = try daemon.remitctl(["audit", "--json"])
+        XCTAssertEqual(listed.status, 0, listed.err)
+        let lines = try JSONDecoder().decode([AuditLine].self, from: Data(listed.out.utf8))
+        XCTAssertEqual(lines.map(\.action), ["fund", "withdraw", "partner-disable", "partner-enable"])
+        XCTAssertEqual(lines.map(\.subject), ["operator ACME", "operator ACME", "partner KMFI", "partner KMFI"])
+        XCTAssertEqual(lines[0].detail, "USD 2500.00 reference wire 42")
+        XCTAssertEqual(lines[0].outcome, "done")
+        XCTAssertTrue(lines[1].outcome.hasPrefix("refused: belowFloor"), lines[1].outcome)
+        let uid = getuid()
+        for line in lines { XCTAssertTrue(line.actor.hasPrefix("admin uid \(uid) "), line.actor) }
+
+        let table = try daemon.remitctl(["audit"])
+        XCTAssertTrue(table.out.contains("partner-disable"), table.out)
+        let verified = try daemon.remitctl(["verify"])
+        XCTAssertEqual(verified.status, 0, verified.out)
+        XCTAssertTrue(verified.out.contains("4 audit lines"), verified.out)
     }
 
     func testWithoutADaemonRemitctlSaysSoAndExits69() throws {

@@ -58,5 +58,28 @@ final class ScreeningIntegrationTests: XCTestCase {
         XCTAssertEqual(status.errorCode, .sanctionsMatchSender)
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
         try await client.close()
+
+        // The review decisions are on the audit log, with their notes.
+        let audit = try daemon.remitctl(["audit"])
+        XCTAssertTrue(audit.out.contains("review-approve"), audit.out)
+        XCTAssertTrue(audit.out.contains("different person: DOB 1992, passport checked; done"), audit.out)
+        XCTAssertTrue(audit.out.contains("review-reject"), audit.out)
+
+        // A decision changed afterwards (the refused match made "clear"), or removed, breaks the
+        // screening decisions' chain, and verify says where.
+        daemon.stop()
+        let edit = try runProgram("/usr/bin/env", ["python3", "-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            print(db.execute("SELECT id FROM screening WHERE decision = 'match' ORDER BY id LIMIT 1").fetchone()[0])
+            db.execute("UPDATE screening SET decision = 'clear' WHERE decision = 'match'")
+            db.commit()
+            """, daemon.path("ledger.sqlite")], holdOpen: 0)
+        XCTAssertEqual(edit.status, 0, edit.err)
+        let edited = String(decoding: edit.out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let verified = try daemon.remitctl(["verify"])
+        XCTAssertEqual(verified.status, 1)
+        XCTAssertTrue(verified.out.contains("screening \(edited): hash does not follow from its content and the row before"),
+                      verified.out)
     }
 }

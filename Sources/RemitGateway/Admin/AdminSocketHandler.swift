@@ -12,19 +12,39 @@ final class AdminSocketHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     let executor: AdminExecutor
+    /// Who is on the other end, from the socket's peer credentials: the audit log's actor.
+    private var actor = "admin (peer unknown)"
 
     init(executor: AdminExecutor) { self.executor = executor }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let provider = context.channel as? SocketOptionProvider {
+            let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET),
+                                                                                            name: SO_PEERCRED)
+            // Read before the first request: the event loop runs this callback before the next read.
+            future.whenSuccess { [self] peer in actor = Self.describe(peer) }
+        }
+        context.fireChannelActive()
+    }
+
+    /// "admin uid 0 (root) pid 4242": the user the kernel vouches for, and the process.
+    static func describe(_ peer: PeerCredentials) -> String {
+        var name = ""
+        if let entry = getpwuid(peer.uid), let login = entry.pointee.pw_name { name = " (\(String(cString: login)))" }
+        return "admin uid \(peer.uid)\(name) pid \(peer.pid)"
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
         let executor = self.executor
         let channel = context.channel
+        let actor = self.actor
         let promise = context.eventLoop.makePromise(of: AdminResponse.self)
         promise.completeWithTask {
             guard let request = try? JSONDecoder().decode(AdminRequest.self, from: Data(line.readableBytesView)) else {
                 return .failure("not a JSON request object with a \"command\"")
             }
-            return await executor.execute(request)
+            return await executor.execute(request, actor: actor)
         }
         promise.futureResult.whenSuccess { response in
             var encoded = (try? JSONEncoder().encode(response)) ?? Data(#"{"ok":false,"error":"unencodable"}"#.utf8)
@@ -43,19 +63,29 @@ final class AdminSocketHandler: ChannelInboundHandler {
     }
 }
 
+/// Linux's `struct ucred` (pid, uid, gid), which Swift's Glibc module does not import: what
+/// `SO_PEERCRED` fills in for a Unix socket's peer.
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}
+
 /// What admin requests do, apart from how they arrive.
 struct AdminExecutor: Sendable {
     let environment: SessionEnvironment
     /// Asks every partner whether it can take payouts now.
     var checkPartners: @Sendable () async -> [(partner: String, check: PartnerHealthCheck)] = { [] }
 
-    func execute(_ request: AdminRequest) async -> AdminResponse {
+    /// Carries out `request`; every change, and every refused attempt at one that reached the
+    /// ledger, goes on the audit log with `actor`.
+    func execute(_ request: AdminRequest, actor: String = "admin") async -> AdminResponse {
         switch request.command {
         case "status":
             let configuration = environment.configuration
             return AdminResponse(ok: true, status: "serving \(configuration.operators.count) operators")
         case "fund", "withdraw":
-            return await move(request, withdraw: request.command == "withdraw")
+            return await move(request, withdraw: request.command == "withdraw", actor: actor)
         case "partners":
             return AdminResponse(ok: true, partners: partnerStatuses())
         case "partners-health":
@@ -71,15 +101,20 @@ struct AdminExecutor: Sendable {
                 return .failure("partner \(request.partner ?? "(none)") is not configured")
             }
             let enabled = request.command == "partner-enable"
+            // Logged first: a switch that the log cannot record is not thrown.
+            if case .rejected(let error) = await environment.ledger.apply(.audit(AuditRecord(
+                actor: actor, action: request.command, subject: "partner \(id)", detail: ""))) {
+                return .failure("not recorded on the audit log: \(error)")
+            }
             environment.switches.set(id, enabled: enabled)
             environment.logger.notice("partner \(enabled ? "enabled" : "disabled") by operations", metadata: ["partner": "\(id)"])
             return AdminResponse(ok: true, partners: partnerStatuses())
         case "resolve-payout":
-            return await resolve(request)
+            return await resolve(request, actor: actor)
         case "rates-set":
-            return await setRate(request)
+            return await setRate(request, actor: actor)
         case "review-approve", "review-reject":
-            return await review(request, approve: request.command == "review-approve")
+            return await review(request, approve: request.command == "review-approve", actor: actor)
         default:
             return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, partners-health, "
                             + "partner-enable, partner-disable, resolve-payout, rates-set, review-approve, review-reject")
@@ -96,7 +131,7 @@ struct AdminExecutor: Sendable {
         }
     }
 
-    private func review(_ request: AdminRequest, approve: Bool) async -> AdminResponse {
+    private func review(_ request: AdminRequest, approve: Bool, actor: String) async -> AdminResponse {
         guard let operatorId = request.operator, let text = request.transfer, let id = TransferID(uuid: text) else {
             return .failure("\(request.command) needs operator and transfer (a UUID)")
         }
@@ -107,8 +142,9 @@ struct AdminExecutor: Sendable {
         let screenings = (try? environment.ledger.screenings(operatorId: operatorId, id: id)) ?? []
         let reason: ReasonCode = screenings.contains { $0.party == "beneficiary" && $0.decision == "review" }
             ? ReasonCode(rawValue: 6002) : ReasonCode(rawValue: 6001)
-        switch await environment.ledger.apply(.decideReview(operatorId: operatorId, transferId: id, approve: approve,
-                                                              reason: reason, note: note)) {
+        let record = AuditRecord(actor: actor, action: request.command, subject: "transfer \(operatorId)/\(id)", detail: note)
+        switch await environment.ledger.apply(.audited(record, .decideReview(operatorId: operatorId, transferId: id,
+                                                                             approve: approve, reason: reason, note: note))) {
         case .rejected(let error):
             return .failure("refused by the ledger: \(error)")
         default:
@@ -120,7 +156,7 @@ struct AdminExecutor: Sendable {
         }
     }
 
-    private func setRate(_ request: AdminRequest) async -> AdminResponse {
+    private func setRate(_ request: AdminRequest, actor: String) async -> AdminResponse {
         guard let baseCode = request.base, let base = try? Currency(baseCode) else {
             return .failure("base must be an ISO 4217 currency code")
         }
@@ -139,15 +175,17 @@ struct AdminExecutor: Sendable {
         } else {
             asOf = environment.clock()
         }
+        let record = AuditRecord(actor: actor, action: "rates-set", subject: "rate \(base)/\(quote)",
+                                 detail: "mid \(mid) as of \(asOf) ms")
         if let error = await environment.rates.set(ReferenceRate(base: base, quote: quote, mid: mid, asOf: asOf),
-                                                   source: "remitctl", environment.ledger) {
+                                                   source: "remitctl", environment.ledger, audit: record) {
             return .failure("refused by the ledger: \(error)")
         }
         environment.logger.notice("reference rate set", metadata: ["pair": "\(base)/\(quote)", "mid": "\(mid)"])
         return AdminResponse(ok: true, status: "\(base)/\(quote) \(environment.rates.rate(base, quote)?.mid.text ?? mid.text)")
     }
 
-    private func resolve(_ request: AdminRequest) async -> AdminResponse {
+    private func resolve(_ request: AdminRequest, actor: String) async -> AdminResponse {
         guard let operatorId = request.operator, let text = request.transfer,
               let id = TransferID(uuid: text), let leg = request.leg
         else { return .failure("resolve-payout needs operator, transfer (a UUID) and leg") }
@@ -166,7 +204,9 @@ struct AdminExecutor: Sendable {
         }
         let resolution = PayoutResolution(operatorId: operatorId, transferId: id, leg: leg, paidReference: reference,
                                           evidence: evidence)
-        switch await environment.ledger.apply(.resolvePayout(resolution)) {
+        let record = AuditRecord(actor: actor, action: "resolve-payout", subject: "leg \(operatorId)/\(id)/\(leg)",
+                                 detail: "\(request.outcome ?? "")\(reference.map { " reference \($0)" } ?? "") evidence \(evidence)")
+        switch await environment.ledger.apply(.audited(record, .resolvePayout(resolution))) {
         case .rejected(let error):
             return .failure("refused by the ledger: \(error)")
         default:
@@ -179,7 +219,7 @@ struct AdminExecutor: Sendable {
         }
     }
 
-    private func move(_ request: AdminRequest, withdraw: Bool) async -> AdminResponse {
+    private func move(_ request: AdminRequest, withdraw: Bool, actor: String) async -> AdminResponse {
         guard let id = request.operator, let member = environment.configuration.operators.first(where: { $0.id == id }) else {
             return .failure("operator \(request.operator ?? "(none)") is not configured")
         }
@@ -192,7 +232,9 @@ struct AdminExecutor: Sendable {
         let amount = Money(minor, member.currency)
         let command: LedgerCommand = withdraw ? .withdraw(operatorId: id, amount: amount, reference: reference)
             : .fund(operatorId: id, amount: amount, reference: reference)
-        switch await environment.ledger.apply(command) {
+        let record = AuditRecord(actor: actor, action: request.command, subject: "operator \(id)",
+                                 detail: "\(amount) reference \(reference)")
+        switch await environment.ledger.apply(.audited(record, command)) {
         case .done(let entries):
             environment.logger.notice("\(withdraw ? "withdrawal" : "funding") recorded", metadata: [
                 "operator": "\(id)", "amount": "\(amount)", "reference": "\(reference)",

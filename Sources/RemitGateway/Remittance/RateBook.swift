@@ -28,8 +28,10 @@ public final class RateBook: Sendable {
     var all: [ReferenceRate] { rates.withLock { Array($0.values) } }
 
     /// Records `rate` in the ledger, then here; false if the ledger refused it.
-    func set(_ rate: ReferenceRate, source: String, _ ledger: Ledger) async -> LedgerError? {
-        if case .rejected(let error) = await ledger.apply(.setReferenceRate(rate, source: source)) { return error }
+    /// With `audit`, the change goes on the audit log in the same transaction.
+    func set(_ rate: ReferenceRate, source: String, _ ledger: Ledger, audit: AuditRecord? = nil) async -> LedgerError? {
+        let command = LedgerCommand.setReferenceRate(rate, source: source)
+        if case .rejected(let error) = await ledger.apply(audit.map { .audited($0, command) } ?? command) { return error }
         rates.withLock { rates in
             let pair = Pair(base: rate.base.code, quote: rate.quote.code)
             if let held = rates[pair], held.asOf > rate.asOf { return }

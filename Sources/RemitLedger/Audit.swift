@@ -1,0 +1,147 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// One action to put on the audit log: who did it, what, to what, and the details that make it
+/// reviewable later (amounts, references, notes, evidence).
+///
+/// ```swift
+/// let record = AuditRecord(actor: "admin uid 0 (root)", action: "fund", subject: "operator ACME",
+///                          detail: "USD 1000.00 reference wire 42")
+/// _ = await ledger.apply(.audited(record, .fund(operatorId: "ACME", amount: amount, reference: "wire 42")))
+/// ```
+public struct AuditRecord: Hashable, Sendable {
+    public static let maxActor = 128
+    public static let maxAction = 64
+    public static let maxSubject = 256
+    public static let maxDetail = 2_000
+
+    public var actor: String
+    public var action: String
+    public var subject: String
+    public var detail: String
+
+    /// Each field is cut at its limit, visibly: a cut field ends with "…".
+    public init(actor: String, action: String, subject: String, detail: String) {
+        self.actor = Self.clip(actor, Self.maxActor)
+        self.action = Self.clip(action, Self.maxAction)
+        self.subject = Self.clip(subject, Self.maxSubject)
+        self.detail = Self.clip(detail, Self.maxDetail)
+    }
+
+    static func clip(_ text: String, _ limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var clipped = ""
+        for character in text {
+            guard clipped.utf8.count + character.utf8.count <= limit - 3 else { break }
+            clipped.append(character)
+        }
+        return clipped + "…"
+    }
+}
+
+/// One line of the audit log, as read back.
+public struct AuditLine: Hashable, Sendable, Codable {
+    public var id: Int64
+    /// Milliseconds since the epoch.
+    public var at: Int64
+    public var actor: String
+    public var action: String
+    public var subject: String
+    public var detail: String
+    /// "done", or "refused: " and the ledger's reason.
+    public var outcome: String
+}
+
+/// The audit log: every admin action and review decision, with its outcome, in its own hash
+/// chain (`Chain.audit`), written in the same transaction as the action it records.
+enum Audit {
+    static func append(_ db: Database, _ context: WriteContext, _ record: AuditRecord, outcome: LedgerOutcome) throws {
+        let text: String
+        switch outcome {
+        case .rejected(let error): text = AuditRecord.clip("refused: \(error)", AuditRecord.maxDetail)
+        default: text = "done"
+        }
+        let tail = try context.chainTail(.audit, db)
+        let id = tail.id + 1
+        let hash = Chain.hash(previous: tail.hash, [id, context.time],
+                              [record.actor, record.action, record.subject, record.detail, text])
+        try db.cachedStatement(sql: """
+            INSERT INTO audit (id, at, actor, action, subject, detail, outcome, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, context.time, record.actor, record.action, record.subject, record.detail, text, hash])
+        context.advance(.audit, to: id, hash: hash)
+    }
+
+    /// Problems in the chain, for `verify`.
+    static func check(_ db: Database) throws -> (lines: Int, problems: [String]) {
+        try Chain.audit.check(db, columns: "at, actor, action, subject, detail, outcome") { row in
+            let at: Int64 = row["at"]
+            let texts: [String?] = ["actor", "action", "subject", "detail", "outcome"].map { row[$0] as String? }
+            return ([at], texts)
+        }
+    }
+}
+
+/// The hash chains beside the journal's: the audit log and the screening decisions. Each row
+/// stores the SHA-256 of the previous row's hash, its id, and its fields (integers, then texts
+/// length-prefixed, a missing text as length -1), so that an edited, inserted or deleted row
+/// breaks the chain where it is.
+enum Chain: String, Sendable {
+    case audit
+    case screening
+
+    var genesisHash: Data { Data(SHA256.hash(data: Data("remit-gateway \(rawValue) chain".utf8))) }
+
+    static func hash(previous: Data, _ integers: [Int64], _ texts: [String?]) -> Data {
+        var hasher = SHA256()
+        func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { hasher.update(bufferPointer: $0) } }
+        hasher.update(data: previous)
+        for value in integers { integer(value) }
+        for text in texts {
+            guard var text else {
+                integer(-1)
+                continue
+            }
+            integer(Int64(text.utf8.count))
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        return Data(hasher.finalize())
+    }
+
+    /// Walks the chain in id order: a missing id, or a hash that does not follow from the row and
+    /// the one before, is a problem. `fields` gives a row's integers (after its id) and texts.
+    func check(_ db: Database, columns: String, fields: (Row) -> ([Int64], [String?])) throws -> (lines: Int, problems: [String]) {
+        var problems: [String] = []
+        var previous = genesisHash
+        var expected: Int64 = 1
+        var lines = 0
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, \(columns), hash FROM \(rawValue) ORDER BY id")
+        while let row = try rows.next() {
+            lines += 1
+            let id: Int64 = row["id"]
+            if id != expected { problems.append("\(rawValue) \(expected): missing (next is \(id))") }
+            expected = id + 1
+            let stored: Data = row["hash"]
+            let (integers, texts) = fields(row)
+            if Self.hash(previous: previous, [id] + integers, texts) != stored {
+                problems.append("\(rawValue) \(id): hash does not follow from its content and the row before")
+            }
+            previous = stored
+        }
+        return (lines, problems)
+    }
+}
+
+extension Ledger {
+    /// The audit log, oldest first, from `after` (an id; 0 for the start), at most `limit` lines.
+    public func audit(after: Int64 = 0, limit: Int = 1_000) throws -> [AuditLine] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, at, actor, action, subject, detail, outcome FROM audit WHERE id > ? ORDER BY id LIMIT ?
+                """, arguments: [after, limit]).map {
+                AuditLine(id: $0["id"], at: $0["at"], actor: $0["actor"], action: $0["action"], subject: $0["subject"],
+                          detail: $0["detail"], outcome: $0["outcome"])
+            }
+        }
+    }
+}
