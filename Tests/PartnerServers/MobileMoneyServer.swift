@@ -70,6 +70,14 @@ public final class MobileMoneyServer: Sendable {
             $0.duplicateCallbacks = duplicate
         }
     }
+    /// Back to paying and answering at once, with one callback-free answer per request.
+    public func answerAtOnce() {
+        state.withLock {
+            $0.asynchronous = false
+            $0.duplicateCallbacks = false
+            $0.answerDelayMs = 0
+        }
+    }
     public func closeAccount(_ msisdn: String) { _ = state.withLock { $0.closedAccounts.insert(msisdn) } }
     /// Quote this many minor units less than asked.
     public func quoteShort(by units: Int) { state.withLock { $0.quoteShortBy = units } }
@@ -188,10 +196,18 @@ public final class MobileMoneyServer: Sendable {
 
     /// Sends the transaction's final state to its callback URL, signed.
     public func callBack(_ transaction: Transaction) async {
-        guard let url = transaction.callbackURL else { return }
-        let body = Array((try? JSONSerialization.data(withJSONObject: object(transaction), options: [.sortedKeys])) ?? Data())
-        let status = await signer.send(.PUT, to: url, body: body)
+        let status = await callBack(transaction, status: transaction.status)
         state.withLock { $0.callbackAnswers.append(status) }
+    }
+
+    /// Sends a callback for `transaction` saying `status` ("completed", "reversed", …), signed by
+    /// `signer` (default: this provider's own); returns the gateway's HTTP status.
+    public func callBack(_ transaction: Transaction, status: String, signer: CallbackSigner? = nil) async -> Int? {
+        guard let url = transaction.callbackURL else { return nil }
+        var told = transaction
+        told.status = status
+        let body = Array((try? JSONSerialization.data(withJSONObject: object(told), options: [.sortedKeys])) ?? Data())
+        return await (signer ?? self.signer).send(.PUT, to: url, body: body)
     }
 
     func accepted(_ transaction: Transaction) -> HTTPReply {
