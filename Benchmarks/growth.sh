@@ -14,22 +14,12 @@ bin="$(pwd)/.build/release"
 prefill=${PREFILL:-204725}
 extra=${LOADGEN_FLAGS:-}
 work=$(mktemp -d /tmp/remit-growth.XXXXXX)
+# shellcheck source=Benchmarks/demo.sh
+. Benchmarks/demo.sh
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept: $work" || rm -rf "$work"' EXIT
 cd "$work"
-"$bin/remitd" --demo >remitd.log 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do [ -S .remit-demo/admin.sock ] && break; sleep 0.1; done
-kill "$pid"; wait "$pid" || true
-python3 - <<'PY'
-path = ".remit-demo/remitd.toml"
-text = open(path).read()
-text = text.replace("[server]\n", "[server]\nrequests_per_second_per_operator = 1000000\nmax_connections_per_operator = 1024\n", 1)
-open(path, "w").write(text + "\n[payouts]\nenabled = false\n")
-PY
-"$bin/remitd" --demo >>remitd.log 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:7480/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+start_demo 'text += "\n[payouts]\nenabled = false\n"'
 "$bin/remit-loadgen" --transfers 1 --fund 100000000000.00 --no-verify >/dev/null
 # shellcheck disable=SC2086 # $extra is a list of flags
 probe() { "$bin/remit-loadgen" --transfers 40000 --batch 1 --connections 256 --window 1 --no-verify $extra | sed -n 2p; }
