@@ -64,22 +64,49 @@ enum Audit {
         }
         let tail = try context.chainTail(.audit, db)
         let id = tail.id + 1
-        let hash = Chain.hash(previous: tail.hash, [id, context.time],
-                              [record.actor, record.action, record.subject, record.detail, text])
+        let hash = lineHash(previous: tail.hash, id: id, at: context.time, record.actor, record.action, record.subject,
+                            record.detail, text)
         try db.cachedStatement(sql: """
             INSERT INTO audit (id, at, actor, action, subject, detail, outcome, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [id, context.time, record.actor, record.action, record.subject, record.detail, text, hash])
         context.advance(.audit, to: id, hash: hash)
     }
 
+    static func lineHash(previous: Data, id: Int64, at: Int64, _ actor: String, _ action: String, _ subject: String,
+                         _ detail: String, _ outcome: String) -> Data {
+        var hasher = ChainHasher(previous: previous)
+        hasher.integer(id)
+        hasher.integer(at)
+        for text in [actor, action, subject, detail, outcome] { hasher.text(text) }
+        return hasher.finalize()
+    }
+
     /// Problems in the chain, for `verify`.
     static func check(_ db: Database) throws -> (lines: Int, problems: [String]) {
-        try Chain.audit.check(db, columns: "at, actor, action, subject, detail, outcome") { row in
-            let at: Int64 = row["at"]
-            let texts: [String?] = ["actor", "action", "subject", "detail", "outcome"].map { row[$0] as String? }
-            return ([at], texts)
+        try Chain.audit.check(db, columns: "at, actor, action, subject, detail, outcome") { row, previous, id in
+            lineHash(previous: previous, id: id, at: row["at"], row["actor"], row["action"], row["subject"], row["detail"],
+                     row["outcome"])
         }
     }
+}
+
+/// SHA-256 over a chain's previous hash and a row's fields, streamed: integers little-endian,
+/// texts length-prefixed, a missing text as length -1. No buffer, no array: it runs per row on
+/// the write path.
+struct ChainHasher {
+    private var hasher = SHA256()
+
+    init(previous: Data) { hasher.update(data: previous) }
+
+    mutating func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { hasher.update(bufferPointer: $0) } }
+
+    mutating func text(_ value: String?) {
+        guard var value else { return integer(-1) }
+        integer(Int64(value.utf8.count))
+        value.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    }
+
+    func finalize() -> Data { Data(hasher.finalize()) }
 }
 
 /// The hash chains beside the journal's: the audit log and the screening decisions. Each row
@@ -92,25 +119,9 @@ enum Chain: String, Sendable {
 
     var genesisHash: Data { Data(SHA256.hash(data: Data("remit-gateway \(rawValue) chain".utf8))) }
 
-    static func hash(previous: Data, _ integers: [Int64], _ texts: [String?]) -> Data {
-        var hasher = SHA256()
-        func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { hasher.update(bufferPointer: $0) } }
-        hasher.update(data: previous)
-        for value in integers { integer(value) }
-        for text in texts {
-            guard var text else {
-                integer(-1)
-                continue
-            }
-            integer(Int64(text.utf8.count))
-            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        }
-        return Data(hasher.finalize())
-    }
-
     /// Walks the chain in id order: a missing id, or a hash that does not follow from the row and
-    /// the one before, is a problem. `fields` gives a row's integers (after its id) and texts.
-    func check(_ db: Database, columns: String, fields: (Row) -> ([Int64], [String?])) throws -> (lines: Int, problems: [String]) {
+    /// the one before, is a problem. `expected` computes a row's hash from the one before and its id.
+    func check(_ db: Database, columns: String, expected hash: (Row, Data, Int64) -> Data) throws -> (lines: Int, problems: [String]) {
         var problems: [String] = []
         var previous = genesisHash
         var expected: Int64 = 1
@@ -122,8 +133,7 @@ enum Chain: String, Sendable {
             if id != expected { problems.append("\(rawValue) \(expected): missing (next is \(id))") }
             expected = id + 1
             let stored: Data = row["hash"]
-            let (integers, texts) = fields(row)
-            if Self.hash(previous: previous, [id] + integers, texts) != stored {
+            if hash(row, previous, id) != stored {
                 problems.append("\(rawValue) \(id): hash does not follow from its content and the row before")
             }
             previous = stored

@@ -328,13 +328,7 @@ enum Schema {
                 let id: Int64 = row["id"]
                 // Renumbered gap-free (nothing refers to a screening row's id) so that the chain can
                 // tell a deleted row.
-                let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data))?.description ?? ""
-                let score: Int64 = row["score_bps"], at: Int64 = row["screened_at"]
-                let entryId: String? = row["entry_id"], matchedName: String? = row["matched_name"]
-                let source: String? = row["source"]
-                let hash = Chain.hash(previous: previous, [expected, score, at],
-                                      Screenings.chained(row["operator_id"], transfer, row["party"], row["decision"],
-                                                         entryId, matchedName, source))
+                let hash = Screenings.rowHash(row, previous: previous, id: expected)
                 try db.execute(sql: "UPDATE screening SET id = ?, hash = ? WHERE id = ?", arguments: [expected, hash, id])
                 previous = hash
                 expected += 1

@@ -32,9 +32,9 @@ enum Screenings {
         for screening in submission.screenings {
             let tail = try context.chainTail(.screening, db)
             let id = tail.id + 1
-            let hash = Chain.hash(previous: tail.hash, [id, Int64(screening.scoreBps), context.time],
-                                  chained(submission.operatorId, submission.transferId.description, screening.party,
-                                          screening.decision, screening.entryId, screening.matchedName, screening.source))
+            let hash = rowHash(previous: tail.hash, id: id, operatorId: submission.operatorId, transfer: submission.transferId,
+                               screening.party, screening.decision, scoreBps: Int64(screening.scoreBps), screening.entryId,
+                               screening.matchedName, screening.source, at: context.time)
             try db.cachedStatement(sql: """
                 INSERT INTO screening (id, operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source,
                                        screened_at, hash)
@@ -46,20 +46,39 @@ enum Screenings {
         }
     }
 
-    /// The texts a screening row's hash covers, in order.
-    static func chained(_ operatorId: String, _ transfer: String, _ party: String, _ decision: String, _ entryId: String?,
-                        _ matchedName: String?, _ source: String?) -> [String?] {
-        [operatorId, transfer, party, decision, entryId, matchedName, source]
+    /// A decision's hash: the previous row's, then the id, the transfer (operator and id), the
+    /// party, decision, score, entry, matched name, list version and time.
+    static func rowHash(previous: Data, id: Int64, operatorId: String, transfer: TransferID, _ party: String,
+                        _ decision: String, scoreBps: Int64, _ entryId: String?, _ matchedName: String?, _ source: String?,
+                        at: Int64) -> Data {
+        var hasher = ChainHasher(previous: previous)
+        hasher.integer(id)
+        hasher.text(operatorId)
+        hasher.integer(Int64(bitPattern: transfer.high))
+        hasher.integer(Int64(bitPattern: transfer.low))
+        hasher.text(party)
+        hasher.text(decision)
+        hasher.integer(scoreBps)
+        hasher.text(entryId)
+        hasher.text(matchedName)
+        hasher.text(source)
+        hasher.integer(at)
+        return hasher.finalize()
+    }
+
+    /// A stored row's hash as `rowHash` makes it, from `previous` and `id`.
+    static func rowHash(_ row: Row, previous: Data, id: Int64) -> Data {
+        let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data)) ?? TransferID(high: 0, low: 0)
+        return rowHash(previous: previous, id: id, operatorId: row["operator_id"], transfer: transfer, row["party"],
+                       row["decision"], scoreBps: row["score_bps"], row["entry_id"], row["matched_name"], row["source"],
+                       at: row["screened_at"])
     }
 
     /// Problems in the chain, for `verify`.
     static func check(_ db: Database) throws -> (lines: Int, problems: [String]) {
         try Chain.screening.check(db, columns: "operator_id, transfer_id, party, decision, score_bps, entry_id, "
-                                      + "matched_name, source, screened_at") { row in
-            let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data))?.description ?? ""
-            let score: Int64 = row["score_bps"], at: Int64 = row["screened_at"]
-            let entryId: String? = row["entry_id"], matchedName: String? = row["matched_name"], source: String? = row["source"]
-            return ([score, at], chained(row["operator_id"], transfer, row["party"], row["decision"], entryId, matchedName, source))
+                                      + "matched_name, source, screened_at") { row, previous, id in
+            rowHash(row, previous: previous, id: id)
         }
     }
 
