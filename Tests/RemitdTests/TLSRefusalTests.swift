@@ -196,9 +196,12 @@ final class TLSVersionTests: XCTestCase {
     }
 }
 
-private extension Array where Element == UInt8 {
+extension Array where Element == UInt8 {
     /// Hex text as bytes.
     func chunked() -> [UInt8] {
         stride(from: 0, to: count - 1, by: 2).map { UInt8(String(decoding: self[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
     }
+
+    /// Bytes as hex text.
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

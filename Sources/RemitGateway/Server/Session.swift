@@ -126,7 +126,7 @@ struct Session {
         // free again at once (a group that keeps results kept both until it was next asked).
         let inFlight = InFlightRequests()
         try await withThrowingDiscardingTaskGroup { group in
-            while let element = try await frames.next() {
+            reading: while let element = try await frames.next() {
                 let frame: Frame
                 switch element {
                 case .failure(let error) where error == DrainHandler.marker:
@@ -134,6 +134,9 @@ struct Session {
                 case .failure(let error):
                     environment.metrics.request("malformed", error.code)
                     try await send(outbound, error.requestId, .error(error.message))
+                    // A frame error: the decoder drops everything after it, so the session ends
+                    // (requests already in flight are still answered).
+                    if error.closesConnection { break reading }
                     continue
                 case .success(let f):
                     frame = f
@@ -194,7 +197,8 @@ struct Session {
                 }
                 if shuttingDown { break }
             }
-            // The client closed, or the gateway is draining: answer everything already read.
+            // The client closed, a frame error ended the stream, or the gateway is draining:
+            // answer everything already read.
             await inFlight.waitForRoom(below: 1)
             group.cancelAll()
         }
