@@ -15,8 +15,11 @@ public struct LegReport: Hashable, Sendable {
     public var redirect: Bool
 
     public enum Outcome: Hashable, Sendable {
-        /// Sent to `partner`; its answer is awaited.
-        case dispatched(partner: String)
+        /// Sent to `partner`; its answer is awaited until `answerDueAt` (ms, 0 for at once): the
+        /// leg is not work again before then, so that legs waiting on a partner do not fill
+        /// `payoutWork`'s rounds. If the answer never comes (the process stopped), it is sent
+        /// again then, under the same idempotency key.
+        case dispatched(partner: String, answerDueAt: Int64 = 0)
         /// The partner paid the beneficiary: the leg's share of the hold is posted to its float.
         case paid(partnerReference: String)
         /// The partner's answer is unknown (a timeout): the money stays held.
@@ -227,7 +230,7 @@ enum Payouts {
                                reason: reason, context)
         }
         switch report.outcome {
-        case .dispatched(let partner):
+        case .dispatched(let partner, let answerDueAt):
             // Pending to dispatched; or, after a partner's definite refusal, to the next partner.
             guard let legState = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
@@ -240,8 +243,9 @@ enum Payouts {
                 """).execute(arguments: StatementArguments([partner] + outboxKey))
             // A new partner has not seen the payout.
             try db.cachedStatement(sql: """
-                UPDATE outbox SET attempts = attempts + 1, taken = 0 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """).execute(arguments: StatementArguments(outboxKey))
+                UPDATE outbox SET attempts = attempts + 1, taken = 0, due_at = max(due_at, ?)
+                WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """).execute(arguments: StatementArguments([answerDueAt] + outboxKey))
             if transferState == .accepted { try moveTransfer(.dispatched) }
             return []
 

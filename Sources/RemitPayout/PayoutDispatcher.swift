@@ -9,7 +9,7 @@ import Synchronization
 /// A timeout makes a leg in doubt, never failed: the dispatcher asks the partner about it with
 /// growing delays, and after `maxInquiries` leaves it for operations. After a restart it carries
 /// on from the outbox: legs sent before the crash are sent again under the same idempotency key,
-/// which the partner deduplicates.
+/// which the partner deduplicates, once their answer is overdue (see `Outcome.dispatched`).
 public final class PayoutDispatcher: Service, Sendable {
     public struct Policy: Sendable {
         public var pollIntervalMs: Int64
@@ -86,6 +86,12 @@ public final class PayoutDispatcher: Service, Sendable {
         _ = inFlight.withLock { $0.remove(item.idempotencyKey) }
     }
 
+    /// When a leg sent to `partner` now is work again if its answer was never recorded: after the
+    /// call's timeout and one more round.
+    private func answerDue(_ partner: RoutedPartner) -> Int64 {
+        clock() + partner.timeoutMs + policy.pollIntervalMs
+    }
+
     private func instruction(_ item: PayoutWork) -> PayoutInstruction? {
         guard let currency = try? Currency(item.payoutCurrency) else { return nil }
         return PayoutInstruction(idempotencyKey: item.idempotencyKey, product: item.product, account: item.account,
@@ -116,7 +122,7 @@ public final class PayoutDispatcher: Service, Sendable {
                 await report(item, .retry(dueAt: clock() + policy.firstInquiryMs, inquiry: false), logger)
                 return
             }
-            guard await report(item, .dispatched(partner: partner.id), logger) else { return }
+            guard await report(item, .dispatched(partner: partner.id, answerDueAt: answerDue(partner)), logger) else { return }
             await send(item, instruction, partner, logger)
         case .dispatched:
             // Sent before, answer never recorded (a restart, or "pending"): ask, do not guess.
@@ -158,7 +164,7 @@ public final class PayoutDispatcher: Service, Sendable {
                                                                           "next": "\(next.id)"])
                 var moved = item
                 moved.partner = next.id
-                guard await report(item, .dispatched(partner: next.id), logger) else { return false }
+                guard await report(item, .dispatched(partner: next.id, answerDueAt: answerDue(next)), logger) else { return false }
                 await send(moved, instruction, next, logger)
                 return true
             } else {
@@ -179,7 +185,7 @@ public final class PayoutDispatcher: Service, Sendable {
                     "partner": "\(partner.id)", "reason": "\(reason)", "next": "\(next.id)"])
                 var moved = item
                 moved.partner = next.id
-                guard await report(item, .dispatched(partner: next.id), logger) else { return false }
+                guard await report(item, .dispatched(partner: next.id, answerDueAt: answerDue(next)), logger) else { return false }
                 await send(moved, instruction, next, logger)
                 return true
             }

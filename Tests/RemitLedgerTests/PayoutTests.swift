@@ -50,6 +50,20 @@ final class PayoutTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// A leg waiting on its partner is not work again until its answer is overdue; then it is
+    /// (the answer never came: the process stopped, say). A retry sets the time outright.
+    func testADispatchedLegIsWorkAgainOnlyOnceItsAnswerIsOverdue() async throws {
+        await expectDone(report(0, .dispatched(partner: "MPESA", answerDueAt: 10_000)))
+        XCTAssertEqual(try ledger.payoutWork(now: 9_999, limit: 10).map(\.leg), [1])
+        XCTAssertEqual(try ledger.payoutWork(now: 10_000, limit: 10).map(\.leg), [0, 1])
+        // Moved to the next partner earlier than the first answer was due: the later time holds.
+        await expectDone(report(0, .dispatched(partner: "MPESA", answerDueAt: 5_000)))
+        XCTAssertEqual(try ledger.payoutWork(now: 9_999, limit: 10).map(\.leg), [1])
+        await expectDone(report(0, .retry(dueAt: 2_000, inquiry: true)))
+        XCTAssertEqual(try ledger.payoutWork(now: 2_000, limit: 10).map(\.leg), [0, 1])
+        try assertWhole()
+    }
+
     func testOneLegFailedIsRefundedAndTheTransferIsPartiallyPaid() async throws {
         await expectDone(report(0, .dispatched(partner: "MPESA")))
         await expectDone(report(1, .dispatched(partner: "KMFI")))
