@@ -4,7 +4,9 @@ import Synchronization
 /// leaves in doubt or answers "pending" at configurable rates (in basis points), deterministically
 /// from a seed. With `pickupWaitMs`, a cash pickup waits that long to be collected, and may be
 /// cancelled until then. It keeps its own record of what it paid, so a test can check that no key was
-/// ever paid twice whatever the gateway did.
+/// ever paid twice whatever the gateway did; like a real partner's deduplication records, a key is
+/// remembered for `rememberMs` after its last use (`PartnerMemory`), so that a demo running for
+/// weeks does not keep every payout in memory.
 public final class SimulatedPartner: PartnerAdapter {
     public struct Behaviour: Sendable, Hashable {
         public var latencyMs: Int
@@ -22,6 +24,10 @@ public final class SimulatedPartner: PartnerAdapter {
         /// A cash pickup is answered "pending" and collected (paid) this long after; until then
         /// it can be cancelled. 0: collected at once.
         public var pickupWaitMs: Int = 0
+        /// How long a key is remembered after its last submission or inquiry. The gateway asks
+        /// about a leg at least every `max_inquiry_delay_ms` (60 s by default) while it waits
+        /// for it, so the default is ten of those.
+        public var rememberMs: Int = 600_000
 
         public init(latencyMs: Int = 20, rejectBps: Int = 0, unknownBps: Int = 0, pendingBps: Int = 0, seed: UInt64 = 1,
                     callbackURL: String? = nil, callbackSecret: [UInt8]? = nil, duplicateCallbackBps: Int = 0) {
@@ -36,14 +42,27 @@ public final class SimulatedPartner: PartnerAdapter {
         }
     }
 
+    /// One key's payout: its outcome, and how many times the beneficiary was paid under it.
+    private struct Record {
+        var outcome: PayoutOutcome
+        var paid = 0
+    }
+
     private struct State {
         var random: UInt64
-        var payouts: [String: PayoutOutcome] = [:]
-        var paidCount: [String: Int] = [:]
-        var pending: Set<String> = []
-        /// Cash pickups waiting to be collected.
+        var records: PartnerMemory<Record>
+        /// Payouts made so far: their references' numbers.
+        var made = 0
+        /// Cash pickups waiting to be collected (each leaves within `pickupWaitMs`).
         var awaitingPickup: Set<String> = []
     }
+
+    private static func now() -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    private static let start = ContinuousClock.now
 
     public let id: String
     public let capabilities: PartnerCapabilities
@@ -54,11 +73,20 @@ public final class SimulatedPartner: PartnerAdapter {
         self.id = id
         self.capabilities = capabilities
         self.behaviour = behaviour
-        state = Mutex(State(random: behaviour.seed &* 0x9E37_79B9_7F4A_7C15 | 1))
+        state = Mutex(State(random: behaviour.seed &* 0x9E37_79B9_7F4A_7C15 | 1,
+                            // A cash pickup is remembered at least until it is collected.
+                            records: PartnerMemory(retentionMs: Int64(max(behaviour.rememberMs, behaviour.pickupWaitMs, 1)),
+                                                   now: Self.now())))
     }
 
-    /// How many times each key was paid (never more than once, if the partner's dedup holds).
-    public var paidCounts: [String: Int] { state.withLock { $0.paidCount } }
+    /// How many times each remembered key was paid (never more than once, if the partner's
+    /// dedup holds).
+    public var paidCounts: [String: Int] {
+        state.withLock { $0.records.all.compactMapValues { $0.paid > 0 ? $0.paid : nil } }
+    }
+
+    /// Keys remembered now.
+    public var rememberedKeys: Int { state.withLock { $0.records.count } }
 
     public func submit(_ instruction: PayoutInstruction) async -> PayoutOutcome {
         if behaviour.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(behaviour.latencyMs)) }
@@ -70,32 +98,30 @@ public final class SimulatedPartner: PartnerAdapter {
     }
 
     private func decide(_ instruction: PayoutInstruction) -> PayoutOutcome {
-        state.withLock { state in
-            if let known = state.payouts[instruction.idempotencyKey] { return known }  // deduplicated
+        let key = instruction.idempotencyKey
+        let now = Self.now()
+        return state.withLock { state in
+            if let known = state.records[key: key, now: now] { return known.outcome }  // deduplicated
             if !capabilities.covers(instruction) {
-                state.payouts[instruction.idempotencyKey] = .rejected(reason: "not covered")
+                state.records[key: key, now: now] = Record(outcome: .rejected(reason: "not covered"))
                 return .rejected(reason: "not covered")
             }
             let roll = Int(Self.next(&state.random) % 10_000)
             if roll < behaviour.rejectBps {
-                state.payouts[instruction.idempotencyKey] = .rejected(reason: "account closed")
+                state.records[key: key, now: now] = Record(outcome: .rejected(reason: "account closed"))
                 return .rejected(reason: "account closed")
             }
-            let reference = "\(id)-\(state.payouts.count + 1)"
+            state.made += 1
+            let reference = "\(id)-\(state.made)"
             if instruction.product == "cashPickup" && behaviour.pickupWaitMs > 0 {
-                state.payouts[instruction.idempotencyKey] = .pending
-                state.awaitingPickup.insert(instruction.idempotencyKey)
-                scheduleCollection(instruction.idempotencyKey, reference: reference)
+                state.records[key: key, now: now] = Record(outcome: .pending)
+                state.awaitingPickup.insert(key)
+                scheduleCollection(key, reference: reference)
                 return .pending
             }
-            if roll < behaviour.rejectBps + behaviour.pendingBps {
-                state.pending.insert(instruction.idempotencyKey)
-                state.payouts[instruction.idempotencyKey] = .paid(reference: reference)
-                state.paidCount[instruction.idempotencyKey, default: 0] += 1
-                return .pending
-            }
-            state.payouts[instruction.idempotencyKey] = .paid(reference: reference)
-            state.paidCount[instruction.idempotencyKey, default: 0] += 1
+            // Paid now; the answer says "pending" or is lost at the configured rates.
+            state.records[key: key, now: now] = Record(outcome: .paid(reference: reference), paid: 1)
+            if roll < behaviour.rejectBps + behaviour.pendingBps { return .pending }
             if roll < behaviour.rejectBps + behaviour.pendingBps + behaviour.unknownBps {
                 return .unknown(reason: "timed out")
             }
@@ -104,12 +130,12 @@ public final class SimulatedPartner: PartnerAdapter {
     }
 
     public func status(_ instruction: PayoutInstruction) async -> PayoutOutcome {
-        let idempotencyKey = instruction.idempotencyKey
+        let key = instruction.idempotencyKey
         if behaviour.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(behaviour.latencyMs)) }
+        let now = Self.now()
         return state.withLock { state in
-            // A pending payout completes by the time it is asked about.
-            state.pending.remove(idempotencyKey)
-            return state.payouts[idempotencyKey] ?? .rejected(reason: "no such payout")
+            // A pending payout has completed by the time it is asked about.
+            state.records[key: key, now: now]?.outcome ?? .rejected(reason: "no such payout")
         }
     }
 
@@ -117,14 +143,15 @@ public final class SimulatedPartner: PartnerAdapter {
     /// its key refused from then on; a paid one is not.
     public func cancel(_ instruction: PayoutInstruction) async -> CancelOutcome {
         if behaviour.latencyMs > 0 { try? await Task.sleep(for: .milliseconds(behaviour.latencyMs)) }
+        let now = Self.now()
         return state.withLock { state in
             let key = instruction.idempotencyKey
-            switch state.payouts[key] {
+            switch state.records[key: key, now: now]?.outcome {
             case .paid?:
                 return .refused(reason: state.awaitingPickup.contains(key) ? "collected" : "paid")
             case .pending?, .rejected?, nil:
                 state.awaitingPickup.remove(key)
-                state.payouts[key] = .rejected(reason: "cancelled")
+                state.records[key: key, now: now] = Record(outcome: .rejected(reason: "cancelled"))
                 return .cancelled
             case .unknown?, .busy?:
                 return .unknown(reason: "not recorded")
@@ -137,10 +164,11 @@ public final class SimulatedPartner: PartnerAdapter {
         let wait = behaviour.pickupWaitMs
         Task {
             try? await Task.sleep(for: .milliseconds(wait))
+            let now = Self.now()
             let collected = state.withLock { state -> Bool in
-                guard state.awaitingPickup.contains(key), case .pending? = state.payouts[key] else { return false }
-                state.payouts[key] = .paid(reference: reference)
-                state.paidCount[key, default: 0] += 1
+                guard state.awaitingPickup.remove(key) != nil,
+                      case .pending? = state.records[key: key, now: now]?.outcome else { return false }
+                state.records[key: key, now: now] = Record(outcome: .paid(reference: reference), paid: 1)
                 return true
             }
             if collected { callBack(key) }
@@ -153,8 +181,9 @@ public final class SimulatedPartner: PartnerAdapter {
     /// signed, in the gateway's own callback format; twice at the configured rate.
     private func callBack(_ key: String) {
         guard let base = behaviour.callbackURL, let secret = behaviour.callbackSecret else { return }
+        let now = Self.now()
         let (outcome, twice) = state.withLock { state -> (PayoutOutcome?, Bool) in
-            (state.payouts[key], Int(Self.next(&state.random) % 10_000) < behaviour.duplicateCallbackBps)
+            (state.records[key: key, now: now]?.outcome, Int(Self.next(&state.random) % 10_000) < behaviour.duplicateCallbackBps)
         }
         guard case .paid(let reference) = outcome else { return }
         let url = "\(base.hasSuffix("/") ? String(base.dropLast()) : base)/\(id)/\(key)"

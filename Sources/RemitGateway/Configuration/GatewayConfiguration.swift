@@ -478,6 +478,7 @@ public struct GatewayConfiguration: Sendable {
                     seed: UInt64(try p.integer("seed", default: 1, in: 0...Int64.max)),
                     duplicateCallbackBps: Int(try p.integer("duplicate_callback_bps", default: 0, in: 0...10_000)))
                 simulated.pickupWaitMs = Int(try p.integer("pickup_wait_ms", default: 0, in: 0...86_400_000))
+                simulated.rememberMs = Int(try p.integer("remember_ms", default: 600_000, in: 1_000...86_400_000))
             case "mobile-wallet":
                 http = HTTPSettings(baseURL: try baseURL(&p), apiKey: try secret(&p, "api_key_file").map { String(decoding: $0, as: UTF8.self) },
                                     debitAccount: try p.requiredString("debit_account"))
