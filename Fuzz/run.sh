@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the protocol's decoders and the readers of outside files with libFuzzer.
 #   Fuzz/run.sh [SECONDS] [TARGET...]   SECONDS per target (default 60); targets default to all:
-#                                       frames toml sdn un pain002
+#                                       frames toml sdn un pain002 camt csv
 # Links with lld: gold crashes on this link. Findings land in Fuzz/artifacts/TARGET-crash-...;
 # replay one with: swift run RemitFuzz TARGET Fuzz/artifacts/TARGET-crash-...
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frames toml sdn un pain002)
+[ ${#targets[@]} -gt 0 ] || targets=(frames toml sdn un pain002 camt csv)
 flags=(--scratch-path .build-fuzz --product RemitFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DREMIT_FUZZ
        -Xswiftc -use-ld=lld)
 swift build "${flags[@]}" 2>&1 | tail -n 3
@@ -33,7 +33,7 @@ for target in "${targets[@]}"; do
   # FoundationXML (the toolchain's) leaks a 72-byte CFString for each XML error it reports;
   # checking for leaks after every such input holds these targets to about 20 inputs a second.
   leaks=1
-  case "$target" in un|pain002) options+=(-detect_leaks=0); leaks=0 ;; esac
+  case "$target" in un|pain002|camt) options+=(-detect_leaks=0); leaks=0 ;; esac
   ASAN_OPTIONS="detect_leaks=$leaks" REMIT_FUZZ_TARGET="$target" "$binary" "$work/corpus" "$seeds" "${options[@]}" \
     -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="Fuzz/artifacts/$target-" -print_final_stats=1 > "$work/last-run.log" 2>&1 || true

@@ -32,14 +32,21 @@ public enum XMLInput {
     /// list are), and the XML declaration at the very start (after a byte order mark) is the only
     /// processing instruction allowed. A `<?` inside a comment or CDATA section is refused too.
     public static func problem(in data: Data) -> String? {
+        if let offset = firstInvalidUTF8(in: data) { return "not UTF-8 at byte \(offset)" }
+        return processingInstruction(in: data)
+    }
+
+    /// The offset of the first byte that is not part of valid UTF-8, or nil: for every reader of
+    /// text from outside, which refuses such input rather than let it become U+FFFD silently.
+    static func firstInvalidUTF8(in data: Data) -> Int? {
         var parser = Unicode.UTF8.ForwardParser()
         var bytes = data.makeIterator()
         var offset = 0
         while true {
             switch parser.parseScalar(from: &bytes) {
             case .valid(let scalar): offset += scalar.count
-            case .emptyInput: return processingInstruction(in: data)
-            case .error: return "not UTF-8 at byte \(offset)"
+            case .emptyInput: return nil
+            case .error: return offset
             }
         }
     }

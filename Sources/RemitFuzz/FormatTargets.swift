@@ -37,6 +37,46 @@ enum FormatTargets {
         precondition((try? Pain002Report.parse(Data(data))) == report, "two parses differ")
     }
 
+    /// A partner's camt.053 statement or camt.054 notification.
+    static func camt(_ data: UnsafeRawBufferPointer) {
+        guard let statements = try? CamtStatement.parse(Data(data)) else { return }
+        for statement in statements { check(statement) }
+        precondition((try? CamtStatement.parse(Data(data))) == statements, "two parses differ")
+    }
+
+    /// A partner's CSV statement, read with a mapping chosen by the first byte (so that the
+    /// fuzzer explores each): signed amounts, or a direction column; ISO or day-first dates.
+    static func csv(_ data: UnsafeRawBufferPointer) {
+        guard let first = data.first else { return }
+        var mapping = CSVStatement.Mapping(amount: "Amount")
+        mapping.endToEndId = "Reference"
+        mapping.reference = "Receipt"
+        mapping.date = "Date"
+        mapping.status = "Status"
+        if first & 1 == 1 { mapping.direction = "Type" }
+        if first & 2 == 2 { mapping.currency = .fixed("KES") }
+        if first & 4 == 4 { mapping.dateFormat = .dayMonthYear }
+        if first & 8 == 8 { mapping.delimiter = UInt8(ascii: ";") }
+        let body = Data(data.dropFirst())
+        guard let statement = try? CSVStatement.parse(body, mapping, id: "fuzz") else { return }
+        check(statement)
+        precondition((try? CSVStatement.parse(body, mapping, id: "fuzz")) == statement, "two parses differ")
+    }
+
+    /// What a statement that was read must give reconciliation: numbered lines in order, amounts
+    /// not negative in a currency ISO 4217 knows, dates that are dates.
+    static func check(_ statement: PartnerStatement) {
+        for (position, line) in statement.lines.enumerated() {
+            precondition(position == 0 || line.number > statement.lines[position - 1].number, "lines out of order")
+            precondition(line.amount >= 0, "a negative amount on line \(line.number)")
+            precondition((try? Currency(line.currency)) != nil, "line \(line.number): currency \(line.currency)")
+            if let date = line.date {
+                precondition(date.utf8.count == 10, "line \(line.number): date \(date)")
+            }
+        }
+        _ = statement.bookedNet
+    }
+
     /// What a loaded list must give screening: entries with names, and each listed name that has
     /// a token at all matching itself. A name screening cannot find would be a silent gap in the
     /// list.

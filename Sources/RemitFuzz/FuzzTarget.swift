@@ -2,7 +2,7 @@
 /// files from outside. Each has its seeds in Fuzz/seeds/NAME (frames: made from the protocol's
 /// vectors by Fuzz/make_corpus.py).
 enum FuzzTarget: String, CaseIterable {
-    case frames, toml, sdn, un, pain002
+    case frames, toml, sdn, un, pain002, camt, csv
 
     func run(_ data: UnsafeRawBufferPointer) {
         switch self {
@@ -11,6 +11,8 @@ enum FuzzTarget: String, CaseIterable {
         case .sdn: FormatTargets.sdn(data)
         case .un: FormatTargets.un(data)
         case .pain002: FormatTargets.pain002(data)
+        case .camt: FormatTargets.camt(data)
+        case .csv: FormatTargets.csv(data)
         }
     }
 }
