@@ -13,13 +13,18 @@ public enum TransferState: String, Sendable, CaseIterable {
         case .dispatched: [.paid, .partiallyPaid, .inDoubt, .failed, .cancelled]
         case .inDoubt: [.paid, .partiallyPaid, .failed, .cancelled]
         case .failed: [.refunded]
-        case .paid: [.reversed]
-        case .rejected, .refunded, .cancelled, .reversed, .partiallyPaid: []
+        // A partner's reversal of one leg of several makes a paid transfer partially paid; of
+        // the last paid leg, reversed.
+        case .paid: [.reversed, .partiallyPaid]
+        case .partiallyPaid: [.reversed]
+        case .rejected, .refunded, .cancelled, .reversed: []
         }
     }
 
     public func canMove(to next: TransferState) -> Bool { successors.contains(next) }
     public var isFinal: Bool { successors.isEmpty }
+    /// Nothing more happens to it unless a partner reverses a payout.
+    public var isSettled: Bool { successors.isSubset(of: [.reversed, .partiallyPaid]) }
 }
 
 /// A payout leg's state, forward only like the transfer's.

@@ -48,6 +48,9 @@ public enum LedgerCommand: Sendable {
     case resolvePayout(PayoutResolution)
     /// What happened to a payout leg (see `LegReport`).
     case reportLeg(LegReport)
+    /// A paid leg's payout reversed by its partner: its payment mirrored, the money back on the
+    /// operator's prefund (see `PayoutReversal`).
+    case reversePayout(PayoutReversal)
     /// Registers, replaces or (no legs) deletes a beneficiary's standing instruction; an
     /// operator keeps at most `limit` with legs.
     case setStandingInstruction(StandingInstructionRecord, limit: Int)
@@ -180,6 +183,9 @@ extension LedgerCommand {
 
         case .reportLeg(let report):
             return try Payouts.report(db, report, context)
+
+        case .reversePayout(let reversal):
+            return try Reversals.reverse(db, reversal, context)
 
         case .setStandingInstruction(let instruction, let limit):
             try StandingInstructions.set(db, instruction, limit: limit, context)

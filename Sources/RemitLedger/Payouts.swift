@@ -351,7 +351,8 @@ enum Payouts {
             let state = LegState(rawValue: row["state"])!
             return state == .redirected && !(row["open"] as Bool) ? .paid : state
         }
-        guard states.allSatisfy({ $0 == .paid || $0 == .refunded || $0 == .cancelled }) else { return [] }
+        // A leg its partner reversed is settled too: its money is back on the prefund already.
+        guard states.allSatisfy({ $0 == .paid || $0 == .refunded || $0 == .cancelled || $0 == .reversed }) else { return [] }
         let paid = states.filter { $0 == .paid }.count
         let move = { (state: TransferState, reason: ReasonCode) in
             try Transfers.move(db, operatorId: report.operatorId, transferId: report.transferId, to: state,

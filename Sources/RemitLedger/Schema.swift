@@ -334,6 +334,22 @@ enum Schema {
                 expected += 1
             }
         }
+        migrator.registerMigration("v16: reversals of paid legs") { db in
+            try db.execute(sql: """
+                CREATE TABLE reversal (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    leg_index INTEGER NOT NULL,
+                    entry_id INTEGER NOT NULL REFERENCES entry(id),
+                    source TEXT NOT NULL CHECK (source IN ('partner', 'operations')),
+                    evidence TEXT NOT NULL CHECK (length(evidence) BETWEEN 1 AND 500),
+                    reversed_at INTEGER NOT NULL,
+                    UNIQUE (operator_id, transfer_id, leg_index),
+                    FOREIGN KEY (operator_id, transfer_id, leg_index) REFERENCES leg(operator_id, transfer_id, leg_index)
+                ) STRICT;
+                """)
+        }
         return migrator
     }
 }

@@ -42,6 +42,9 @@ public enum PayoutOutcome: Hashable, Sendable {
     /// Not taken, certainly (refused before processing: overloaded, throttled, down for
     /// maintenance): the same partner may be asked again later under the same key.
     case busy(reason: String)
+    /// Paid, then reversed: the money is back with the gateway's float at the partner, and will
+    /// not be paid under this key again.
+    case reversed(reason: String)
 }
 
 extension PayoutOutcome {
@@ -53,6 +56,7 @@ extension PayoutOutcome {
         case .pending: "pending"
         case .unknown: "unknown"
         case .busy: "busy"
+        case .reversed: "reversed"
         }
     }
 }

@@ -171,6 +171,12 @@ public final class PayoutDispatcher: Service, Sendable {
                 logger.info("payout refused", metadata: ["partner": "\(partner.id)", "reason": "\(reason)"])
                 return await report(item, .failed(.partnerRejected), logger)
             }
+        case .reversed(let reason):
+            // Paid and reversed before the gateway heard of the payment: the money is back, and
+            // the beneficiary's account is why, so no other partner is tried with it.
+            logger.warning("payout reversed by the partner before it was recorded as paid",
+                           metadata: ["partner": "\(partner.id)", "reason": "\(reason)"])
+            return await report(item, .failed(.partnerReversed), logger)
         case .pending:
             // Taken, not final: from here on the partner is asked for the payout's status, with
             // growing delays, and after `maxInquiries` the leg waits for operations.
@@ -241,9 +247,24 @@ public final class PayoutDispatcher: Service, Sendable {
             // Settled already: the same answer is a duplicate, the other one a conflict.
             let settled: LegState = key.redirect && leg.state == .redirected ? .paid : leg.state
             switch (settled, outcome) {
-            case (.paid, .paid): return .alreadyKnown
-            case (.refunded, .rejected), (.failed, .rejected), (.redirected, .rejected), (.cancelled, .rejected):
+            case (.paid, .paid), (.reversed, .reversed): return .alreadyKnown
+            case (.refunded, .rejected), (.failed, .rejected), (.redirected, .rejected), (.cancelled, .rejected),
+                 (.refunded, .reversed), (.failed, .reversed), (.cancelled, .reversed):
                 return .alreadyKnown
+            case (.paid, .reversed(let reason)) where !key.redirect:
+                // The partner's signed word paid the leg; the same word takes the payment back.
+                let reversal = PayoutReversal(operatorId: key.operatorId, transferId: key.transferId, leg: key.leg,
+                                              source: "partner", evidence: String("callback: \(reason)".prefix(500)))
+                if case .rejected(let error) = await ledger.apply(.reversePayout(reversal)) {
+                    logger.error("partner's reversal not recorded", metadata: ["error": "\(error)"])
+                    if case .storage = error { return .retryLater }
+                    return .conflict("\(error)")
+                }
+                logger.warning("payout reversed by the partner: the leg's money is back on the operator's prefund")
+                return .applied
+            case (.paid, .reversed):
+                logger.error("partner reports a redirected leg's payout reversed: not booked; operations must recover it")
+                return .conflict("a redirected leg's payout is not reversed automatically")
             case (.paid, .rejected):
                 logger.error("partner reports a paid leg refused: not changed; a reversal is for operations")
                 return .conflict("the leg is paid")
@@ -256,7 +277,7 @@ public final class PayoutDispatcher: Service, Sendable {
         }
         switch outcome {
         case .pending, .unknown, .busy: return .noted
-        case .paid, .rejected: break
+        case .paid, .rejected, .reversed: break
         }
         guard let item = open, let instruction = instruction(item) else { return .unknownPayout }
         // The dispatcher may be handling this leg right now: rather than race it, the partner is
@@ -409,6 +430,8 @@ public final class PayoutDispatcher: Service, Sendable {
             await report(item, .paid(partnerReference: reference), logger)
         case .rejected:
             await report(item, .failed(.partnerRejected), logger)
+        case .reversed:
+            await report(item, .failed(.partnerReversed), logger)
         case .pending, .unknown, .busy:
             if item.inquiries + 1 >= policy.maxInquiries {
                 logger.error("payout still in doubt after \(item.inquiries + 1) inquiries: left for review")
@@ -438,7 +461,7 @@ public final class PayoutDispatcher: Service, Sendable {
             if health.failed(partner.id, now: clock()) {
                 logger.error("partner circuit opened: new legs go elsewhere or wait", metadata: ["partner": "\(partner.id)"])
             }
-        case .paid, .rejected, .pending:
+        case .paid, .rejected, .pending, .reversed:
             health.succeeded(partner.id)
         }
         return outcome

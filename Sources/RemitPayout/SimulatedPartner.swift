@@ -149,7 +149,7 @@ public final class SimulatedPartner: PartnerAdapter {
             switch state.records[key: key, now: now]?.outcome {
             case .paid?:
                 return .refused(reason: state.awaitingPickup.contains(key) ? "collected" : "paid")
-            case .pending?, .rejected?, nil:
+            case .pending?, .rejected?, .reversed?, nil:
                 state.awaitingPickup.remove(key)
                 state.records[key: key, now: now] = Record(outcome: .rejected(reason: "cancelled"))
                 return .cancelled

@@ -1,13 +1,43 @@
 import ArgumentParser
 import Foundation
 import RemitDomain
+import RemitGateway
 import RemitLedger
 
-/// `remitctl transfers list|show`: transfers as the ledger has them, read-only beside the daemon.
+/// `remitctl transfers list|show|reverse`: transfers as the ledger has them, read-only beside the
+/// daemon; a paid leg's reversal booked through the daemon.
 struct TransfersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "transfers", abstract: "List transfers, or show one with its legs.",
-        subcommands: [List.self, Show.self])
+        commandName: "transfers", abstract: "List transfers, show one with its legs, or book a paid leg's reversal.",
+        subcommands: [List.self, Show.self, Reverse.self])
+
+    struct Reverse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Book a partner's reversal of a paid leg, with the evidence that shows it.",
+            discussion: """
+                remitctl transfers reverse ACME 0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b07 0 \\
+                  --evidence "MPESA statement 2026-11-24 line 88: reversal of MP-88121"
+
+                For a payout the partner paid and then took back (the money is back on the gateway's \
+                float there). A new ledger entry mirrors the leg's payment: its send amount and fee \
+                return to the operator's prefund, the leg becomes REVERSED, and the transfer REVERSED \
+                (or PARTIALLY_PAID while other legs stay paid); the operator gets the events. Partners \
+                that report reversals by callback have them booked the same way without this command. \
+                Exit codes: 0 booked, 1 refused (the leg is not paid, say), 64 usage, 69 daemon not reachable.
+                """)
+        @OptionGroup var socket: OperatorsCommand.SocketOptions
+        @Argument(help: "The operator.") var operatorId: String
+        @Argument(help: "The transfer id.") var transfer: String
+        @Argument(help: "The leg index.") var leg: Int
+        @Option(help: "What shows the reversal: a statement line, a ticket (required, up to 500 bytes).") var evidence: String
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            try show(try ask(AdminRequest(command: "reverse-payout", operator: operatorId, transfer: transfer, leg: leg,
+                                          evidence: evidence), socket.path),
+                     json: json)
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,13 +78,30 @@ struct TransfersCommand: ParsableCommand {
         func run() throws {
             try reporting {
                 guard let transferId = TransferID(uuid: id) else { throw CommandFailure("not a transfer id: \(id)", exitCode: 64) }
-                var views = try ledger.open().transfers(id: transferId)
+                let opened = try ledger.open()
+                var views = try opened.transfers(id: transferId)
                 if let `operator` { views = views.filter { $0.operatorId == `operator` } }
                 guard !views.isEmpty else { throw CommandFailure("no transfer \(id)") }
+                // Reversals, with who reported them and the evidence, beside the legs.
+                let reversals = try views.map { try opened.reversals(operatorId: $0.operatorId, transferId: $0.transferId) }
                 if json {
-                    print(TransferText.json(views.count == 1 ? views[0].object : views.map(TransferText.object)))
+                    let objects = zip(views, reversals).map { view, booked -> [String: Any] in
+                        var object = view.object
+                        if !booked.isEmpty {
+                            object["reversals"] = booked.map {
+                                ["leg": $0.leg, "entry": $0.entryId, "source": $0.source, "evidence": $0.evidence,
+                                 "reversedAt": Ledger.utcTimestamp($0.reversedAt)] as [String: Any]
+                            }
+                        }
+                        return object
+                    }
+                    print(TransferText.json(objects.count == 1 ? objects[0] : objects))
                 } else {
-                    print(views.map(TransferText.detail).joined(separator: "\n\n"))
+                    print(zip(views, reversals).map { view, booked in
+                        TransferText.detail(view) + booked.map {
+                            "\nleg \($0.leg) reversed \(Ledger.utcTimestamp($0.reversedAt)) (entry \($0.entryId), reported by \($0.source)): \($0.evidence)"
+                        }.joined()
+                    }.joined(separator: "\n\n"))
                 }
             }
         }

@@ -200,6 +200,18 @@ public final class MobileMoneyServer: Sendable {
         state.withLock { $0.callbackAnswers.append(status) }
     }
 
+    /// Reverses a completed transaction (the money comes back from the recipient's wallet) and
+    /// tells the gateway by callback; returns the gateway's HTTP status.
+    public func reverse(_ transaction: Transaction) async -> Int? {
+        let known = state.withLock { state -> Bool in
+            guard let id = state.transactions.first(where: { $0.value.key == transaction.key })?.key else { return false }
+            state.transactions[id]?.status = "reversed"
+            return true
+        }
+        guard known else { return nil }
+        return await callBack(transaction, status: "reversed")
+    }
+
     /// Sends a callback for `transaction` saying `status` ("completed", "reversed", …), signed by
     /// `signer` (default: this provider's own); returns the gateway's HTTP status.
     public func callBack(_ transaction: Transaction, status: String, signer: CallbackSigner? = nil) async -> Int? {

@@ -89,7 +89,7 @@ final class DispatcherTests: XCTestCase {
             for item in try ledger.payoutWork(now: Ledger.wallClock(), limit: 10) { await dispatcher.handle(item) }
             let view = try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id))
             let inReview = try ledger.payoutsInReview()
-            if view.state.isFinal || inReview > 0 { return view }
+            if view.state.isSettled || inReview > 0 { return view }
             try await Task.sleep(for: .milliseconds(5))
         }
         return try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id))
@@ -130,6 +130,19 @@ final class DispatcherTests: XCTestCase {
         XCTAssertEqual(view.legs[0].partner, "B")
         XCTAssertEqual(first.calls.count, 1)
         XCTAssertEqual(second.calls.count, 1)
+        try assertWhole()
+    }
+
+    /// Paid and reversed before the gateway heard of the payment: refunded, and not sent to the
+    /// next partner, whose beneficiary account would be the same.
+    func testAPayoutReversedBeforeItWasRecordedIsRefundedWithoutTheNextPartner() async throws {
+        let first = ScriptedPartner("A", submits: [.reversed(reason: "wallet closed")])
+        let second = ScriptedPartner("B", submits: [.paid(reference: "B-1")])
+        let view = try await drive(dispatcher([RoutedPartner(adapter: first, priority: 1),
+                                               RoutedPartner(adapter: second, priority: 2)]))
+        XCTAssertEqual(view.state, .refunded)
+        XCTAssertEqual(view.legs[0].reason, .partnerReversed)
+        XCTAssertTrue(second.calls.isEmpty)
         try assertWhole()
     }
 

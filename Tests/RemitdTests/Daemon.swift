@@ -112,6 +112,18 @@ final class Daemon: @unchecked Sendable {
         return (result.status, String(decoding: result.out, as: UTF8.self), result.err)
     }
 
+    /// An operator's prefund in minor units (the trial balance's normal terms: what the gateway
+    /// owes the operator), read from the ledger by remitctl.
+    func prefund(_ operatorId: String) throws -> Int64 {
+        let result = try remitctl(["trial-balance", "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any]
+        let accounts = report?["accounts"] as? [[String: Any]] ?? []
+        guard let line = accounts.first(where: { ($0["account"] as? String)?.hasPrefix("operator/\(operatorId)/prefund/") == true }),
+              let minor = (line["balanceMinor"] as? NSNumber)?.int64Value
+        else { throw DaemonError("no prefund for \(operatorId) in the trial balance: \(result.out) \(result.err)") }
+        return minor
+    }
+
     /// A demo daemon whose payouts are paused, so that accepted transfers stay accepted.
     static func withPayoutsPaused() throws -> Daemon {
         let first = try Daemon()

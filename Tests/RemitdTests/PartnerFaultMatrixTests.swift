@@ -69,8 +69,8 @@ final class PartnerFaultMatrixTests: XCTestCase {
         XCTAssertEqual(late, 200, "a late duplicate: already known")
         let forged = await wallet.callBack(transaction, status: "failed", signer: CallbackSigner(secret: Array("forged".utf8)))
         XCTAssertEqual(forged, 401, "a forged callback")
-        let reversed = await wallet.callBack(transaction, status: "reversed")
-        XCTAssertEqual(reversed, 409, "paid, then reported reversed: not changed, operations alerted")
+        let refused = await wallet.callBack(transaction, status: "failed")
+        XCTAssertEqual(refused, 409, "paid, then reported failed: not changed, operations alerted")
         var unknown = transaction
         unknown.callbackURL = transaction.callbackURL?.replacingOccurrences(of: "\(stalled)", with: "\(ID128.random())")
         let stranger = await wallet.callBack(unknown, status: "completed")
@@ -78,6 +78,21 @@ final class PartnerFaultMatrixTests: XCTestCase {
         let after = try await client.transfer(stalled)
         XCTAssertEqual(after.state, .paid)
         XCTAssertTrue(daemon.stderr.contains("partner reports a paid leg refused"), daemon.stderr)
+
+        // Paid, then reversed by the provider: booked as a reversal, the money back on the prefund.
+        let prefund = try daemon.prefund("ACME")
+        let reversedOne = acknowledged[1].1
+        let paidTransaction = try XCTUnwrap(wallet.transactions.first { $0.key == "ACME-\(reversedOne.transferId)-0" })
+        let reversal = await wallet.reverse(paidTransaction)
+        XCTAssertEqual(reversal, 200, "paid, then reversed: booked")
+        let again = await wallet.callBack(paidTransaction, status: "reversed")
+        XCTAssertEqual(again, 200, "the same reversal again: already known")
+        let reversedStatus = try await client.transfer(reversedOne.transferId)
+        XCTAssertEqual(reversedStatus.state, .reversed)
+        XCTAssertEqual(reversedStatus.legs.first?.state, .reversed)
+        XCTAssertEqual(try daemon.prefund("ACME") - prefund, reversedOne.sendAmount + reversedOne.fee,
+                       "the send amount and the fee are back on the prefund, once")
+        paidLegs["ACME-\(reversedOne.transferId)-0"] = nil
 
         assertProviderAgrees(wallet, paidLegs)
         try await client.close()

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import RemitClient
+import RemitLedger
 import RemitProtocol
 import XCTest
 
@@ -183,6 +184,61 @@ final class PayoutOperationsTests: XCTestCase {
         XCTAssertTrue(try remitctl(["in-doubt", "list"]).out.contains("(no payouts in doubt)"))
         // A second resolution is refused: the leg has its answer.
         XCTAssertEqual(try remitctl(["in-doubt", "resolve", "ACME", "\(id)", "0", "--failed", "--evidence", "x"]).status, 1)
+        try await client.close()
+    }
+
+    /// A split remittance paid in full; the wallet provider then reverses its leg, seen on its
+    /// statement: operations book it, and the savings leg stays paid. Then the savings leg too.
+    func testAReversalSeenOnAStatementIsBookedWithEvidenceAndTheOperatorIsTold() async throws {
+        daemon = try Daemon()
+        let client = try await daemon.connect()
+        let id = ID128.random()
+        let legs = [Leg(product: .mobileWallet, share: 7_000, account: "254712345678"),
+                    Leg(product: .savingsDeposit, share: 3_000, institution: "KMFI", account: "SAV-001")]
+        let result = try await client.submit([GatewayTests.transfer(id, amount: 50_000, legs: legs)])[0]
+        XCTAssertEqual(result.errorCode, .none)
+        let paid = try await final(id, client, seconds: 30)
+        XCTAssertEqual(paid.state, .paid)
+        let prefund = try daemon.prefund("ACME")
+        let (_, stream) = try await client.subscribe(after: paid.lastEventSequence)
+
+        let unproven = try remitctl(["transfers", "reverse", "ACME", "\(id)", "0", "--evidence", ""])
+        XCTAssertEqual(unproven.status, 1, "evidence is required")
+        let booked = try remitctl(["transfers", "reverse", "ACME", "\(id)", "0",
+                                   "--evidence", "MPESA statement 2026-11-24 line 88: reversal of the credit"])
+        XCTAssertEqual(booked.status, 0, booked.err)
+        XCTAssertTrue(booked.out.contains("transfer now partiallyPaid"), booked.out)
+        let again = try remitctl(["transfers", "reverse", "ACME", "\(id)", "0", "--evidence", "the same line"])
+        XCTAssertEqual(again.status, 1, "a leg is reversed once")
+        XCTAssertTrue(again.err.contains("reversed"), again.err)
+
+        // The operator hears of it in its event stream: the leg, then the transfer.
+        var changes: [Event.Change] = []
+        for try await event in stream where event.transferId == id {
+            changes.append(event.change)
+            try await client.acknowledge(through: event.sequence)
+            if changes.count == 2 { break }
+        }
+        XCTAssertEqual(changes, [.leg(index: 0, state: .reversed), .transfer(.partiallyPaid)])
+        let status = try await client.transfer(id)
+        XCTAssertEqual(status.legs.map(\.state), [.reversed, .paid])
+        XCTAssertEqual(status.errorCode, .partnerReversed)
+        // The wallet leg's share of the send amount and of the fee is back, as its hold had it.
+        let share = TransferSubmission.legHolds(sendAmount: result.sendAmount, fee: result.fee, shares: [7_000, 3_000])[0]
+        XCTAssertEqual(try daemon.prefund("ACME") - prefund, share.send + share.fee)
+
+        XCTAssertEqual(try remitctl(["transfers", "reverse", "ACME", "\(id)", "1", "--evidence", "KMFI ticket 77"]).status, 0)
+        let reversed = try await client.transfer(id)
+        XCTAssertEqual(reversed.state, .reversed)
+        XCTAssertEqual(try daemon.prefund("ACME") - prefund, result.sendAmount + result.fee, "everything is back")
+        let shown = try remitctl(["transfers", "show", "\(id)"]).out
+        XCTAssertTrue(shown.contains("leg 0 reversed") && shown.contains("reported by operations): MPESA statement 2026-11-24 line 88"),
+                      shown)
+        let audit = try remitctl(["audit", "--json"]).out
+        XCTAssertEqual(audit.components(separatedBy: "reverse-payout").count - 1, 3,
+                       "two booked, one refused by the ledger (the request without evidence never reached it): \(audit)")
+        XCTAssertEqual(try remitctl(["verify"]).status, 0)
+        XCTAssertEqual(try remitctl(["trial-balance"]).status, 0)
         try await client.close()
     }
 

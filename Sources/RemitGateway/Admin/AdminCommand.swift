@@ -17,7 +17,8 @@ public struct AdminRequest: Codable, Sendable, Hashable {
     /// A transfer id in UUID form.
     public var transfer: String?
     public var leg: Int?
-    /// For resolve-payout: "paid" (with `reference`, the partner's) or "failed".
+    /// For resolve-payout: "paid" (with `reference`, the partner's) or "failed". Evidence: for
+    /// resolve-payout and reverse-payout.
     public var outcome: String?
     public var evidence: String?
     /// For rates-set: the pair, the mid rate as a decimal string, and when it was observed (ISO

@@ -111,13 +111,15 @@ struct AdminExecutor: Sendable {
             return AdminResponse(ok: true, partners: partnerStatuses())
         case "resolve-payout":
             return await resolve(request, actor: actor)
+        case "reverse-payout":
+            return await reverse(request, actor: actor)
         case "rates-set":
             return await setRate(request, actor: actor)
         case "review-approve", "review-reject":
             return await review(request, approve: request.command == "review-approve", actor: actor)
         default:
             return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, partners-health, "
-                            + "partner-enable, partner-disable, resolve-payout, rates-set, review-approve, review-reject")
+                            + "partner-enable, partner-disable, resolve-payout, reverse-payout, rates-set, review-approve, review-reject")
         }
     }
 
@@ -213,6 +215,29 @@ struct AdminExecutor: Sendable {
             environment.logger.notice("payout resolved by operations", metadata: [
                 "operator": "\(operatorId)", "transfer": "\(id)", "leg": "\(leg)", "outcome": "\(request.outcome ?? "")",
                 "evidence": "\(evidence)",
+            ])
+            let state = (try? environment.ledger.transfer(operatorId: operatorId, id: id))??.state.rawValue
+            return AdminResponse(ok: true, status: state)
+        }
+    }
+
+    /// A paid leg's payout reversed at its partner, booked by operations with the evidence.
+    private func reverse(_ request: AdminRequest, actor: String) async -> AdminResponse {
+        guard let operatorId = request.operator, let text = request.transfer,
+              let id = TransferID(uuid: text), let leg = request.leg
+        else { return .failure("reverse-payout needs operator, transfer (a UUID) and leg") }
+        guard let evidence = request.evidence, !evidence.isEmpty, evidence.utf8.count <= 500 else {
+            return .failure("evidence is required (1 to 500 bytes): the statement line or ticket that shows the reversal")
+        }
+        let reversal = PayoutReversal(operatorId: operatorId, transferId: id, leg: leg, source: "operations", evidence: evidence)
+        let record = AuditRecord(actor: actor, action: "reverse-payout", subject: "leg \(operatorId)/\(id)/\(leg)",
+                                 detail: "evidence \(evidence)")
+        switch await environment.ledger.apply(.audited(record, .reversePayout(reversal))) {
+        case .rejected(let error):
+            return .failure("refused by the ledger: \(error)")
+        default:
+            environment.logger.notice("payout reversal booked by operations", metadata: [
+                "operator": "\(operatorId)", "transfer": "\(id)", "leg": "\(leg)", "evidence": "\(evidence)",
             ])
             let state = (try? environment.ledger.transfer(operatorId: operatorId, id: id))??.state.rawValue
             return AdminResponse(ok: true, status: state)

@@ -232,8 +232,10 @@ public struct MobileWalletAdapter: PartnerAdapter {
         case "completed", "success", "successful":
             let reference = object["transactionReference"] as? String ?? ""
             return reference.isEmpty ? .unknown(reason: "completed without a transactionReference") : .paid(reference: reference)
-        case "failed", "rejected", "declined", "cancelled", "reversed":
+        case "failed", "rejected", "declined", "cancelled":
             return .rejected(reason: "transactionStatus \(status)")
+        case "reversed":
+            return .reversed(reason: "transactionStatus reversed")
         default:
             return .pending
         }

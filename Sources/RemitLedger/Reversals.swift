@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+import RemitDomain
+
+/// A paid leg whose money came back: the partner reversed the payout (the wallet bounced it, the
+/// account was closed after all) and returned the amount to the gateway's float there. Booked
+/// as a new entry, never an edit: the exact mirror of the leg's payment, so that the leg nets to
+/// zero in every account, and its send amount and fee return to the operator's prefund (the
+/// operator refunds its sender). `source` says who reported it: "partner" (a signed callback) or
+/// "operations" (with the statement line or ticket as evidence).
+///
+/// ```swift
+/// await ledger.apply(.reversePayout(PayoutReversal(operatorId: "ACME", transferId: id, leg: 0,
+///                                                  source: "operations", evidence: "MPESA statement line 88")))
+/// ```
+public struct PayoutReversal: Hashable, Sendable {
+    public var operatorId: String
+    public var transferId: TransferID
+    public var leg: Int
+    public var source: String
+    public var evidence: String
+
+    public init(operatorId: String, transferId: TransferID, leg: Int, source: String, evidence: String) {
+        self.operatorId = operatorId
+        self.transferId = transferId
+        self.leg = leg
+        self.source = source
+        self.evidence = evidence
+    }
+}
+
+/// A reversal as recorded, for `remitctl transfers show` and reconciliation.
+public struct ReversalRecord: Hashable, Sendable {
+    public var leg: Int
+    public var entryId: Int64
+    public var source: String
+    public var evidence: String
+    public var reversedAt: Int64
+}
+
+enum Reversals {
+    static func reverse(_ db: Database, _ reversal: PayoutReversal, _ context: WriteContext) throws -> [Int64] {
+        guard !reversal.evidence.isEmpty, reversal.evidence.utf8.count <= 500,
+              ["partner", "operations"].contains(reversal.source)
+        else { throw LedgerError.invalidEvidence }
+        let id = Data(reversal.transferId.bytes)
+        guard let transfer = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT state, send_currency, send_amount, fee, payout_currency, rate, reference_rate
+            FROM transfer WHERE operator_id = ? AND transfer_id = ?
+            """), arguments: [reversal.operatorId, id])
+        else { throw LedgerError.unknownTransfer(reversal.transferId.description) }
+        let legs = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT leg_index, share, payout_amount, partner, state FROM leg WHERE operator_id = ? AND transfer_id = ?
+            ORDER BY leg_index
+            """), arguments: [reversal.operatorId, id])
+        guard let position = legs.firstIndex(where: { ($0["leg_index"] as Int) == reversal.leg }) else {
+            throw LedgerError.unknownLeg(reversal.transferId.description, reversal.leg)
+        }
+        // Only a leg paid to its own destination: a redirected leg's money was paid through the
+        // first leg's partner, whose reversal is that payout's, not this leg's.
+        let state: String = legs[position]["state"]
+        guard state == LegState.paid.rawValue else {
+            throw LedgerError.illegalTransition("\(reversal.transferId) leg \(reversal.leg)", from: state,
+                                                to: LegState.reversed.rawValue)
+        }
+        // The payment's own postings, computed as they were (the transfer's amounts and rates do
+        // not change), each turned around; what came out of the hold goes back to the prefund.
+        let paid = try LegPostings.paid(db, transfer: transfer, legs: legs, position: position, context)
+        let send: Currency
+        do { send = try Currency(transfer["send_currency"] as String) } catch { throw LedgerError.money(error) }
+        let returned = paid.filter { $0.account.currency == send }.reduce(Int64(0)) { $0 - $1.amount }
+        let operatorId = reversal.operatorId
+        try Accounts.open(db, .operatorPrefund(operatorId, send), floor: nil, at: context.time, ifMissing: true)
+        let postings = paid.map { posting -> Posting in
+            var turned = posting
+            turned.amount = 0 &- posting.amount
+            return turned
+        } + [Posting(.operatorPrefund(operatorId, send), credit: Money(returned, send))]
+        let entry = try Journal.append(db, context, kind: "reverse",
+                                       reference: TransferSubmission.holdId(operatorId, reversal.transferId, leg: reversal.leg),
+                                       postings: postings)
+        try Transfers.moveLeg(db, operatorId: operatorId, transferId: reversal.transferId, leg: reversal.leg, to: .reversed,
+                              reason: .partnerReversed, partnerReference: "", context)
+        // A settled transfer is REVERSED once no leg's money is with a beneficiary any more (a
+        // REDIRECTED leg in a settled transfer was paid through the first leg's destination);
+        // until then a PAID one is PARTIALLY_PAID. One still under way ends as its other legs
+        // do, this one counting as not paid.
+        let stillPaid = legs.enumerated().contains {
+            $0.offset != position && [LegState.paid.rawValue, LegState.redirected.rawValue].contains($0.element["state"] as String)
+        }
+        let current = TransferState(rawValue: transfer["state"])!
+        if current == .paid || current == .partiallyPaid {
+            if !stillPaid {
+                try Transfers.move(db, operatorId: operatorId, transferId: reversal.transferId, to: .reversed,
+                                   reason: .partnerReversed, context)
+            } else if current == .paid {
+                try Transfers.move(db, operatorId: operatorId, transferId: reversal.transferId, to: .partiallyPaid,
+                                   reason: .partnerReversed, context)
+            }
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO reversal (operator_id, transfer_id, leg_index, entry_id, source, evidence, reversed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [operatorId, id, reversal.leg, entry, reversal.source, reversal.evidence, context.time])
+        return [entry]
+    }
+
+    static func records(_ db: Database, operatorId: String, transferId: TransferID) throws -> [ReversalRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT leg_index, entry_id, source, evidence, reversed_at FROM reversal
+            WHERE operator_id = ? AND transfer_id = ? ORDER BY id
+            """, arguments: [operatorId, Data(transferId.bytes)]).map {
+            ReversalRecord(leg: $0["leg_index"], entryId: $0["entry_id"], source: $0["source"], evidence: $0["evidence"],
+                           reversedAt: $0["reversed_at"])
+        }
+    }
+}
+
+extension Ledger {
+    /// The reversals booked on a transfer's legs, oldest first.
+    public func reversals(operatorId: String, transferId: TransferID) throws -> [ReversalRecord] {
+        try pool.read { db in try Reversals.records(db, operatorId: operatorId, transferId: transferId) }
+    }
+}
