@@ -95,8 +95,10 @@ final class StorageFaultTests: XCTestCase {
                     clear: (Daemon) throws -> Void) async throws {
         let wallet = try await MobileMoneyServer.start(secret: secret)
         // Payments take a while, so that the fault finds legs at the provider whose results
-        // cannot be recorded: they must be recorded later without paying again.
-        if callbacks { wallet.answerByCallback(delayMs: 300) } else { wallet.answerAfterPaying(delayMs: 200) }
+        // cannot be recorded: they must be recorded later without paying again. 800 ms: longer
+        // than injecting a fault takes (starting Python for an outside writer took over 200 ms
+        // on a CI run), shorter than the partner timeout (2 s).
+        if callbacks { wallet.answerByCallback(delayMs: 800) } else { wallet.answerAfterPaying(delayMs: 800) }
         let daemon = try Daemon.payingThrough(wallet, secret: secret, callbacks: callbacks, folder: folder)
         defer { if folder == nil { daemon.remove() } else { daemon.stop() } }
         let client = try await daemon.connect()
