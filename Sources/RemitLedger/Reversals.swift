@@ -70,12 +70,14 @@ enum Reversals {
         do { send = try Currency(transfer["send_currency"] as String) } catch { throw LedgerError.money(error) }
         let returned = paid.filter { $0.account.currency == send }.reduce(Int64(0)) { $0 - $1.amount }
         let operatorId = reversal.operatorId
-        try Accounts.open(db, .operatorPrefund(operatorId, send), floor: nil, at: context.time, ifMissing: true)
-        let postings = paid.map { posting -> Posting in
+        var postings = paid.map { posting -> Posting in
             var turned = posting
             turned.amount = 0 &- posting.amount
             return turned
-        } + [Posting(.operatorPrefund(operatorId, send), credit: Money(returned, send))]
+        }
+        // A leg whose share of a tiny send amount rounded to nothing took nothing from the hold,
+        // and a zero posting is refused: only its payout side turns around.
+        if returned > 0 { postings.append(Posting(.operatorPrefund(operatorId, send), credit: Money(returned, send))) }
         let entry = try Journal.append(db, context, kind: "reverse",
                                        reference: TransferSubmission.holdId(operatorId, reversal.transferId, leg: reversal.leg),
                                        postings: postings)

@@ -104,4 +104,37 @@ final class ReversalTests: LedgerTestCase {
         XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000)
         try assertWhole()
     }
+
+    /// A leg whose share of a tiny send amount rounds to nothing on the send side (USD 0.02
+    /// split 90/10: the second leg holds 0.00 and pays KES 0.25) still reverses: its payout
+    /// side turns around and nothing goes back to the prefund, since nothing came out of it.
+    func testALegWithNothingOnTheSendSideReverses() async throws {
+        let tiny = TransferID(high: 8, low: 9)
+        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: tiny, contentHash: [UInt8](repeating: 2, count: 32),
+            decision: .accept(.init(
+                sendAmount: usd(2), fee: usd(0), payoutAmount: kes(256),
+                legs: [.init(product: "mobileWallet", institution: "", account: "254712345678", share: 9_000,
+                             payoutAmount: 231),
+                       .init(product: "savingsDeposit", institution: "KMFI", account: "SAV-1", share: 1_000,
+                             payoutAmount: 25)],
+                holdExpiresAt: .max)),
+            details: .init(rate: 128_155_500_000, referenceRate: 130_000_000_000, redirectToFirstLeg: false))))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(TransferSubmission.legHolds(sendAmount: 2, fee: 0, shares: [9_000, 1_000]).map(\.send), [2, 0])
+        func tinyReport(_ leg: Int, _ outcome: LegReport.Outcome) -> LedgerCommand {
+            .reportLeg(LegReport(operatorId: "ACME", transferId: tiny, leg: leg, outcome: outcome))
+        }
+        await expectDone(tinyReport(0, .dispatched(partner: "MPESA")))
+        await expectDone(tinyReport(1, .dispatched(partner: "KMFI")))
+        await expectDone(tinyReport(0, .paid(partnerReference: "MP-2")))
+        await expectDone(tinyReport(1, .paid(partnerReference: "KM-2")))
+        let prefundPaid = try balance(.operatorPrefund("ACME", usd))
+        await expectDone(.reversePayout(PayoutReversal(operatorId: "ACME", transferId: tiny, leg: 1, source: "operations",
+                                                       evidence: "KMFI statement line 3")))
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), prefundPaid, "nothing of the send amount was in this leg")
+        XCTAssertEqual(try ledger.balance(.partnerFloat("KMFI", kes)) ?? 0, 0)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: tiny)?.state, .partiallyPaid)
+        try assertWhole()
+    }
 }

@@ -146,6 +146,56 @@ final class DispatcherTests: XCTestCase {
         try assertWhole()
     }
 
+    /// A partner's signed "reversed" for a paid leg books the reversal once; for a redirected
+    /// leg's payout (paid into the first leg's account from the second leg's hold) it is refused
+    /// as a conflict and nothing is booked: which leg's money came back is for operations.
+    func testACallbackReversesAPaidLegButNotARedirectedPayout() async throws {
+        let split = TransferID(high: 1, low: 2)
+        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: split, contentHash: [UInt8](repeating: 2, count: 32),
+            decision: .accept(.init(sendAmount: Money(10_000, usd), fee: Money(299, usd), payoutAmount: Money(1_294_500, kes),
+                                    legs: [.init(product: "mobileWallet", institution: "", account: "254712345678",
+                                                 share: 7_000, payoutAmount: 906_150),
+                                           .init(product: "savingsDeposit", institution: "KMFI", account: "SAV-1",
+                                                 share: 3_000, payoutAmount: 388_350)],
+                                    holdExpiresAt: .max)),
+            details: .init(sendCurrency: "USD", payoutCurrency: "KES", sendCountry: "US", payoutCountry: "KE",
+                           rate: 129_450_000_000, referenceRate: 129_450_000_000, redirectToFirstLeg: true))))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        func report(_ leg: Int, _ outcome: LegReport.Outcome, redirect: Bool = false) async {
+            let result = await ledger.apply(.reportLeg(LegReport(operatorId: "ACME", transferId: split, leg: leg,
+                                                                 outcome: outcome, redirect: redirect)))
+            guard case .done = result else { return XCTFail("\(result)") }
+        }
+        await report(0, .dispatched(partner: "A"))
+        await report(1, .dispatched(partner: "B"))
+        await report(1, .failed(.partnerRejected))
+        await report(1, .dispatched(partner: "A"), redirect: true)
+        await report(1, .paid(partnerReference: "A-2"), redirect: true)
+        await report(0, .paid(partnerReference: "A-1"))
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: split)?.legs.map(\.state), [.paid, .redirected])
+        let dispatcher = dispatcher([RoutedPartner(adapter: ScriptedPartner("A", submits: []), priority: 1)])
+        let prefund = try XCTUnwrap(try ledger.balance(.operatorPrefund("ACME", usd)))
+
+        let redirected = PayoutKey(operatorId: "ACME", transferId: split, leg: 1, redirect: true)
+        let refused = await dispatcher.deliver(partner: "A", key: redirected, outcome: .reversed(reason: "wallet closed"))
+        XCTAssertEqual(refused, .conflict("a redirected leg's payout is not reversed automatically"))
+        XCTAssertEqual(try ledger.reversals(operatorId: "ACME", transferId: split), [])
+        XCTAssertEqual(try ledger.balance(.operatorPrefund("ACME", usd)), prefund)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: split)?.state, .paid)
+
+        let first = PayoutKey(operatorId: "ACME", transferId: split, leg: 0)
+        let applied = await dispatcher.deliver(partner: "A", key: first, outcome: .reversed(reason: "wallet closed"))
+        XCTAssertEqual(applied, .applied)
+        let again = await dispatcher.deliver(partner: "A", key: first, outcome: .reversed(reason: "wallet closed"))
+        XCTAssertEqual(again, .alreadyKnown)
+        XCTAssertEqual(try ledger.reversals(operatorId: "ACME", transferId: split).map(\.source), ["partner"])
+        XCTAssertEqual(try ledger.balance(.operatorPrefund("ACME", usd)), prefund + 7_210, "the wallet leg's 70.00 and 2.10 fee")
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: split)?.state, .partiallyPaid,
+                       "the redirected payout is still with the beneficiary")
+        try assertWhole()
+    }
+
     func testATimeoutIsInDoubtUntilAnInquirySettlesIt() async throws {
         // The partner never answers the submit within its 50 ms; asked later, it says paid.
         let partner = ScriptedPartner("A", submits: [.paid(reference: "late")], statuses: [.pending, .paid(reference: "A-9")],
