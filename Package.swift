@@ -38,6 +38,12 @@ let package = Package(
         // Readers of files that come from outside (the configuration's TOML, sanctions lists,
         // partners' status reports): pure parsers with limits, no I/O, fuzzed by RemitFuzz.
         .target(name: "RemitFormats", dependencies: ["RemitDomain"]),
+        // remitd's configuration file read into typed settings: checked key by key, no I/O but
+        // the secrets' files. Apart from RemitGateway so that it is fuzzed without NIO's stack.
+        .target(name: "RemitConfiguration", dependencies: ["RemitDomain", "RemitFormats", "RemitProtocol"]),
+        // Partner statements against the ledger's payouts: matching, breaks, reports. Pure but
+        // for what the ledger hands it; remitctl reconcile reads, matches and asks the daemon.
+        .target(name: "RemitReconciliation", dependencies: ["RemitDomain", "RemitFormats", "RemitLedger"]),
         .target(
             name: "RemitLedger",
             dependencies: [
@@ -63,7 +69,7 @@ let package = Package(
         .target(
             name: "RemitGateway",
             dependencies: [
-                "RemitProtocol", "RemitDomain", "RemitFormats", "RemitLedger", "RemitPayout",
+                "RemitProtocol", "RemitDomain", "RemitFormats", "RemitConfiguration", "RemitLedger", "RemitPayout",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -101,8 +107,10 @@ let package = Package(
         .executableTarget(
             name: "remitctl",
             dependencies: [
-                "RemitClient", "RemitProtocol", "RemitLedger", "RemitDomain", "RemitGateway",
+                "RemitClient", "RemitProtocol", "RemitLedger", "RemitDomain", "RemitGateway", "RemitFormats",
+                "RemitReconciliation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -135,9 +143,15 @@ let package = Package(
             ],
             path: "Benchmarks/LedgerBenchmark"
         ),
+        // The ledger and statement that Benchmarks/reconcile.sh reconciles (see BENCHMARKS.md).
+        .executableTarget(
+            name: "ReconcileBenchmark",
+            dependencies: ["RemitLedger", "RemitDomain"],
+            path: "Benchmarks/ReconcileBenchmark"
+        ),
         // libFuzzer entry for the frame and message decoders. Built normally it replays a
         // corpus; built by Fuzz/run.sh with -sanitize=fuzzer it is the fuzzer.
-        .executableTarget(name: "RemitFuzz", dependencies: ["RemitProtocol", "RemitDomain", "RemitFormats"]),
+        .executableTarget(name: "RemitFuzz", dependencies: ["RemitProtocol", "RemitDomain", "RemitFormats", "RemitConfiguration"]),
         .testTarget(
             name: "RemitProtocolTests",
             dependencies: ["RemitProtocol"]
@@ -154,6 +168,8 @@ let package = Package(
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
         .testTarget(name: "RemitFormatsTests", dependencies: ["RemitFormats", "RemitDomain"]),
         .testTarget(name: "RemitLedgerTests", dependencies: ["RemitLedger", "RemitDomain"]),
+        .testTarget(name: "RemitReconciliationTests",
+                    dependencies: ["RemitReconciliation", "RemitLedger", "RemitFormats", "RemitDomain"]),
         .testTarget(
             name: "RemitPayoutTests",
             dependencies: ["RemitPayout", "RemitLedger", "RemitDomain", "RemitFormats", "PartnerServers",
@@ -192,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "RemitdTests",
             dependencies: [
-                "RemitClient", "RemitProtocol", "RemitGateway", "RemitLedger", "PartnerServers",
+                "RemitClient", "RemitProtocol", "RemitGateway", "RemitLedger", "RemitReconciliation", "PartnerServers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
             ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the protocol's decoders and the readers of outside files with libFuzzer.
 #   Fuzz/run.sh [SECONDS] [TARGET...]   SECONDS per target (default 60); targets default to all:
-#                                       frames toml sdn un pain002 camt csv
+#                                       frames toml config sdn un pain002 camt csv
 # Links with lld: gold crashes on this link. Findings land in Fuzz/artifacts/TARGET-crash-...;
 # replay one with: swift run RemitFuzz TARGET Fuzz/artifacts/TARGET-crash-...
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frames toml sdn un pain002 camt csv)
+[ ${#targets[@]} -gt 0 ] || targets=(frames toml config sdn un pain002 camt csv)
 flags=(--scratch-path .build-fuzz --product RemitFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DREMIT_FUZZ
        -Xswiftc -use-ld=lld)
 swift build "${flags[@]}" 2>&1 | tail -n 3

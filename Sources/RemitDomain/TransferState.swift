@@ -110,14 +110,37 @@ extension TransferID {
     /// Parses the UUID text form (`0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b07`, either case), or 32
     /// hexadecimal digits without hyphens.
     public init?(uuid text: String) {
-        let bytes = Array(text.utf8)
-        let hyphenated = bytes.count == 36 && [8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") }
+        let parsed: (UInt64, UInt64)?
+        if let contiguous = text.utf8.withContiguousStorageIfAvailable({ Self.parse(UnsafeRawBufferPointer($0)) }) {
+            parsed = contiguous
+        } else {
+            parsed = Array(text.utf8).withUnsafeBytes { Self.parse($0) }
+        }
+        guard let words = parsed else { return nil }
+        self.init(high: words.0, low: words.1)
+    }
+
+    /// The two words of a UUID's text, hyphenated (36 bytes) or not (32), or nil.
+    private static func parse(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64)? {
+        let hyphenated = bytes.count == 36
         guard hyphenated || bytes.count == 32 else { return nil }
-        let hex = hyphenated ? bytes.enumerated().filter { ![8, 13, 18, 23].contains($0.offset) }.map(\.element) : bytes
-        guard hex.count == 32, hex.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 70) || ($0 >= 97 && $0 <= 102) }),
-              let high = UInt64(String(decoding: hex[..<16], as: UTF8.self), radix: 16),
-              let low = UInt64(String(decoding: hex[16...], as: UTF8.self), radix: 16)
-        else { return nil }
-        self.init(high: high, low: low)
+        if hyphenated {
+            for position in [8, 13, 18, 23] where bytes[position] != UInt8(ascii: "-") { return nil }
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        var digits = 0
+        for (position, byte) in bytes.enumerated() {
+            if hyphenated && (position == 8 || position == 13 || position == 18 || position == 23) { continue }
+            let value: UInt8
+            switch byte {
+            case 48...57: value = byte - 48
+            case 65...70: value = byte - 55
+            case 97...102: value = byte - 87
+            default: return nil
+            }
+            if digits < 16 { words.0 = words.0 << 4 | UInt64(value) } else { words.1 = words.1 << 4 | UInt64(value) }
+            digits += 1
+        }
+        return words
     }
 }

@@ -54,7 +54,9 @@ public enum CSVStatement {
     public static let maxColumns = 64
     public static let maxRowBytes = 64 << 10
 
-    public static func parse(_ data: Data, _ mapping: Mapping, id: String) throws(PartnerStatement.Invalid) -> PartnerStatement {
+    /// `progress`, if given, hears the bytes read so far every 10,000 rows.
+    public static func parse(_ data: Data, _ mapping: Mapping, id: String, progress: ((Int) -> Void)? = nil)
+        throws(PartnerStatement.Invalid) -> PartnerStatement {
         guard data.count <= maxBytes else { throw PartnerStatement.Invalid("a file larger than 512 MiB") }
         if let offset = XMLInput.firstInvalidUTF8(in: data) { throw PartnerStatement.Invalid("not UTF-8 text at byte \(offset)") }
         var rows = Rows(data: data, delimiter: mapping.delimiter)
@@ -88,13 +90,14 @@ public enum CSVStatement {
         while let row = try rows.next() {
             if row.count == 1 && row[0].isEmpty { continue }  // a blank line
             number += 1
+            if number % 10_000 == 0 { progress?(rows.offset) }
             guard number <= PartnerStatement.maxLines else {
                 throw PartnerStatement.Invalid("more than \(PartnerStatement.maxLines) lines")
             }
             let place = "row \(rows.row)"
             func field(_ index: Int?) -> String? {
                 guard let index, index < row.count else { return nil }
-                let value = row[index].trimmingCharacters(in: .whitespaces)
+                let value = trimmed(row[index])
                 return value.isEmpty ? nil : value
             }
             guard var text = field(amount) else { throw PartnerStatement.Invalid("\(place): no amount") }
@@ -139,6 +142,15 @@ public enum CSVStatement {
         return PartnerStatement(id: id, currency: fixedCurrency, lines: lines)
     }
 
+    /// `text` without the spaces around it. Most fields have none, and Foundation's trimming
+    /// goes through UTF-16: only a field that starts or ends with a space or a non-ASCII byte
+    /// (which may be a Unicode space) is handed to it.
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return text }
+        func plain(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x80 }
+        return plain(first) && plain(last) ? text : text.trimmingCharacters(in: .whitespaces)
+    }
+
     /// `YYYY-MM-DD` from `text` in `format`, checked to be a real date.
     static func isoDate(_ text: String, _ format: Mapping.DateFormat) -> String? {
         let bytes = Array(text.utf8.prefix(10))
@@ -160,7 +172,9 @@ public enum CSVStatement {
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
         guard (1...days).contains(day) else { return nil }
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        // By hand: String(format:) costs more than the rest of a row's reading.
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+        return "\(year)-\(two(month))-\(two(day))"
     }
 
     /// Header names, upper-cased and trimmed, to their column.

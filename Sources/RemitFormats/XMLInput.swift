@@ -39,15 +39,23 @@ public enum XMLInput {
     /// The offset of the first byte that is not part of valid UTF-8, or nil: for every reader of
     /// text from outside, which refuses such input rather than let it become U+FFFD silently.
     static func firstInvalidUTF8(in data: Data) -> Int? {
-        var parser = Unicode.UTF8.ForwardParser()
-        var bytes = data.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &bytes) {
-            case .valid(let scalar): offset += scalar.count
-            case .emptyInput: return nil
-            case .error: return offset
+        data.withUnsafeBytes { raw -> Int? in
+            var offset = 0
+            while offset < raw.count {
+                // ASCII, most of any statement or list, needs no decoding.
+                if raw[offset] < 0x80 {
+                    offset += 1
+                    continue
+                }
+                var parser = Unicode.UTF8.ForwardParser()
+                var bytes = raw[offset...].makeIterator()
+                switch parser.parseScalar(from: &bytes) {
+                case .valid(let scalar): offset += scalar.count
+                case .emptyInput: return nil
+                case .error: return offset
+                }
             }
+            return nil
         }
     }
 

@@ -154,4 +154,18 @@ extension Ledger {
             }
         }
     }
+
+    /// The audit lines of one action whose detail contains `text` (a statement's digest, say),
+    /// oldest first.
+    public func audit(action: String, detailContaining text: String, limit: Int = 100) throws -> [AuditLine] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, at, actor, action, subject, detail, outcome FROM audit
+                WHERE action = ? AND instr(detail, ?) > 0 ORDER BY id LIMIT ?
+                """, arguments: [action, text, limit]).map {
+                AuditLine(id: $0["id"], at: $0["at"], actor: $0["actor"], action: $0["action"], subject: $0["subject"],
+                          detail: $0["detail"], outcome: $0["outcome"])
+            }
+        }
+    }
 }

@@ -116,16 +116,24 @@ public struct PayoutKey: Hashable, Sendable {
     /// Read from the end: the leg, then the 36-character transfer id, then the operator, which
     /// may hold hyphens of its own.
     public init?(_ text: String) {
-        guard text.utf8.count <= 128, let lastHyphen = text.lastIndex(of: "-") else { return nil }
-        var legText = text[text.index(after: lastHyphen)...]
-        let redirect = legText.hasSuffix("r")
-        if redirect { legText = legText.dropLast() }
-        guard let leg = Int(legText), leg >= 0, leg < 256, String(leg) == legText else { return nil }
-        let rest = text[..<lastHyphen]
-        guard rest.count > 37 else { return nil }
-        let idStart = rest.index(rest.endIndex, offsetBy: -36)
-        guard rest[rest.index(before: idStart)] == "-", let id = TransferID(uuid: String(rest[idStart...])) else { return nil }
-        let operatorId = String(rest[..<rest.index(before: idStart)])
+        // Bytes, not characters: statements hand over a million of these.
+        let bytes = Array(text.utf8)
+        let hyphen = UInt8(ascii: "-")
+        guard bytes.count <= 128, let lastHyphen = bytes.lastIndex(of: hyphen) else { return nil }
+        var legEnd = bytes.count
+        let redirect = legEnd > lastHyphen + 1 && bytes[legEnd - 1] == UInt8(ascii: "r")
+        if redirect { legEnd -= 1 }
+        let legDigits = bytes[(lastHyphen + 1)..<legEnd]
+        guard (1...3).contains(legDigits.count), legDigits.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              legDigits.count == 1 || legDigits.first != 48
+        else { return nil }
+        let leg = legDigits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard leg < 256 else { return nil }
+        // The transfer id's 36 characters before the leg, a hyphen before them, an operator before that.
+        guard lastHyphen > 37, bytes[lastHyphen - 37] == hyphen,
+              let id = TransferID(uuid: String(decoding: bytes[(lastHyphen - 36)..<lastHyphen], as: UTF8.self))
+        else { return nil }
+        let operatorId = String(decoding: bytes[..<(lastHyphen - 37)], as: UTF8.self)
         guard !operatorId.isEmpty else { return nil }
         self.init(operatorId: operatorId, transferId: id, leg: leg, redirect: redirect)
     }

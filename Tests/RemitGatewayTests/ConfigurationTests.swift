@@ -188,6 +188,72 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    /// A partner's statements: camt by default, or its CSV export through a column mapping.
+    func testStatementMappings() throws {
+        let marker = "id = \"MPESA-KE\"\n"
+        func parse(_ lines: String) throws -> GatewayConfiguration {
+            try GatewayConfiguration.parse(demo.replacingOccurrences(of: marker, with: marker + lines + "\n"), file: "remitd.toml")
+        }
+        XCTAssertEqual(try parse("").partners[0].statement, .camt)
+        let csv = try parse("""
+            statement_format = "csv"
+            statement_delimiter = ";"
+            statement_amount = "Amount"
+            statement_currency_code = "KES"
+            statement_end_to_end_id = "Originator Conversation ID"
+            statement_date = "Completion Time"
+            statement_date_format = "DD/MM/YYYY"
+            statement_direction = "Type"
+            statement_debit_values = ["Payout", "b2c"]
+            statement_credit_values = ["Top-up"]
+            """).partners[0].statement
+        guard case .csv(let mapping) = csv else { return XCTFail("\(csv)") }
+        XCTAssertEqual(mapping.delimiter, UInt8(ascii: ";"))
+        XCTAssertEqual(mapping.amount, "Amount")
+        XCTAssertEqual(mapping.currency, .fixed("KES"))
+        XCTAssertEqual(mapping.endToEndId, "Originator Conversation ID")
+        XCTAssertEqual(mapping.dateFormat, .dayMonthYear)
+        XCTAssertEqual(mapping.debitValues, ["PAYOUT", "B2C"])
+        XCTAssertEqual(mapping.creditValues, ["TOP-UP"])
+        XCTAssertEqual(mapping.reversalValues, ["REVERSED", "REVERSAL", "RETURNED", "RETURN"], "the default")
+        let refused: [(String, String)] = [
+            ("statement_format = \"pdf\"", "partner[0].statement_format: must be \"camt\" or \"csv\""),
+            ("statement_amount = \"Amount\"", "partner[0].statement_amount: is for statement_format = \"csv\""),
+            ("statement_format = \"csv\"", "partner[0].statement_amount: is required"),
+            ("statement_format = \"csv\"\nstatement_amount = \"A\"", "the mapping needs statement_end_to_end_id"),
+            ("statement_format = \"csv\"\nstatement_amount = \"A\"\nstatement_reference = \"R\"\nstatement_delimiter = \":\"",
+             "partner[0].statement_delimiter: must be one of"),
+            ("statement_format = \"csv\"\nstatement_amount = \"A\"\nstatement_reference = \"R\"\nstatement_currency = \"C\"\nstatement_currency_code = \"KES\"",
+             "statement_currency_code: give statement_currency (a column) or statement_currency_code, not both"),
+            ("statement_format = \"csv\"\nstatement_amount = \"A\"\nstatement_reference = \"R\"\nstatement_date_format = \"YY-MM-DD\"",
+             "statement_date_format: must be one of YYYY-MM-DD, DD/MM/YYYY"),
+            ("statement_format = \"csv\"\nstatement_amount = \"A\"\nstatement_reference = \"R\"\nstatement_credit_values = [\"D\"]",
+             "statement_credit_values: a value cannot mean both"),
+            ("statement_format = \"csv\"\nstatement_amount = \"\"", "statement_amount: must be a column name of 1 to 128 bytes"),
+        ]
+        for (lines, expected) in refused {
+            XCTAssertThrowsError(try parse(lines), lines) { error in XCTAssertTrue("\(error)".contains(expected), "\(error)") }
+        }
+    }
+
+    /// The config fuzz target's seeds read whole, so that the fuzzer starts from files that reach
+    /// every section; read by remitd, the core-banking one stops at its missing password file.
+    func testTheFuzzSeedsRead() throws {
+        let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fuzz/seeds/config")
+        let full = try String(contentsOf: seeds.appendingPathComponent("full.toml"), encoding: .utf8)
+        let configuration = try GatewayConfiguration.parse(full, file: "/nonexistent-remit-fuzz/remitd.toml")
+        XCTAssertEqual(configuration.partners.map(\.adapter), ["simulated", "mobile-wallet", "iso20022-files"])
+        XCTAssertNotNil(configuration.callbacks)
+        let coreBanking = try String(contentsOf: seeds.appendingPathComponent("core-banking.toml"), encoding: .utf8)
+        XCTAssertThrowsError(try GatewayConfiguration.parse(coreBanking, file: "/nonexistent-remit-fuzz/remitd.toml")) { error in
+            XCTAssertTrue("\(error)".contains("password_file"), "\(error)")
+        }
+        // As the fuzzer and remitctl read it: the secret files are left alone.
+        let skipped = try GatewayConfiguration.parse(coreBanking, file: "/nonexistent-remit-fuzz/remitd.toml", secrets: .skip)
+        XCTAssertEqual(skipped.partners.first?.adapter, "mfi-core-banking")
+        XCTAssertNil(skipped.partners.first?.http?.password)
+    }
+
     func testASyntaxErrorNamesTheLine() {
         XCTAssertThrowsError(try GatewayConfiguration.parse("[server]\nlisten = 127.0.0.1\n", file: "x.toml")) { error in
             XCTAssertTrue("\(error)".hasPrefix("x.toml:2: "), "\(error)")

@@ -27,11 +27,15 @@ public struct AdminRequest: Codable, Sendable, Hashable {
     public var quote: String?
     public var mid: String?
     public var asOf: String?
+    /// For record-statement: the statement file's SHA-256 (64 hex digits); `reference` names
+    /// the statement and `evidence` sums up what reconciling it found.
+    public var digest: String?
 
     public init(command: String, operator: String? = nil, amount: String? = nil, reference: String? = nil,
                 partner: String? = nil, transfer: String? = nil, leg: Int? = nil, outcome: String? = nil,
                 evidence: String? = nil, base: String? = nil, quote: String? = nil, mid: String? = nil,
-                asOf: String? = nil) {
+                asOf: String? = nil, digest: String? = nil) {
+        self.digest = digest
         self.base = base
         self.quote = quote
         self.mid = mid

@@ -113,13 +113,16 @@ struct AdminExecutor: Sendable {
             return await resolve(request, actor: actor)
         case "reverse-payout":
             return await reverse(request, actor: actor)
+        case "record-statement":
+            return await recordStatement(request, actor: actor)
         case "rates-set":
             return await setRate(request, actor: actor)
         case "review-approve", "review-reject":
             return await review(request, approve: request.command == "review-approve", actor: actor)
         default:
             return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, partners-health, "
-                            + "partner-enable, partner-disable, resolve-payout, reverse-payout, rates-set, review-approve, review-reject")
+                            + "partner-enable, partner-disable, resolve-payout, reverse-payout, record-statement, rates-set, review-approve, "
+                            + "review-reject")
         }
     }
 
@@ -242,6 +245,28 @@ struct AdminExecutor: Sendable {
             let state = (try? environment.ledger.transfer(operatorId: operatorId, id: id))??.state.rawValue
             return AdminResponse(ok: true, status: state)
         }
+    }
+
+    /// A partner statement reconciled (by `remitctl reconcile`): on the audit log with its digest,
+    /// so that importing it again is recognised, and with what reconciling it found.
+    private func recordStatement(_ request: AdminRequest, actor: String) async -> AdminResponse {
+        guard let partner = request.partner, environment.configuration.partners.contains(where: { $0.id == partner }) else {
+            return .failure("partner \(request.partner ?? "(none)") is not configured")
+        }
+        guard let digest = request.digest, digest.utf8.count == 64, digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+        else { return .failure("digest must be the statement file's SHA-256 in 64 lower-case hex digits") }
+        guard let name = request.reference, !name.isEmpty, name.utf8.count <= 200 else {
+            return .failure("reference is required (1 to 200 bytes): the statement's name")
+        }
+        let summary = request.evidence ?? ""
+        guard summary.utf8.count <= 1_000 else { return .failure("evidence (the summary) is at most 1,000 bytes") }
+        let record = AuditRecord(actor: actor, action: "reconcile", subject: "partner \(partner) statement \(name)",
+                                 detail: "sha256 \(digest)\(summary.isEmpty ? "" : "; \(summary)")")
+        if case .rejected(let error) = await environment.ledger.apply(.audit(record)) {
+            return .failure("not recorded on the audit log: \(error)")
+        }
+        environment.logger.notice("partner statement reconciled", metadata: ["partner": "\(partner)", "statement": "\(name)"])
+        return AdminResponse(ok: true)
     }
 
     private func move(_ request: AdminRequest, withdraw: Bool, actor: String) async -> AdminResponse {

@@ -120,7 +120,12 @@ public final class Gateway: Sendable {
         default:
             break
         }
-        var behaviour = partner.simulated
+        let settings = partner.simulated
+        var behaviour = SimulatedPartner.Behaviour(latencyMs: settings.latencyMs, rejectBps: settings.rejectBps,
+                                                   unknownBps: settings.unknownBps, pendingBps: settings.pendingBps,
+                                                   seed: settings.seed, duplicateCallbackBps: settings.duplicateCallbackBps)
+        behaviour.pickupWaitMs = settings.pickupWaitMs
+        behaviour.rememberMs = settings.rememberMs
         if let secret = partner.callbackSecret, let callbackURL {
             behaviour.callbackURL = callbackURL
             behaviour.callbackSecret = secret

@@ -1,8 +1,6 @@
 import Foundation
 import RemitDomain
 import RemitFormats
-import RemitLedger
-import RemitPayout
 
 /// Everything remitd needs to run, read from one TOML file (docs/configuration.md lists every
 /// key). Relative paths are taken from the configuration file's folder.
@@ -85,13 +83,22 @@ public struct GatewayConfiguration: Sendable {
         /// The most one payout may be there, by payout currency (minor units).
         public var maximumAmounts: [String: Int64] = [:]
         /// For `adapter = "simulated"`.
-        public var simulated: SimulatedPartner.Behaviour
+        public var simulated: SimulatedSettings
         /// For the adapters that speak HTTP.
         public var http: HTTPSettings?
         /// For `iso20022-files`.
         public var files: FileSettings?
         /// The key its callbacks are signed with; without one, its callbacks are refused.
         public var callbackSecret: [UInt8]?
+        /// How `remitctl reconcile` reads its statements: camt.053/054 XML, or its CSV export
+        /// with this column mapping (`statement_*` keys).
+        public var statement: StatementFormat = .camt
+    }
+
+    /// A partner's statement file: ISO 20022 camt, or CSV read through a column mapping.
+    public enum StatementFormat: Sendable, Equatable {
+        case camt
+        case csv(CSVStatement.Mapping)
     }
 
     /// How to reach a partner's HTTP API: its base URL and credentials.
@@ -215,15 +222,23 @@ public struct GatewayConfiguration: Sendable {
                         reviewThreshold: screening.reviewThresholdBps * 100)
     }
 
-    public static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
+    /// Whether the files that hold secrets are read. remitd reads them; a tool that needs only
+    /// the rest (remitctl reading a partner's statement format, as a user who may not read the
+    /// daemon's credentials; the fuzzer) skips them, and their settings are nil.
+    public enum SecretFiles: Sendable {
+        case read, skip
+    }
+
+    public static func load(path: String, secrets: SecretFiles = .read) throws(ConfigurationError) -> GatewayConfiguration {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ConfigurationError(file: path, key: "", problem: "cannot be read: \(error.localizedDescription)")
         }
-        return try parse(text, file: path)
+        return try parse(text, file: path, secrets: secrets)
     }
 
-    public static func parse(_ text: String, file: String) throws(ConfigurationError) -> GatewayConfiguration {
+    public static func parse(_ text: String, file: String, secrets: SecretFiles = .read) throws(ConfigurationError)
+        -> GatewayConfiguration {
         let document: TOMLDocument
         do { document = try TOMLDocument(parsing: text) } catch {
             throw ConfigurationError(file: file, key: "", line: error.line > 0 ? error.line : nil, problem: error.problem)
@@ -273,6 +288,7 @@ public struct GatewayConfiguration: Sendable {
                 if required { throw p.fail(key, "is required") }
                 return nil
             }
+            guard secrets == .read else { return nil }
             guard var bytes = FileManager.default.contents(atPath: resolve(path)).map(Array.init) else {
                 throw p.fail(key, "\(resolve(path)) cannot be read")
             }
@@ -465,12 +481,12 @@ public struct GatewayConfiguration: Sendable {
                 throw p.fail(countries.isEmpty ? "countries" : currencies.isEmpty ? "currencies" : "products",
                              "is required: at least one")
             }
-            var simulated = SimulatedPartner.Behaviour()
+            var simulated = SimulatedSettings()
             var http: HTTPSettings?
             var files: FileSettings?
             switch adapter {
             case "simulated":
-                simulated = SimulatedPartner.Behaviour(
+                simulated = SimulatedSettings(
                     latencyMs: Int(try p.integer("latency_ms", default: 20, in: 0...600_000)),
                     rejectBps: Int(try p.integer("reject_bps", default: 0, in: 0...10_000)),
                     unknownBps: Int(try p.integer("unknown_bps", default: 0, in: 0...10_000)),
@@ -521,6 +537,7 @@ public struct GatewayConfiguration: Sendable {
             let maximumAmounts = try perCurrency("max_amount")
             if maximumAmounts.values.contains(0) { throw p.fail("max_amount", "must be above zero") }
             let costBasisPoints = try p.integer("cost_bps", default: 0, in: 0...10_000)
+            let statement = try statementFormat(&p)
             let callbackSecret = try secret(&p, "callback_secret_file")
             if let callbackSecret, callbackSecret.count < 32 {
                 throw p.fail("callback_secret_file", "the secret must be at least 32 bytes")
@@ -533,7 +550,7 @@ public struct GatewayConfiguration: Sendable {
                 timeoutMs: try p.integer("timeout_ms", default: 10_000, in: 10...600_000),
                 costFixed: costFixed, costBasisPoints: costBasisPoints, maximumAmounts: maximumAmounts, simulated: simulated,
                 http: http, files: files,
-                callbackSecret: callbackSecret))
+                callbackSecret: callbackSecret, statement: statement))
             let behaviour = partners.last!.simulated
             guard behaviour.rejectBps + behaviour.unknownBps + behaviour.pendingBps <= 10_000 else {
                 throw p.fail("reject_bps", "reject_bps + unknown_bps + pending_bps must be at most 10000")
@@ -584,6 +601,76 @@ public struct GatewayConfiguration: Sendable {
         return GatewayConfiguration(file: file, server: server, admin: admin, ledger: ledger, operators: operators,
                                     corridors: corridors, quoteTtlMs: quoteTtlMs, ratesFile: ratesFile, screening: screening,
                                     partners: partners, payouts: payouts, callbacks: callbacks)
+    }
+
+    /// `statement_format` ("camt", the default, or "csv") and, for CSV, the column mapping.
+    private static func statementFormat(_ p: inout ConfigurationReader) throws(ConfigurationError) -> StatementFormat {
+        let keys = ["statement_amount", "statement_currency", "statement_currency_code", "statement_end_to_end_id",
+                    "statement_reference", "statement_date", "statement_date_format", "statement_direction",
+                    "statement_debit_values", "statement_credit_values", "statement_status", "statement_pending_values",
+                    "statement_reversal_values", "statement_return_reason", "statement_delimiter"]
+        let format = try p.string("statement_format", default: "camt")
+        switch format {
+        case "camt":
+            for key in keys where p.table[key] != nil { throw p.fail(key, "is for statement_format = \"csv\"") }
+            return .camt
+        case "csv": break
+        default: throw p.fail("statement_format", "must be \"camt\" or \"csv\", not \"\(format)\"")
+        }
+        func column(_ key: String) throws(ConfigurationError) -> String? {
+            guard let name = try p.string(key) else { return nil }
+            guard !name.isEmpty, name.utf8.count <= 128 else { throw p.fail(key, "must be a column name of 1 to 128 bytes") }
+            return name
+        }
+        func values(_ key: String, _ fallback: Set<String>) throws(ConfigurationError) -> Set<String> {
+            guard let list = try p.strings(key) else { return fallback }
+            guard !list.isEmpty, list.count <= 32, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 64 }) else {
+                throw p.fail(key, "must list 1 to 32 values of 1 to 64 bytes")
+            }
+            return Set(list.map { $0.uppercased() })
+        }
+        guard let amount = try column("statement_amount") else {
+            throw p.fail("statement_amount", "is required for statement_format = \"csv\": the amount's column")
+        }
+        var mapping = CSVStatement.Mapping(amount: amount)
+        let currencyColumn = try column("statement_currency")
+        if let code = try p.string("statement_currency_code") {
+            guard currencyColumn == nil else {
+                throw p.fail("statement_currency_code", "give statement_currency (a column) or statement_currency_code, not both")
+            }
+            guard (try? Currency(code)) != nil else { throw p.fail("statement_currency_code", "\"\(code)\" is not an ISO 4217 currency code") }
+            mapping.currency = .fixed(code)
+        } else {
+            mapping.currency = .column(currencyColumn ?? "Currency")
+        }
+        mapping.endToEndId = try column("statement_end_to_end_id")
+        mapping.reference = try column("statement_reference")
+        mapping.date = try column("statement_date")
+        let dateFormat = try p.string("statement_date_format", default: "YYYY-MM-DD")
+        guard let parsedFormat = CSVStatement.Mapping.DateFormat(rawValue: dateFormat) else {
+            throw p.fail("statement_date_format", "must be one of \(CSVStatement.Mapping.DateFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        mapping.dateFormat = parsedFormat
+        mapping.direction = try column("statement_direction")
+        mapping.debitValues = try values("statement_debit_values", mapping.debitValues)
+        mapping.creditValues = try values("statement_credit_values", mapping.creditValues)
+        guard mapping.debitValues.isDisjoint(with: mapping.creditValues) else {
+            throw p.fail("statement_credit_values", "a value cannot mean both a debit and a credit")
+        }
+        mapping.status = try column("statement_status")
+        mapping.pendingValues = try values("statement_pending_values", mapping.pendingValues)
+        mapping.reversalValues = try values("statement_reversal_values", mapping.reversalValues)
+        mapping.returnReason = try column("statement_return_reason")
+        let delimiter = try p.string("statement_delimiter", default: ",")
+        guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, [UInt8(ascii: ","), UInt8(ascii: ";"),
+                                                                            UInt8(ascii: "\t"), UInt8(ascii: "|")].contains(byte) else {
+            throw p.fail("statement_delimiter", "must be one of , ; | or a tab")
+        }
+        mapping.delimiter = byte
+        guard mapping.endToEndId != nil || mapping.reference != nil || mapping.date != nil else {
+            throw p.fail("statement_amount", "the mapping needs statement_end_to_end_id, statement_reference or statement_date to match lines")
+        }
+        return .csv(mapping)
     }
 
     private static func address(_ reader: inout ConfigurationReader, _ key: String, default fallback: String,
