@@ -10,11 +10,18 @@ struct VerifyCommand: ParsableCommand {
         discussion: "Exit codes: 0 the ledger is whole; 1 problems were found (each is listed); 66 no readable ledger.")
 
     @OptionGroup var ledger: LedgerOptions
+    @Flag(help: "JSON for scripts.") var json = false
 
     func run() throws {
         try reporting {
             let report = try ledger.open().verify()
-            print(report)
+            if json {
+                print(TransferText.json(["clean": report.isClean, "entries": report.entries, "postings": report.postings,
+                                         "accounts": report.accounts, "auditLines": report.auditLines,
+                                         "screenings": report.screenings, "problems": report.problems] as [String: Any]))
+            } else {
+                print(report)
+            }
             if !report.isClean { throw ExitCode(1) }
         }
     }

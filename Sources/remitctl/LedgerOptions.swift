@@ -16,6 +16,11 @@ struct LedgerOptions: ParsableArguments {
             ?? (stateDir as NSString).appendingPathComponent("ledger.sqlite")
     }
 
+    /// The daemon's configuration file: `explicit`, else $REMIT_CONFIG, else remitd.toml in the state folder.
+    func configurationPath(_ explicit: String?) -> String {
+        explicit ?? ProcessInfo.processInfo.environment["REMIT_CONFIG"] ?? (stateDir as NSString).appendingPathComponent("remitd.toml")
+    }
+
     func open() throws -> Ledger {
         do {
             return try Ledger.openForReading(path: database)

@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import RemitGateway
 
-/// `remitctl operators fund|withdraw`: prefund movements, through the daemon's admin socket so
+/// `remitctl operators list|show|fund|withdraw`: operators with their money and limits (read from
+/// the ledger and the configuration), and prefund movements, through the daemon's admin socket so
 /// that the ledger keeps its one writer.
 struct OperatorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "operators", abstract: "Fund an operator's prefund, or withdraw from it.",
-        subcommands: [Fund.self, Withdraw.self])
+        commandName: "operators", abstract: "Operators with their prefunds and limits; fund a prefund, or withdraw from it.",
+        subcommands: [List.self, Show.self, Fund.self, Withdraw.self])
 
     struct SocketOptions: ParsableArguments {
         @Option(help: "The daemon's admin socket (default: admin.sock in the state folder).") var socket: String?

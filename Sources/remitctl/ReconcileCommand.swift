@@ -126,8 +126,7 @@ struct ReconcileCommand: ParsableCommand {
 
     /// The partner's statement format from the daemon's configuration.
     func statementFormat() throws -> GatewayConfiguration.StatementFormat {
-        let path = config ?? ProcessInfo.processInfo.environment["REMIT_CONFIG"]
-            ?? (ledger.stateDir as NSString).appendingPathComponent("remitd.toml")
+        let path = ledger.configurationPath(config)
         let configuration: GatewayConfiguration
         do { configuration = try GatewayConfiguration.load(path: path, secrets: .skip) } catch {
             throw CommandFailure("\(error)", exitCode: 78)  // EX_CONFIG

@@ -67,7 +67,7 @@ struct TransfersCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One transfer with its legs.",
+            abstract: "One transfer with its legs, its events and the ledger entries that moved its money.",
             discussion: "Exit codes: 0 shown, 1 no such transfer, 66 no ledger, 64 usage.")
 
         @OptionGroup var ledger: LedgerOptions
@@ -84,9 +84,14 @@ struct TransfersCommand: ParsableCommand {
                 guard !views.isEmpty else { throw CommandFailure("no transfer \(id)") }
                 // Reversals, with who reported them and the evidence, beside the legs.
                 let reversals = try views.map { try opened.reversals(operatorId: $0.operatorId, transferId: $0.transferId) }
+                let events = try views.map { try opened.events(operatorId: $0.operatorId, transferId: $0.transferId) }
+                let entries = try views.map { try opened.entries(operatorId: $0.operatorId, transferId: $0.transferId) }
                 if json {
-                    let objects = zip(views, reversals).map { view, booked -> [String: Any] in
+                    let objects = zip(views, reversals).enumerated().map { position, pair -> [String: Any] in
+                        let (view, booked) = pair
                         var object = view.object
+                        object["events"] = events[position].map(TransferText.object)
+                        object["entries"] = entries[position].map(TransferText.object)
                         if !booked.isEmpty {
                             object["reversals"] = booked.map {
                                 ["leg": $0.leg, "entry": $0.entryId, "source": $0.source, "evidence": $0.evidence,
@@ -97,10 +102,12 @@ struct TransfersCommand: ParsableCommand {
                     }
                     print(TransferText.json(objects.count == 1 ? objects[0] : objects))
                 } else {
-                    print(zip(views, reversals).map { view, booked in
-                        TransferText.detail(view) + booked.map {
+                    print(zip(views, reversals).enumerated().map { position, pair in
+                        let (view, booked) = pair
+                        return TransferText.detail(view) + booked.map {
                             "\nleg \($0.leg) reversed \(Ledger.utcTimestamp($0.reversedAt)) (entry \($0.entryId), reported by \($0.source)): \($0.evidence)"
-                        }.joined()
+                        }.joined() + "\n\nevents\n" + TransferText.events(events[position])
+                            + "\n\nledger entries\n" + TransferText.entries(entries[position])
                     }.joined(separator: "\n\n"))
                 }
             }
@@ -178,6 +185,43 @@ enum TransferText {
             lines.append(align([["LEG", "PRODUCT", "INSTITUTION", "ACCOUNT", "SHARE", "PAYOUT", "STATE"]] + rows))
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func object(_ event: EventRecord) -> [String: Any] {
+        var object: [String: Any] = ["sequence": Int64(clamping: event.sequence), "state": event.state,
+                                     "reason": Int(event.reason.rawValue), "occurredAt": Ledger.utcTimestamp(event.occurredAt)]
+        object["leg"] = event.leg
+        if !event.partnerReference.isEmpty { object["partnerReference"] = event.partnerReference }
+        return object
+    }
+
+    static func object(_ entry: EntryRecord) -> [String: Any] {
+        ["id": entry.id, "kind": entry.kind, "reference": entry.reference, "createdAt": Ledger.utcTimestamp(entry.createdAt),
+         "postings": entry.lines.map { ["account": $0.account, "currency": $0.currency, "amountMinor": $0.amount,
+                                        "amount": amount($0.amount, $0.currency)] as [String: Any] }]
+    }
+
+    /// The operator's event stream for this transfer, oldest first.
+    static func events(_ events: [EventRecord]) -> String {
+        guard !events.isEmpty else { return "(none retained)" }
+        return align([["SEQUENCE", "WHAT", "STATE", "REASON", "PARTNER REF", "AT (UTC)"]] + events.map {
+            [String($0.sequence), $0.leg.map { "leg \($0)" } ?? "transfer", $0.state, $0.reason.rawValue == 0 ? "-" : String($0.reason.rawValue),
+             $0.partnerReference.isEmpty ? "-" : $0.partnerReference, Ledger.utcTimestamp($0.occurredAt)]
+        })
+    }
+
+    /// Each entry with its postings, debits and credits in columns of their own.
+    static func entries(_ entries: [EntryRecord]) -> String {
+        guard !entries.isEmpty else { return "(none)" }
+        var rows = [["ENTRY", "KIND", "ACCOUNT", "DEBIT", "CREDIT"]]
+        for entry in entries {
+            for (position, line) in entry.lines.enumerated() {
+                let money = amount(abs(line.amount), line.currency)
+                rows.append([position == 0 ? "\(entry.id) \(Ledger.utcTimestamp(entry.createdAt))" : "", position == 0 ? entry.kind : "",
+                             line.account, line.amount > 0 ? money : "", line.amount < 0 ? money : ""])
+            }
+        }
+        return align(rows)
     }
 
     /// Basis points as a percentage: 7000 is "70%", 1250 is "12.5%", 1 is "0.01%".
