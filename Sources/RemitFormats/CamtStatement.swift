@@ -87,7 +87,7 @@ public enum CamtStatement {
             let parent = path.count >= 2 ? path[path.count - 2] : ""
             switch name {
             case "Stmt" where parent == "BkToCstmrStmt", "Ntfctn" where parent == "BkToCstmrDbtCdtNtfctn":
-                statement = PartnerStatement(id: "", lines: [])
+                statement = PartnerStatement(id: "", lines: [], complete: name == "Stmt")
             case "Bal" where statement != nil:
                 balance = (nil, nil, nil, true, nil)
             case "Ntry" where statement != nil:

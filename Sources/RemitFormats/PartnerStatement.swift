@@ -80,9 +80,14 @@ public struct PartnerStatement: Equatable, Sendable {
     public var opening: Balance?
     public var closing: Balance?
     public var lines: [Line]
+    /// Every movement of its period, as a statement (camt.053) or an export lists them; false for
+    /// a notification (camt.054), which carries only the movements it reports, so that a payout
+    /// absent from it is not missing.
+    public var complete: Bool
 
     public init(id: String, account: String? = nil, currency: String? = nil, opening: Balance? = nil,
-                closing: Balance? = nil, lines: [Line]) {
+                closing: Balance? = nil, lines: [Line], complete: Bool = true) {
+        self.complete = complete
         self.id = id
         self.account = account
         self.currency = currency

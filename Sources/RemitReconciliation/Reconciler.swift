@@ -302,8 +302,9 @@ public struct Reconciler {
             }
         }
 
-        // Paid in the ledger within the period, shown nowhere.
-        if let period = result.period {
+        // Paid in the ledger within the period, shown nowhere: only a whole statement can say so.
+        result.checkedMissing = statements.allSatisfy(\.complete)
+        if result.checkedMissing, let period = result.period {
             for (index, payout) in payouts.enumerated() where firstLine[index] == nil {
                 switch payout.standing {
                 case .paid:

@@ -130,6 +130,9 @@ public struct Reconciliation: Sendable {
     public var notPayouts = 0
     /// Open payouts (sent, in doubt) the statement does not show yet.
     public var openNotShown = 0
+    /// Whether payouts missing from the statement were looked for: not for notifications
+    /// (camt.054), which carry only some movements.
+    public var checkedMissing = true
     /// The first and last day the statement covers, from its lines and balances.
     public var period: ClosedRange<String>?
     public var breaks: [Break] = []

@@ -45,7 +45,10 @@ public struct ReconciliationReport {
         rows.append(["pending at the partner", String(result.pending)])
         rows.append(["not payouts (fundings, fees)", String(result.notPayouts)])
         rows.append(["open payouts not on it", String(result.openNotShown)])
-        for (type, count) in breakCounts { rows.append(["break: \(type.rawValue)", String(count)]) }
+        for (type, count) in breakCounts {
+            let unchecked = type == .missingAtPartner && !result.checkedMissing
+            rows.append(["break: \(type.rawValue)", unchecked ? "not looked for: a notification lists only some movements" : String(count)])
+        }
         for check in result.balances {
             let verdict: String
             switch check.agrees {
@@ -141,7 +144,7 @@ public struct ReconciliationReport {
             "matchedBy": Dictionary(uniqueKeysWithValues: result.matchedBy.map { ($0.key.rawValue, $0.value) }),
             "pending": result.pending, "notPayouts": result.notPayouts, "openNotShown": result.openNotShown,
             "breakCounts": Dictionary(uniqueKeysWithValues: breakCounts.map { ($0.0.rawValue, $0.1) }),
-            "clean": result.isClean, "dryRun": dryRun,
+            "clean": result.isClean, "dryRun": dryRun, "missingLookedFor": result.checkedMissing,
             "balances": result.balances.map { check -> [String: Any] in
                 var b: [String: Any] = ["statement": check.statement, "movements": Reconciliation.amount(check.movements, check.currency)]
                 b["currency"] = check.currency

@@ -137,6 +137,8 @@ final class CamtStatementTests: XCTestCase {
         XCTAssertEqual(statements[0].account, "KE12BANK000012345678")
         XCTAssertNil(statements[0].opening)
         XCTAssertEqual(statements[0].lines.count, 5)
+        XCTAssertFalse(statements[0].complete, "a notification carries only the movements it reports")
+        XCTAssertTrue(try parse(Self.camt053(version: "02", entries: Self.entries))[0].complete)
     }
 
     func testMalformedStatementsAreRefusedWithTheirReason() {

@@ -161,6 +161,16 @@ final class ReconcilerTests: XCTestCase {
         XCTAssertEqual(again.matched, 4)
     }
 
+    /// A notification (camt.054) lists some movements: the paid payouts it leaves out are not missing.
+    func testANotificationLooksForNoMissingPayouts() {
+        let notification = PartnerStatement(id: "NTF-1", lines: [line(1, id: key(1).text, 10_000)], complete: false)
+        let result = Reconciler(partner: "MPESA", statements: [notification],
+                                payouts: [payout(1, 10_000, .paid), payout(2, 20_000, .paid)], label: "ntf.xml").run()
+        XCTAssertEqual(result.breaks, [])
+        XCTAssertFalse(result.checkedMissing)
+        XCTAssertTrue(ReconciliationReport(result: result, applied: []).text.contains("not looked for"))
+    }
+
     func testOpeningPlusBookedLinesMustMakeTheClosing() {
         let lines = [line(1, 10_000), line(2, 5_000, .credit), line(3, 7_000, status: .pending)]
         XCTAssertEqual(run(lines, [], opening: 100_000, closing: 95_000).balances.first?.agrees, true)

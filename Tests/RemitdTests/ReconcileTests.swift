@@ -226,6 +226,44 @@ final class ReconcileTests: XCTestCase {
         XCTAssertEqual((again["changes"] as? [Any])?.count, 0)
         XCTAssertEqual((again["breaks"] as? [Any])?.count, 2)
         XCTAssertNotNil(again["importedBefore"])
+
+        // A camt.054 notification of two more payouts booked as one batched entry: each
+        // transaction is a line, both match, and the payouts it does not mention are not missing.
+        let more = (0..<2).map { _ in ID128.random() }
+        for id in more { _ = try await client.submit([GatewayTests.transfer(id, legs: savings)]) }
+        for id in more { _ = try await final(id, client, seconds: 30) }
+        let batch = try payouts("KMFI")
+        let (first, second) = (batch["\(more[0])"]!, batch["\(more[1])"]!)
+        let notification = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02">
+              <BkToCstmrDbtCdtNtfctn>
+                <GrpHdr><MsgId>KMFI-NTF-2</MsgId><CreDtTm>\(date)T12:00:00Z</CreDtTm></GrpHdr>
+                <Ntfctn>
+                  <Id>KMFI-NTF-2-1</Id>
+                  <CreDtTm>\(date)T12:00:00Z</CreDtTm>
+                  <Acct><Id><Othr><Id>REMIT-GATEWAY-FLOAT</Id></Othr></Id><Ccy>KES</Ccy></Acct>
+                  <Ntry><Amt Ccy="KES">\(decimal(first.amount + second.amount))</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+                    <BookgDt><Dt>\(date)</Dt></BookgDt>
+                    <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+                    <NtryDtls>
+                      <TxDtls><Refs><AcctSvcrRef>KM-0101</AcctSvcrRef><EndToEndId>\(Reconciler.compact(first.key))</EndToEndId></Refs>
+                        <AmtDtls><TxAmt><Amt Ccy="KES">\(decimal(first.amount))</Amt></TxAmt></AmtDtls></TxDtls>
+                      <TxDtls><Refs><AcctSvcrRef>KM-0102</AcctSvcrRef><EndToEndId>\(Reconciler.compact(second.key))</EndToEndId></Refs>
+                        <AmtDtls><TxAmt><Amt Ccy="KES">\(decimal(second.amount))</Amt></TxAmt></AmtDtls></TxDtls>
+                    </NtryDtls>
+                  </Ntry>
+                </Ntfctn>
+              </BkToCstmrDbtCdtNtfctn>
+            </Document>
+            """
+        try notification.write(toFile: daemon.path("kmfi-camt054.xml"), atomically: true, encoding: .utf8)
+        let notified = try daemon.remitctl(["reconcile", "KMFI", daemon.path("kmfi-camt054.xml"), "--json"])
+        XCTAssertEqual(notified.status, 0, "no break: \(notified.out) \(notified.err)")
+        let clean = try json(notified.out)
+        XCTAssertEqual(clean["matched"] as? Int, 2)
+        XCTAssertEqual(clean["missingLookedFor"] as? Bool, false)
+        XCTAssertEqual(clean["clean"] as? Bool, true)
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
         try await client.close()
     }
