@@ -43,6 +43,25 @@ public struct LegView: Hashable, Sendable {
 }
 
 /// One event of an operator's stream.
+/// Which transfers a listing shows: all conditions given must hold. Times are ms since the epoch,
+/// `to` excluded.
+public struct TransferFilter: Hashable, Sendable {
+    public var operatorId: String?
+    public var state: TransferState?
+    public var from: Int64?
+    public var to: Int64?
+    public var operatorReference: String?
+
+    public init(operatorId: String? = nil, state: TransferState? = nil, from: Int64? = nil, to: Int64? = nil,
+                operatorReference: String? = nil) {
+        self.operatorId = operatorId
+        self.state = state
+        self.from = from
+        self.to = to
+        self.operatorReference = operatorReference
+    }
+}
+
 public struct EventRecord: Hashable, Sendable {
     public var sequence: UInt64
     public var transferId: TransferID
@@ -65,15 +84,43 @@ extension Ledger {
 
     /// The newest transfers first, of one operator or of all, at most `limit`.
     public func transfers(operatorId: String? = nil, limit: Int) throws -> [TransferView] {
+        try transfers(TransferFilter(operatorId: operatorId), limit: limit)
+    }
+
+    /// The newest transfers that pass `filter`, at most `limit`.
+    ///
+    /// ```swift
+    /// try ledger.transfers(TransferFilter(operatorId: "ACME", state: .inDoubt, from: yesterday), limit: 100)
+    /// ```
+    public func transfers(_ filter: TransferFilter, limit: Int) throws -> [TransferView] {
         try pool.read { db in
-            let rows = if let operatorId {
-                try Row.fetchAll(db, sql: """
-                    SELECT * FROM transfer WHERE operator_id = ? ORDER BY created_at DESC, transfer_id DESC LIMIT ?
-                    """, arguments: [operatorId, limit])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM transfer ORDER BY created_at DESC, transfer_id DESC LIMIT ?",
-                                 arguments: [limit])
+            var conditions: [String] = []
+            var arguments: [DatabaseValueConvertible] = []
+            if let operatorId = filter.operatorId {
+                conditions.append("operator_id = ?")
+                arguments.append(operatorId)
             }
+            if let state = filter.state {
+                conditions.append("state = ?")
+                arguments.append(state.rawValue)
+            }
+            if let from = filter.from {
+                conditions.append("created_at >= ?")
+                arguments.append(from)
+            }
+            if let to = filter.to {
+                conditions.append("created_at < ?")
+                arguments.append(to)
+            }
+            if let reference = filter.operatorReference {
+                conditions.append("operator_reference = ?")
+                arguments.append(reference)
+            }
+            arguments.append(limit)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM transfer \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                ORDER BY created_at DESC, transfer_id DESC LIMIT ?
+                """, arguments: StatementArguments(arguments))
             return try rows.map { try Self.transferView(db, $0) }
         }
     }

@@ -46,16 +46,27 @@ struct TransfersCommand: ParsableCommand {
 
         @OptionGroup var ledger: LedgerOptions
         @Option(help: "Only this operator's transfers.") var `operator`: String?
+        @Option(help: "Only transfers in this state: accepted, dispatched, inDoubt, paid, partiallyPaid, refunded, reversed, ….")
+        var state: String?
+        @Option(help: "Only transfers made on or after this day (YYYY-MM-DD, UTC).") var from: String?
+        @Option(help: "Only transfers made on or before this day (YYYY-MM-DD, UTC).") var to: String?
+        @Option(help: "Only the transfer with the operator's own reference.") var reference: String?
         @Option(help: "At most this many (1 to 10000).") var limit = 50
         @Flag(help: "JSON for scripts, one object per transfer in an array.") var json = false
 
         func validate() throws {
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
+            if let state, TransferState(rawValue: state) == nil {
+                throw ValidationError("no state \(state); one of \(TransferState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
         }
 
         func run() throws {
             try reporting {
-                let views = try ledger.open().transfers(operatorId: `operator`, limit: limit)
+                let filter = TransferFilter(operatorId: `operator`, state: state.flatMap(TransferState.init(rawValue:)),
+                                            from: try from.map(parseDay), to: try to.map { try parseDay($0) + 86_400_000 },
+                                            operatorReference: reference)
+                let views = try ledger.open().transfers(filter, limit: limit)
                 if json {
                     print(TransferText.json(views.map(TransferText.object)))
                 } else {

@@ -78,6 +78,20 @@ final class RemitCtlReadTests: XCTestCase {
         XCTAssertEqual(try daemon.remitctl(["accounts", "statement", "nope/USD"]).status, 1)
         XCTAssertEqual(try daemon.remitctl(["accounts", "statement", "operator/ACME/prefund/USD", "--from", "2026-13-01"]).status, 64)
 
+        // transfers list with filters.
+        func listed(_ arguments: [String]) throws -> [String] {
+            let result = try daemon.remitctl(["transfers", "list", "--json"] + arguments)
+            XCTAssertEqual(result.status, 0, result.err)
+            return (try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        }
+        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        XCTAssertEqual(try listed(["--state", "paid", "--operator", "ACME", "--from", today, "--to", today]), ["\(id)"])
+        XCTAssertEqual(try listed(["--state", "refunded"]), [])
+        XCTAssertEqual(try listed(["--operator", "BETA"]), [])
+        XCTAssertEqual(try listed(["--from", String(tomorrow)]), [])
+        XCTAssertEqual(try listed(["--reference", "REF-1"]), ["\(id)"])
+        XCTAssertEqual(try daemon.remitctl(["transfers", "list", "--state", "lost"]).status, 64)
+
         // Shell completion, from the binary itself.
         let completion = try runProgram(Bundle.main.bundleURL.appendingPathComponent("remitctl").path,
                                         ["--generate-completion-script", "bash"], holdOpen: 0)
