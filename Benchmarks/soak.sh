@@ -12,6 +12,7 @@
 #   RATE=450 Benchmarks/soak.sh    # a set rate instead of half the closed-loop maximum
 #   KEEP=1 Benchmarks/soak.sh      # keep the folder (printed): the CSV, each minute's JSON, the log
 #   REMEMBER_MS=600000 Benchmarks/soak.sh   # the simulated partners remember keys as long as the demo's do
+#   PAYOUTS=off Benchmarks/soak.sh          # intake alone: no dispatcher, no simulated partners
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(pwd)/.build/release"
@@ -28,7 +29,9 @@ cd "$work"
 # also remember each paid key for REMEMBER_MS (default here 60 s, the demo's 10 minutes): the
 # simulators live in remitd's process, and their record is not remitd's memory to measure.
 remember=${REMEMBER_MS:-60000}
-start_demo "text = text.replace('\nlatency_ms = ', '\nmax_concurrency = 2048\nremember_ms = $remember\nlatency_ms = ')"
+payouts=""
+[ "${PAYOUTS:-on}" = off ] && payouts="; text += '\n[payouts]\nenabled = false\n'"
+start_demo "text = text.replace('\nlatency_ms = ', '\nmax_concurrency = 2048\nremember_ms = $remember\nlatency_ms = ')$payouts"
 "$bin/remit-loadgen" --transfers 1 --fund 100000000000.00 --no-verify >/dev/null
 
 # shellcheck disable=SC2086 # $shape is a list of flags
