@@ -52,6 +52,32 @@ final class AdminSocketTests: XCTestCase {
         XCTAssertTrue(try client.send(AdminRequest(command: "launch")).error?.contains("unknown command") == true)
     }
 
+    /// record-statement (what remitctl reconcile sends last) checks what it puts on the audit log.
+    func testAStatementRecordIsChecked() throws {
+        let socket = daemon.path("admin.sock")
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(20_000) }
+        let client = AdminSocketClient(path: socket)
+        let digest = String(repeating: "ab", count: 32)
+        func error(_ request: AdminRequest) throws -> String { try client.send(request).error ?? "" }
+        XCTAssertTrue(try error(AdminRequest(command: "record-statement", reference: "s.csv", partner: "NOPE", digest: digest))
+            .contains("partner NOPE is not configured"))
+        for bad in [nil, "ab", String(repeating: "AB", count: 32), String(repeating: "g", count: 64)] {
+            XCTAssertTrue(try error(AdminRequest(command: "record-statement", reference: "s.csv", partner: "KMFI", digest: bad))
+                .contains("digest must be"), bad ?? "nil")
+        }
+        XCTAssertTrue(try error(AdminRequest(command: "record-statement", partner: "KMFI", digest: digest)).contains("reference is required"))
+        XCTAssertTrue(try error(AdminRequest(command: "record-statement", reference: String(repeating: "s", count: 201), partner: "KMFI",
+                                             digest: digest)).contains("reference is required"))
+        XCTAssertTrue(try error(AdminRequest(command: "record-statement", reference: "s.csv", partner: "KMFI",
+                                             evidence: String(repeating: "e", count: 1_001), digest: digest)).contains("at most 1,000 bytes"))
+        XCTAssertTrue(try client.send(AdminRequest(command: "record-statement", reference: "s.csv", partner: "KMFI",
+                                                   evidence: "3 lines", digest: digest)).ok)
+        let ledger = try Ledger.openForReading(path: daemon.path("ledger.sqlite"))
+        let recorded = try ledger.audit(action: "reconcile", detailContaining: "sha256 \(digest)")
+        XCTAssertEqual(recorded.map(\.subject), ["partner KMFI statement s.csv"])
+        XCTAssertEqual(recorded.first?.detail, "sha256 \(digest); 3 lines")
+    }
+
     /// Every change made through the admin socket, and every refused attempt that reached the
     /// ledger, is on the audit log with the user the kernel names for the socket's peer; the
     /// chain verifies.
