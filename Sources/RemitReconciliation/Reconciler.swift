@@ -311,9 +311,9 @@ public struct Reconciler {
                     let day = Self.isoDay(ms: payout.updatedAt)
                     guard period.contains(day) else { continue }
                     result.breaks.append(Reconciliation.Break(
-                        type: .missingAtPartner, date: day, payout: payout.key.text, ledgerAmount: payout.amount,
-                        ledgerState: payout.state.rawValue, detail: "paid in the ledger on \(day), on no line of the statement"))
-                    result.breaks[result.breaks.count - 1].currency = payout.currency
+                        type: .missingAtPartner, date: day, currency: payout.currency, payout: payout.key.text,
+                        ledgerAmount: payout.amount, ledgerState: payout.state.rawValue,
+                        detail: "paid in the ledger on \(day), on no line of the statement"))
                     count(day, broken: true)
                 case .open: result.openNotShown += 1
                 default: break

@@ -62,6 +62,7 @@ struct ReconcileCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let bar = ProgressBar(enabled: progress ?? (isatty(2) == 1))
+            defer { bar.finish() }  // every way out clears the bar's line before an error is printed
             let format = try statementFormat()
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw CommandFailure("cannot read \(file)", exitCode: 66)
@@ -78,7 +79,6 @@ struct ReconcileCommand: ParsableCommand {
                     statements = [try CSVStatement.parse(data, mapping, id: name) { bar.show("reading", $0, data.count) }]
                 }
             } catch {
-                bar.finish()
                 throw CommandFailure("\(file): \(error)", exitCode: 65)  // EX_DATAERR
             }
             bar.show("ledger", 0, 1)

@@ -195,6 +195,12 @@ final class LockedText: @unchecked Sendable {
         lock.unlock()
     }
 
+    var bytes: Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data
+    }
+
     var text: String {
         lock.lock()
         defer { lock.unlock() }
@@ -213,17 +219,17 @@ func runProgram(_ path: String, _ arguments: [String], input: Data = Data(), hol
     process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = stderr
+    // Each pipe is read to its end on a thread of its own: a readability handler removed when
+    // the process exits may leave the last of its output unread in the pipe.
     let out = LockedText(), err = LockedText()
-    nonisolated(unsafe) var outData = Data()
-    let outLock = NSLock()
-    stdout.fileHandleForReading.readabilityHandler = { handle in
-        let data = handle.availableData
-        outLock.lock()
-        outData.append(data)
-        outLock.unlock()
-        out.append(data)
+    let drained = DispatchGroup()
+    for (pipe, text) in [(stdout, out), (stderr, err)] {
+        drained.enter()
+        Thread.detachNewThread {
+            text.append(pipe.fileHandleForReading.readDataToEndOfFile())
+            drained.leave()
+        }
     }
-    stderr.fileHandleForReading.readabilityHandler = { handle in err.append(handle.availableData) }
     try process.run()
     stdin.fileHandleForWriting.write(input)
     Thread.sleep(forTimeInterval: holdOpen)
@@ -232,9 +238,8 @@ func runProgram(_ path: String, _ arguments: [String], input: Data = Data(), hol
     while process.isRunning && Date() < deadline { usleep(20_000) }
     if process.isRunning { process.terminate() }
     process.waitUntilExit()
-    stdout.fileHandleForReading.readabilityHandler = nil
-    stderr.fileHandleForReading.readabilityHandler = nil
-    outLock.lock()
-    defer { outLock.unlock() }
-    return (process.terminationStatus, outData, err.text)
+    if drained.wait(timeout: .now() + 5) == .timedOut {
+        throw DaemonError("\(path): its output was not closed 5 s after it exited")
+    }
+    return (process.terminationStatus, out.bytes, err.text)
 }

@@ -145,6 +145,10 @@ final class ReconcileTests: XCTestCase {
         XCTAssertTrue(bad.err.contains("row 2"), bad.err)
         XCTAssertEqual(try daemon.remitctl(["reconcile", "NOPE", file]).status, 78)
         XCTAssertEqual(try daemon.remitctl(["reconcile", "MPESA-KE", daemon.path("absent.csv")]).status, 66)
+        let tolerance = try daemon.remitctl(["reconcile", "MPESA-KE", file, "--date-tolerance", "32"])
+        XCTAssertEqual(tolerance.status, 64)
+        XCTAssertTrue(tolerance.err.contains("0 to 31 days"), tolerance.err)
+        XCTAssertEqual(try daemon.remitctl(["reconcile", "MPESA-KE", file, "--date-tolerance", "-1"]).status, 64)
         try await client.close()
     }
 

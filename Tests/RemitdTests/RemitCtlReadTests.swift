@@ -77,6 +77,12 @@ final class RemitCtlReadTests: XCTestCase {
         XCTAssertEqual((empty["openingMinor"] as? NSNumber)?.int64Value, prefund, "nothing after today: the balance now")
         XCTAssertEqual(try daemon.remitctl(["accounts", "statement", "nope/USD"]).status, 1)
         XCTAssertEqual(try daemon.remitctl(["accounts", "statement", "operator/ACME/prefund/USD", "--from", "2026-13-01"]).status, 64)
+        for limit in ["0", "1000001"] {
+            let refused = try daemon.remitctl(["accounts", "statement", "operator/ACME/prefund/USD", "--limit", limit])
+            XCTAssertEqual(refused.status, 64, "--limit \(limit)")
+        }
+        let one = try json(daemon.remitctl(["accounts", "statement", "operator/ACME/prefund/USD", "--limit", "1", "--json"]).out)
+        XCTAssertEqual((one["movements"] as? [Any])?.count, 1)
 
         // transfers list with filters.
         func listed(_ arguments: [String]) throws -> [String] {
