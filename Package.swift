@@ -211,6 +211,7 @@ let package = Package(
                 "RemitClient", "RemitProtocol", "RemitGateway", "RemitLedger", "RemitReconciliation", "PartnerServers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Runs the built executables as a user would.

@@ -229,23 +229,51 @@ public struct GatewayConfiguration: Sendable {
         case read, skip
     }
 
-    public static func load(path: String, secrets: SecretFiles = .read) throws(ConfigurationError) -> GatewayConfiguration {
+    /// The prefix of a path that names a credential systemd hands to the service
+    /// (`LoadCredential=server.key:…` in the unit, `private_key = "credential:server.key"` here):
+    /// the file is read from `$CREDENTIALS_DIRECTORY`, where only the service's user can read it.
+    public static let credentialPrefix = "credential:"
+
+    public static func load(path: String, secrets: SecretFiles = .read,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError)
+        -> GatewayConfiguration {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ConfigurationError(file: path, key: "", problem: "cannot be read: \(error.localizedDescription)")
         }
-        return try parse(text, file: path, secrets: secrets)
+        return try parse(text, file: path, secrets: secrets, environment: environment)
     }
 
-    public static func parse(_ text: String, file: String, secrets: SecretFiles = .read) throws(ConfigurationError)
+    public static func parse(_ text: String, file: String, secrets: SecretFiles = .read,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError)
         -> GatewayConfiguration {
         let document: TOMLDocument
         do { document = try TOMLDocument(parsing: text) } catch {
             throw ConfigurationError(file: file, key: "", line: error.line > 0 ? error.line : nil, problem: error.problem)
         }
         let folder = (file as NSString).deletingLastPathComponent
-        func resolve(_ path: String) -> String {
-            path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
+        /// A path as given, taken from the configuration's folder when relative, or from the
+        /// service's credentials. A tool that skips secrets gets a credential's name back as its
+        /// path: it never reads it.
+        func resolve(_ path: String) throws(ConfigurationError) -> String {
+            if path.hasPrefix(credentialPrefix) {
+                let name = String(path.dropFirst(credentialPrefix.count))
+                guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+                    throw ConfigurationError(file: file, key: "", problem: "\"\(path)\": a credential is named by a file name, as in LoadCredential=NAME:PATH")
+                }
+                guard let credentials else {
+                    if secrets == .skip { return path }
+                    throw ConfigurationError(file: file, key: "", problem: "\"\(path)\" needs $CREDENTIALS_DIRECTORY, which systemd sets for a unit with LoadCredential=\(name):PATH; outside systemd give the file's path instead")
+                }
+                return (credentials as NSString).appendingPathComponent(name)
+            }
+            return path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        }
+        /// An optional path: absent or empty is none.
+        func resolveOptional(_ path: String?) throws(ConfigurationError) -> String? {
+            guard let path, !path.isEmpty else { return nil }
+            return try resolve(path)
         }
         let root = document.root
         for key in root.keys.sorted() where !["server", "admin", "ledger", "operator", "corridor", "partner", "payouts", "rates", "screening", "callbacks"].contains(key) {
@@ -289,12 +317,13 @@ public struct GatewayConfiguration: Sendable {
                 return nil
             }
             guard secrets == .read else { return nil }
-            guard var bytes = FileManager.default.contents(atPath: resolve(path)).map(Array.init) else {
-                throw p.fail(key, "\(resolve(path)) cannot be read")
+            let resolved = try resolve(path)
+            guard var bytes = FileManager.default.contents(atPath: resolved).map(Array.init) else {
+                throw p.fail(key, "\(resolved) cannot be read")
             }
             if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
             if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-            guard !bytes.isEmpty, bytes.count <= 4_096 else { throw p.fail(key, "\(resolve(path)) must hold 1 to 4096 bytes") }
+            guard !bytes.isEmpty, bytes.count <= 4_096 else { throw p.fail(key, "\(resolved) must hold 1 to 4096 bytes") }
             return bytes
         }
 
@@ -335,10 +364,10 @@ public struct GatewayConfiguration: Sendable {
         }
         let server = Server(
             host: host, port: port,
-            certificate: resolve(try s.requiredString("certificate")),
-            privateKey: resolve(try s.requiredString("private_key")),
-            operatorCA: resolve(try s.requiredString("operator_ca")),
-            crl: try s.string("crl").flatMap { $0.isEmpty ? nil : resolve($0) },
+            certificate: try resolve(try s.requiredString("certificate")),
+            privateKey: try resolve(try s.requiredString("private_key")),
+            operatorCA: try resolve(try s.requiredString("operator_ca")),
+            crl: try resolveOptional(s.string("crl")),
             allowTLS12: tlsMinimum == "1.2",
             name: try s.string("name", default: "remitd"),
             handshakeTimeoutMs: try s.integer("handshake_timeout_ms", default: 10_000, in: 100...120_000),
@@ -365,11 +394,11 @@ public struct GatewayConfiguration: Sendable {
         guard ["127.0.0.1", "::1", "localhost"].contains(adminHost) else {
             throw a.fail("listen", "the admin endpoint listens on loopback only (127.0.0.1, ::1 or localhost)")
         }
-        let admin = Admin(host: adminHost, port: adminPort, socket: resolve(try a.string("socket", default: "admin.sock")))
+        let admin = Admin(host: adminHost, port: adminPort, socket: try resolve(try a.string("socket", default: "admin.sock")))
         try a.finish()
 
         var l = try table("ledger")
-        let ledger = Ledger(path: resolve(try l.string("path", default: "ledger.sqlite")),
+        let ledger = Ledger(path: try resolve(try l.string("path", default: "ledger.sqlite")),
                             holdExpiryMs: try l.integer("hold_expiry_hours", default: 720, in: 1...87_600) * 3_600_000)
         try l.finish()
 
@@ -508,8 +537,8 @@ public struct GatewayConfiguration: Sendable {
                     }
                 }
                 files = FileSettings(
-                    outbox: resolve(try p.requiredString("outbox_folder")), inbox: resolve(try p.requiredString("inbox_folder")),
-                    state: resolve(try p.string("state_folder", default: "\(id)-iso20022")),
+                    outbox: try resolve(try p.requiredString("outbox_folder")), inbox: try resolve(try p.requiredString("inbox_folder")),
+                    state: try resolve(try p.string("state_folder", default: "\(id)-iso20022")),
                     debtorName: try p.requiredString("debtor_name"), debtorAccount: try p.requiredString("debtor_account"),
                     debtorBIC: bic, initiatingParty: try p.string("initiating_party"),
                     batchMax: Int(try p.integer("batch_max", default: 100, in: 1...10_000)),
@@ -569,9 +598,9 @@ public struct GatewayConfiguration: Sendable {
 
         var sc = try table("screening")
         let screening = Screening(
-            sdnFile: try sc.string("sdn_file").flatMap { $0.isEmpty ? nil : resolve($0) },
-            sdnAliasesFile: try sc.string("sdn_aliases_file").flatMap { $0.isEmpty ? nil : resolve($0) },
-            unFile: try sc.string("un_file").flatMap { $0.isEmpty ? nil : resolve($0) },
+            sdnFile: try resolveOptional(sc.string("sdn_file")),
+            sdnAliasesFile: try resolveOptional(sc.string("sdn_aliases_file")),
+            unFile: try resolveOptional(sc.string("un_file")),
             matchThresholdBps: Int(try sc.integer("match_threshold_bps", default: 9_300, in: 5_000...10_000)),
             reviewThresholdBps: Int(try sc.integer("review_threshold_bps", default: 8_500, in: 5_000...10_000)))
         guard screening.reviewThresholdBps <= screening.matchThresholdBps else {
@@ -580,7 +609,7 @@ public struct GatewayConfiguration: Sendable {
         try sc.finish()
 
         var r = try table("rates")
-        let ratesFile = try r.string("file").flatMap { $0.isEmpty ? nil : resolve($0) }
+        let ratesFile = try resolveOptional(r.string("file"))
         try r.finish()
 
         var callbacks: Callbacks?

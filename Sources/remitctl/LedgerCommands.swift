@@ -129,27 +129,3 @@ struct ExportCommand: ParsableCommand {
         }
     }
 }
-
-struct BackupCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "backup",
-        abstract: "Copy the ledger to a new file, consistently, while the daemon runs; then verify the copy.",
-        discussion: "Exit codes: 0 written and verified; 1 the copy does not verify; 66 no readable ledger; 73 the destination exists.")
-
-    @OptionGroup var ledger: LedgerOptions
-    @Argument(help: "The new file.")
-    var destination: String
-
-    func run() throws {
-        try reporting {
-            do {
-                try ledger.open().backup(to: destination)
-            } catch let error as LedgerOpenError {
-                throw CommandFailure(error.description, exitCode: 73)  // EX_CANTCREAT
-            }
-            let report = try Ledger.openForReading(path: destination).verify()
-            print("backup written to \(destination); \(report)")
-            if !report.isClean { throw ExitCode(1) }
-        }
-    }
-}

@@ -8,17 +8,23 @@ struct LedgerOptions: ParsableArguments {
                                             valueName: "path"))
     var databasePath: String?
 
-    @Option(name: .long, help: ArgumentHelp("The demo's state folder.", valueName: "path"))
-    var stateDir: String = ProcessInfo.processInfo.environment["REMIT_STATE_DIR"] ?? ".remit-demo"
+    @Option(name: .long, help: ArgumentHelp(stateFolderHelp, valueName: "path"))
+    var stateDir: String = defaultStateFolder()
 
     var database: String {
         databasePath ?? ProcessInfo.processInfo.environment["REMIT_DATABASE"]
             ?? (stateDir as NSString).appendingPathComponent("ledger.sqlite")
     }
 
-    /// The daemon's configuration file: `explicit`, else $REMIT_CONFIG, else remitd.toml in the state folder.
+    /// The daemon's configuration file: `explicit`, else $REMIT_CONFIG, else remitd.toml in the
+    /// state folder (the demo's), else an installed gateway's /etc/remitd/remitd.toml.
     func configurationPath(_ explicit: String?) -> String {
-        explicit ?? ProcessInfo.processInfo.environment["REMIT_CONFIG"] ?? (stateDir as NSString).appendingPathComponent("remitd.toml")
+        if let path = explicit ?? ProcessInfo.processInfo.environment["REMIT_CONFIG"] { return path }
+        let beside = (stateDir as NSString).appendingPathComponent("remitd.toml")
+        if !FileManager.default.fileExists(atPath: beside), FileManager.default.fileExists(atPath: installedConfiguration) {
+            return installedConfiguration
+        }
+        return beside
     }
 
     func open() throws -> Ledger {
@@ -28,6 +34,23 @@ struct LedgerOptions: ParsableArguments {
             throw CommandFailure(error.description, exitCode: 66)  // EX_NOINPUT
         }
     }
+}
+
+let installedStateFolder = "/var/lib/remitd"
+let installedConfiguration = "/etc/remitd/remitd.toml"
+let stateFolderHelp = "The state folder, with the ledger and the admin socket (default: $REMIT_STATE_DIR, else ./.remit-demo, else \(installedStateFolder) where deploy/install.sh puts them)."
+
+/// Where the ledger and the admin socket are: $REMIT_STATE_DIR, else the demo's folder here,
+/// else an installed gateway's (deploy/remitd.service), so that operations staff on the
+/// gateway's machine type `remitctl status` and nothing more.
+func defaultStateFolder() -> String {
+    if let folder = ProcessInfo.processInfo.environment["REMIT_STATE_DIR"] { return folder }
+    let manager = FileManager.default
+    if !manager.fileExists(atPath: ".remit-demo"),
+       manager.fileExists(atPath: (installedStateFolder as NSString).appendingPathComponent("ledger.sqlite")) {
+        return installedStateFolder
+    }
+    return ".remit-demo"
 }
 
 /// A failure to report in one line with its own exit code (documented in each command's help).

@@ -12,8 +12,7 @@ struct OperatorsCommand: ParsableCommand {
 
     struct SocketOptions: ParsableArguments {
         @Option(help: "The daemon's admin socket (default: admin.sock in the state folder).") var socket: String?
-        @Option(help: "The demo's state folder.")
-        var stateDir = ProcessInfo.processInfo.environment["REMIT_STATE_DIR"] ?? ".remit-demo"
+        @Option(help: ArgumentHelp(stateFolderHelp)) var stateDir = defaultStateFolder()
 
         var path: String { socket ?? (stateDir as NSString).appendingPathComponent("admin.sock") }
     }

@@ -24,6 +24,10 @@ struct Remitd: AsyncParsableCommand {
     @Option(help: "The configuration file (TOML); see docs/configuration.md.")
     var config: String?
 
+    @Flag(help: ArgumentHelp("Check the configuration file and exit: 0 when it is valid, 78 with the first error when not.",
+                             discussion: "Secret files and credentials are not read; certificates and the ledger are checked at start."))
+    var check = false
+
     @Option(help: "The demo's folder.")
     var stateDir = ".remit-demo"
 
@@ -38,6 +42,7 @@ struct Remitd: AsyncParsableCommand {
 
     func validate() throws {
         guard demo != (config != nil) else { throw ValidationError("give either --demo or --config FILE") }
+        guard !check || config != nil else { throw ValidationError("--check needs --config FILE") }
     }
 
     func run() async throws {
@@ -46,6 +51,11 @@ struct Remitd: AsyncParsableCommand {
         // writes, do; others may not). Ignored, the write just fails with EFBIG: an I/O error that
         // refuses the commit as retryable (StorageFaultTests).
         signal(SIGXFSZ, SIG_IGN)
+        if check, let config {
+            do { _ = try GatewayConfiguration.load(path: config, secrets: .skip) } catch { fail("\(error)", code: 78) }
+            print("\(config): valid")
+            return
+        }
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

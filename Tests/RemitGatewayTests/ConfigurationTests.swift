@@ -238,6 +238,40 @@ final class ConfigurationTests: XCTestCase {
 
     /// The config fuzz target's seeds read whole, so that the fuzzer starts from files that reach
     /// every section; read by remitd, the core-banking one stops at its missing password file.
+    func testCredentialsComeFromSystemdsFolder() throws {
+        let text = demo.replacingOccurrences(of: "private_key = \"server.key\"", with: "private_key = \"credential:server.key\"")
+        XCTAssertNotEqual(text, demo)
+        let environment = ["CREDENTIALS_DIRECTORY": "/run/credentials/remitd.service"]
+        let configuration = try GatewayConfiguration.parse(text, file: "/etc/remitd/remitd.toml", environment: environment)
+        XCTAssertEqual(configuration.server.privateKey, "/run/credentials/remitd.service/server.key")
+        XCTAssertEqual(configuration.server.certificate, "/etc/remitd/server.pem")
+        // Outside systemd the daemon says what is missing; a tool that reads no secrets goes on.
+        XCTAssertThrowsError(try GatewayConfiguration.parse(text, file: "/etc/remitd/remitd.toml", environment: [:])) { error in
+            XCTAssertTrue("\(error)".contains("\"credential:server.key\" needs $CREDENTIALS_DIRECTORY"), "\(error)")
+        }
+        XCTAssertEqual(try GatewayConfiguration.parse(text, file: "/etc/remitd/remitd.toml", secrets: .skip, environment: [:])
+            .server.privateKey, "credential:server.key")
+        for bad in ["credential:", "credential:../server.key", "credential:keys/server.key", "credential:.."] {
+            let refused = demo.replacingOccurrences(of: "private_key = \"server.key\"", with: "private_key = \"\(bad)\"")
+            XCTAssertThrowsError(try GatewayConfiguration.parse(refused, file: "remitd.toml", environment: environment), bad) { error in
+                XCTAssertTrue("\(error)".contains("a credential is named by a file name"), "\(error)")
+            }
+        }
+        // A partner's secret file read from the credentials folder.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("credentials-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "key-from-systemd\n".write(to: folder.appendingPathComponent("mpesa-api-key"), atomically: true, encoding: .utf8)
+        let example = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../deploy/remitd.toml"), encoding: .utf8)
+        let installed = try GatewayConfiguration.parse(example, file: "/etc/remitd/remitd.toml",
+                                                       environment: ["CREDENTIALS_DIRECTORY": folder.path])
+        XCTAssertEqual(installed.partners.first?.http?.apiKey, "key-from-systemd")
+        XCTAssertEqual(installed.server.privateKey, folder.appendingPathComponent("server.key").path)
+        XCTAssertEqual(installed.ledger.path, "/var/lib/remitd/ledger.sqlite")
+        XCTAssertEqual(installed.admin.socket, "/var/lib/remitd/admin.sock")
+    }
+
     func testTheFuzzSeedsRead() throws {
         let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fuzz/seeds/config")
         let full = try String(contentsOf: seeds.appendingPathComponent("full.toml"), encoding: .utf8)

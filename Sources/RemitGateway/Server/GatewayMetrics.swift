@@ -106,5 +106,14 @@ final class GatewayMetrics: Sendable {
         Metrics.Gauge(label: "remit_outbox_depth", dimensions: [], factory: factory).record(depth)
     }
 
+    /// When each certificate expires (`server`, `operator_ca`) and when the revocation list falls
+    /// due (`crl_next_update`), in seconds since the epoch, for an alert weeks ahead.
+    func certificates(_ expiries: [(name: String, seconds: Int64)]) {
+        for (name, seconds) in expiries {
+            Metrics.Gauge(label: "remit_certificate_expiry_timestamp_seconds", dimensions: [("certificate", name)], factory: factory)
+                .record(seconds)
+        }
+    }
+
     func text() -> String { registry.emitToString() }
 }

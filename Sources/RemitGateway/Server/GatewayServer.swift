@@ -21,7 +21,9 @@ public final class GatewayServer: Service, Sendable {
         self.environment = environment
         self.group = group
         let configuration = environment.configuration
-        tls = Mutex(try ServerTLS(configuration.server, file: configuration.file))
+        let first = try ServerTLS(configuration.server, file: configuration.file)
+        environment.metrics.certificates(first.expiries)
+        tls = Mutex(first)
     }
 
     /// The port bound, once listening (useful with port 0).
@@ -33,6 +35,7 @@ public final class GatewayServer: Service, Sendable {
         let next = try ServerTLS(configuration.server, file: configuration.file)
         environment.replace(configuration)
         tls.withLock { $0 = next }
+        environment.metrics.certificates(next.expiries)
     }
 
     public func run() async throws {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOSSL
 import RemitProtocol
+import SwiftASN1
 import X509
 
 /// The TLS side of the operator port: TLS 1.3 (1.2 with ECDHE and AEAD only when configured),
@@ -11,6 +12,9 @@ import X509
 struct ServerTLS: Sendable {
     let context: NIOSSLContext
     let revocation: RevocationList?
+    /// Seconds since the epoch when the server certificate and the operator CA expire, and when
+    /// the revocation list falls due for its next update: the metrics that warn operations in time.
+    let expiries: [(name: String, seconds: Int64)]
 
     init(_ server: GatewayConfiguration.Server, file: String) throws(ConfigurationError) {
         func fail(_ key: String, _ problem: String) -> ConfigurationError {
@@ -33,6 +37,14 @@ struct ServerTLS: Sendable {
         do { context = try NIOSSLContext(configuration: tls) } catch {
             throw fail("operator_ca", "\(server.operatorCA) cannot be used: \(error)")
         }
+        var expiries: [(name: String, seconds: Int64)] = []
+        for (name, path) in [("server", server.certificate), ("operator_ca", server.operatorCA)] {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8),
+               let first = try? PEMDocument.parseMultiple(pemString: text).first,
+               let certificate = try? Certificate(derEncoded: first.derBytes) {
+                expiries.append((name, Int64(certificate.notValidAfter.timeIntervalSince1970)))
+            }
+        }
         if let crl = server.crl {
             let issuer: Certificate
             do {
@@ -43,9 +55,11 @@ struct ServerTLS: Sendable {
             do { revocation = try RevocationList(contentsOf: crl, issuer: issuer) } catch {
                 throw fail("crl", "\(crl) cannot be used: \(error)")
             }
+            if let next = revocation?.nextUpdate { expiries.append(("crl_next_update", next / 1_000)) }
         } else {
             revocation = nil
         }
+        self.expiries = expiries
     }
 
     struct Revoked: Error {}
