@@ -21,15 +21,23 @@ final class Daemon: @unchecked Sendable {
 
     /// Starts `remitd` with `arguments` (default: the demo in a new folder) and waits for its
     /// ready line.
-    init(folder: URL? = nil, arguments: [String]? = nil, environment: [String: String] = [:]) throws {
+    /// `user`: run as that user through runuser (the test runs as root), as systemd's `User=` would.
+    init(folder: URL? = nil, arguments: [String]? = nil, environment: [String: String] = [:], user: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw XCTSkip("remitd not built at \(Self.binary.path)")
         }
         self.folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("remitd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
-        process.executableURL = Self.binary
         process.currentDirectoryURL = self.folder
-        process.arguments = arguments ?? ["--demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"]
+        let arguments = arguments ?? ["--demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"]
+        if let user {
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: self.folder.path)
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", user, "--", Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         process.environment = env

@@ -195,4 +195,74 @@ final class DeployTests: XCTestCase {
         XCTAssertEqual(status.status, 66)
         XCTAssertTrue(status.err.contains(words), status.err)
     }
+
+    /// systemd runs remitd as its own user: nothing on the serving path may need root. (Setting
+    /// TCP_NODELAY at the socket level set SO_DEBUG instead, which needs CAP_NET_ADMIN: as root
+    /// it passed unnoticed; as any other user the first connection stopped the daemon.)
+    func testRemitdServesOperatorsAsAnUnprivilegedUser() async throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") else {
+            throw XCTSkip("needs root and runuser to start remitd as another user")
+        }
+        let probe = try runProgram("/usr/sbin/runuser", ["-u", "nobody", "--", "/usr/bin/test", "-x", Daemon.binary.path], holdOpen: 0)
+        guard probe.status == 0 else { throw XCTSkip("the user nobody cannot run \(Daemon.binary.path) here") }
+        let daemon = try Daemon(user: "nobody")
+        defer { daemon.remove() }
+        for _ in 0..<3 {
+            let client = try await daemon.connect()
+            let id = ID128.random()
+            let result = try await client.submit([GatewayTests.transfer(id)])[0]
+            XCTAssertEqual(result.errorCode, .none)
+            try await client.close()
+        }
+        let status = try daemon.remitctl(["status"])
+        XCTAssertEqual(status.status, 0, status.err)
+        XCTAssertTrue(daemon.process.isRunning, daemon.stderr)
+        // runuser passes SIGTERM on and then ends by the same signal; remitd's own log says how it went.
+        daemon.stop()
+        XCTAssertTrue(daemon.stderr.contains("[RemitGateway] stopped"), daemon.stderr)
+    }
+
+    /// A service that cannot start (its port taken) stops remitd with exit 70 and the reason, at
+    /// once: the other services end when the group is cancelled, rather than wait for a signal.
+    func testAPortInUseStopsRemitdAtOnceWithTheAddress() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        XCTAssertTrue(bound)
+        XCTAssertEqual(listen(fd, 1), 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remitd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for flag in ["--admin-listen", "--listen"] {
+            let process = Process()
+            process.executableURL = Daemon.binary
+            process.currentDirectoryURL = folder
+            let other = flag == "--listen" ? "--admin-listen" : "--listen"
+            process.arguments = ["--demo", flag, "127.0.0.1:\(port)", other, "127.0.0.1:0"]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                XCTFail("\(flag): remitd was still running 20 s after its port was refused")
+                continue
+            }
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(process.terminationStatus, 70, text)
+            XCTAssertTrue(text.contains("127.0.0.1:\(port)") && text.contains("Address already in use"), "\(flag): \(text)")
+        }
+    }
 }

@@ -25,7 +25,7 @@ final class AdminServer: Service, Sendable {
 
     func run() async throws {
         let endpoints = self.endpoints
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -34,13 +34,12 @@ final class AdminServer: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(endpoints: endpoints))
                 }
             }
-            .bind(host: host, port: port).get()
+        let channel: any Channel
+        do { channel = try await bootstrap.bind(host: host, port: port).get() } catch {
+            throw ListenFailure(key: "admin.listen", address: "\(host):\(port)", underlying: error)
+        }
         boundPort.withLock { $0 = channel.localAddress?.port }
         logger.info("admin endpoint listening", metadata: ["address": "\(host):\(channel.localAddress?.port ?? port)"])
-        await withGracefulShutdownHandler {
-            try? await channel.closeFuture.get()
-        } onGracefulShutdown: {
-            channel.close(promise: nil)
-        }
+        await serve(until: channel)
     }
 }

@@ -42,11 +42,7 @@ final class AdminSocketServer: Service, Sendable {
         }
         chmod(path, 0o660)
         logger.info("admin socket listening", metadata: ["path": "\(path)"])
-        await withGracefulShutdownHandler {
-            try? await channel.closeFuture.get()
-        } onGracefulShutdown: {
-            channel.close(promise: nil)
-        }
+        await serve(until: channel)
         unlink(path)
     }
 }

@@ -41,11 +41,13 @@ public final class GatewayServer: Service, Sendable {
     public func run() async throws {
         let server = environment.configuration.server
         let limits = environment.limits
-        let listener = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: server.host, port: server.port) { channel in
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        let listener: NIOAsyncChannel<NIOAsyncChannel<Result<Frame, ProtocolError>, Frame>, Never>
+        do {
+            listener = try await bootstrap.bind(host: server.host, port: server.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Read per connection, so that a reload applies to the next one.
                     let server = self.environment.configuration.server
@@ -65,6 +67,9 @@ public final class GatewayServer: Service, Sendable {
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16)))
                 }
             }
+        } catch {
+            throw ListenFailure(key: "server.listen", address: "\(server.host):\(server.port)", underlying: error)
+        }
         bound.withLock { $0 = listener.channel }
         portValue.withLock { $0 = listener.channel.localAddress?.port }
         environment.logger.info("listening for operators", metadata: [
