@@ -114,8 +114,9 @@ struct RestoreCommand: ParsableCommand {
             hash chain, balances against postings), moves the current ledger and its -wal and -shm \
             files aside as ledger.sqlite.replaced-YYYYMMDDTHHMMSSZ, copies the backup into place \
             with the replaced file's owner and mode, and verifies it there. Then start remitd. \
-            Exit codes: 0 restored; 1 the backup does not verify (nothing changed); 66 no readable \
-            backup; 73 cannot write the ledger's folder; 75 the daemon is running (stop it first).
+            Exit codes: 0 restored; 1 the backup does not verify (nothing changed); 65 the file has a \
+            WAL beside it (a copy of a live ledger, not a backup); 66 no readable backup; 73 cannot \
+            write the ledger's folder; 75 the daemon is running (stop it first).
             """)
 
     @OptionGroup var ledger: LedgerOptions
@@ -129,7 +130,7 @@ struct RestoreCommand: ParsableCommand {
                 throw CommandFailure("remitd answers on \(socketPath): stop it first (systemctl stop remitd)", exitCode: 75)
             }
             if let size = (try? FileManager.default.attributesOfItem(atPath: backup + "-wal"))?[.size] as? Int, size > 0 {
-                throw CommandFailure("\(backup)-wal holds pages that are not in \(backup) yet: copy both, or open the copy once with `remitctl verify --database \(backup)` as a user who may write its folder", exitCode: 65)
+                throw CommandFailure("\(backup)-wal holds pages that are not in \(backup): it is a copy of a live ledger, not a backup (which is one file); take one with `remitctl backup` instead", exitCode: 65)
             }
             let report: VerificationReport
             do { report = try BackupCommand.verify(backup) } catch let error as LedgerOpenError {
