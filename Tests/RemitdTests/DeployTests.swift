@@ -225,20 +225,9 @@ final class DeployTests: XCTestCase {
     /// A service that cannot start (its port taken) stops remitd with exit 70 and the reason, at
     /// once: the other services end when the group is cancelled, rather than wait for a signal.
     func testAPortInUseStopsRemitdAtOnceWithTheAddress() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        XCTAssertGreaterThanOrEqual(fd, 0)
+        let (fd, port) = try boundLoopbackSocket()
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        XCTAssertTrue(bound)
         XCTAssertEqual(listen(fd, 1), 0)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remitd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -414,9 +414,15 @@ final class PartnerAdapterTests: XCTestCase {
 
 /// A port nothing listens on now (bound, read, released).
 func freePort() throws -> Int {
+    let (fd, port) = try boundLoopbackSocket()
+    close(fd)
+    return port
+}
+
+/// A TCP socket bound to a free loopback port, and the port; the caller closes it.
+func boundLoopbackSocket() throws -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw DaemonError("socket failed") }
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -425,8 +431,11 @@ func freePort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
     }
-    guard bound else { throw DaemonError("bind failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard bound else {
+        close(fd)
+        throw DaemonError("bind failed")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// A plain TCP connection, for clients that misbehave.
