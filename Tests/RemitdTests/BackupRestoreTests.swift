@@ -68,12 +68,24 @@ final class BackupRestoreTests: XCTestCase {
         XCTAssertTrue(kept.contains("README") && !kept.contains(firstCopy), "\(kept)")
         let restoreFrom = backups + "/" + kept.first { $0.hasPrefix("ledger-") && $0.hasSuffix(".sqlite") }!
         XCTAssertEqual(try daemon.remitctl(["backup", "--keep", "2", daemon.path("x.sqlite")]).status, 64)
+        XCTAssertEqual(try daemon.remitctl(["backup", "--into", backups, "--keep", "0"]).status, 64)
+        XCTAssertEqual(try daemon.remitctl(["backup", "--into", backups + "/README"]).status, 73, "not a folder")
 
         // Not while the daemon runs.
         let refused = try daemon.remitctl(["restore", restoreFrom])
         XCTAssertEqual(refused.status, 75, refused.err)
         XCTAssertTrue(refused.err.contains("stop it first"), refused.err)
         XCTAssertEqual(daemon.stop(), 0)
+
+        // A copy of a live ledger with pages still in its WAL is not a backup: refused, nothing changed.
+        let live = daemon.folder.appendingPathComponent("live.sqlite").path
+        try FileManager.default.copyItem(atPath: restoreFrom, toPath: live)
+        try Data(repeating: 1, count: 4_096).write(to: URL(fileURLWithPath: live + "-wal"))
+        let walBeside = try daemon.remitctl(["restore", live])
+        XCTAssertEqual(walBeside.status, 65, walBeside.err)
+        XCTAssertTrue(walBeside.err.contains("not a backup"), walBeside.err)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: daemon.stateDir.path)
+            .filter { $0.hasPrefix("ledger.sqlite.replaced-") }, [])
 
         // A file that is not a ledger is refused and changes nothing.
         XCTAssertEqual(try daemon.remitctl(["restore", backups + "/README"]).status, 66)

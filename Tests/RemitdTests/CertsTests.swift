@@ -25,6 +25,11 @@ final class CertsTests: XCTestCase {
         XCTAssertTrue(created.out.contains("CA \"Test Operator CA\" created"), created.out)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: ca + "/ca.key")[.posixPermissions] as? Int, 0o600)
         XCTAssertEqual(try certs(["init-ca"]).status, 73, "a CA is never replaced")
+        // Limits: validity periods and the list's.
+        XCTAssertEqual(try certs(["init-ca", "--days", "29"]).status, 64)
+        XCTAssertEqual(try certs(["issue-operator", "ACME", "--days", "826", "--out", out]).status, 64)
+        XCTAssertEqual(try certs(["crl", "--crl-days", "0"]).status, 64)
+        XCTAssertEqual(try certs(["revoke", "0123456789", "--reason", String(repeating: "x", count: 201)]).status, 64)
 
         XCTAssertEqual(try certs(["issue-server", "--host", "localhost", "--ip", "127.0.0.1", "--out", out]).status, 0)
         let operatorIssued = try certs(["issue-operator", "ACME", "--out", out])

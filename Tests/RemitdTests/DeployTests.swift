@@ -109,6 +109,10 @@ final class DeployTests: XCTestCase {
         }
         XCTAssertNotNil(after["etc/remitd/remitd.toml"])
         XCTAssertEqual(try install(["--uninstall"]), "install.sh: nothing to remove (/usr/local/share/remitd/installed-files is absent)\n")
+        let unknown = try runProgram("/bin/bash", [script, "--root", root.path, "--bogus"], holdOpen: 0)
+        XCTAssertEqual(unknown.status, 64, unknown.err)
+        let relative = try runProgram("/bin/bash", [script, "--root", root.path, "--prefix", "usr", "--no-build"], holdOpen: 0)
+        XCTAssertEqual(relative.status, 64, relative.err)
     }
 
     func testTheAlertsAndTheDashboardNameOnlyMetricsTheDaemonServes() async throws {
