@@ -16,6 +16,10 @@ public struct EntryRecord: Hashable, Sendable {
     public var reference: String
     public var createdAt: Int64
     public var lines: [Line]
+    /// For a hold entry that also holds other transfers' money (the holds placed by a slice of
+    /// new transfers move in one entry), what of it is this transfer's, in minor units of the
+    /// entry's currency; nil for an entry that is the transfer's alone.
+    public var transferPart: Int64? = nil
 }
 
 /// One account's movements over a period, with its balance before and after, in the account's
@@ -53,17 +57,23 @@ extension Ledger {
             // Hold ids are transfer/OP/ID and transfer/OP/ID/LEG: one range of the primary key.
             let base = TransferSubmission.holdId(operatorId, transferId)
             var ids = Set<Int64>()
+            var held = [Int64: Int64]()
             for row in try Row.fetchAll(db, sql: """
-                SELECT created_entry_id, closed_entry_id FROM hold WHERE id = ? OR (id > ? AND id < ?)
+                SELECT created_entry_id, closed_entry_id, amount FROM hold WHERE id = ? OR (id > ? AND id < ?)
                 """, arguments: [base, base + "/", base + "0"]) {
                 ids.insert(row["created_entry_id"])
+                held[row["created_entry_id"], default: 0] += row["amount"] as Int64
                 if let closed: Int64 = row["closed_entry_id"] { ids.insert(closed) }
             }
             for id in try Int64.fetchAll(db, sql: "SELECT entry_id FROM reversal WHERE operator_id = ? AND transfer_id = ?",
                                          arguments: [operatorId, Data(transferId.bytes)]) {
                 ids.insert(id)
             }
-            return try ids.sorted().map { try Self.entry(db, id: $0) }
+            return try ids.sorted().map { id in
+                var entry = try Self.entry(db, id: id)
+                if let part = held[id], part != entry.lines.reduce(0, { $0 + max($1.amount, 0) }) { entry.transferPart = part }
+                return entry
+            }
         }
     }
 

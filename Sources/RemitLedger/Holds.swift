@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import RemitDomain
 
@@ -53,10 +54,14 @@ enum Holds {
         return entry
     }
 
-    /// Places several holds for one operator in one entry, so that the floor is checked once, for
-    /// them all: a transfer's legs are held together or not at all. Amounts of zero get no hold.
+    /// Places a new transfer's holds for one operator together, so that the floor is checked once
+    /// for them all: a transfer's legs are held together or not at all. Amounts of zero get no
+    /// hold. The holds are written at once, but the money they hold moves once per slice of
+    /// commands: the first hold an operator places in a slice opens an entry (`Journal.open`),
+    /// later ones join it, and `writePlaced` completes it with the total. The writer's record of
+    /// the prefund moves at once, so a later transfer in the same slice sees the floor as it is.
     static func placeTogether(_ db: Database, ids: [String], operatorId: String, amounts: [Int64], currency: Currency,
-                              expiresAt: Int64, _ context: WriteContext) throws -> Int64 {
+                              expiresAt: Int64, _ context: WriteContext) throws {
         precondition(ids.count == amounts.count && ids.allSatisfy { $0.hasPrefix(transferNamespace) })
         try context.requireOperator(db, operatorId)
         var total: Int64 = 0
@@ -68,10 +73,24 @@ enum Holds {
         }
         let money = Money(total, currency)
         try Accounts.requirePositive(money)
-        let entry = try Journal.append(db, context, kind: "hold", reference: ids[0], postings: [
+        try Journal.reserve(db, context, postings: [
             Posting(.operatorPrefund(operatorId, currency), debit: money),
             Posting(.operatorHolds(operatorId, currency), credit: money),
         ])
+        // One group per operator and currency; a group whose total would overflow is left as it
+        // is and a new one opened, so no transfer is refused for what others placed.
+        let group: Int
+        if let index = context.placedHolds.lastIndex(where: { $0.operatorId == operatorId && $0.currency == currency }),
+           case (let sum, false) = context.placedHolds[index].total.addingReportingOverflow(total) {
+            context.placedHolds[index].total = sum
+            group = index
+        } else {
+            let entry = try Journal.open(db, context, kind: "hold", reference: ids[0])
+            context.placedHolds.append(.init(operatorId: operatorId, currency: currency, entry: entry, firstHold: ids[0],
+                                             total: total, count: 0))
+            group = context.placedHolds.count - 1
+        }
+        let entry = context.placedHolds[group].entry
         for (id, amount) in zip(ids, amounts) where amount > 0 {
             try context.hot.run(db, .insertHold) {
                 $0.text(id)
@@ -80,10 +99,31 @@ enum Holds {
                 $0.int(amount)
                 $0.int(amount)
                 $0.int(expiresAt)
-                $0.int(entry)
+                $0.int(entry.id)
             }
+            context.placedHolds[group].count += 1
         }
-        return entry
+    }
+
+    /// Completes the entries opened by `placeTogether` since the last call, in the order they
+    /// were opened: each moves its group's total from the prefund to the holds account. An entry
+    /// holding one hold keeps that hold's id as its reference; one holding several says how many.
+    /// The writer calls this at the end of every savepoint and before any command that is not a
+    /// new transfer, so no other entry is written while one is open.
+    static func writePlaced(_ db: Database, _ context: WriteContext) throws {
+        guard !context.placedHolds.isEmpty else { return }
+        var previous: Data? = context.placedHolds[0].entry.previousHash
+        for group in context.placedHolds {
+            let money = Money(group.total, group.currency)
+            let reference = group.count == 1 ? group.firstHold : "\(group.count) holds from \(group.firstHold)"
+            previous = try Journal.complete(db, context, id: group.entry.id, previousHash: previous, kind: "hold",
+                                            reference: reference, postings: [
+                                                Posting(.operatorPrefund(group.operatorId, group.currency), debit: money),
+                                                Posting(.operatorHolds(group.operatorId, group.currency), credit: money),
+                                            ])
+        }
+        context.advance(to: context.placedHolds[context.placedHolds.count - 1].entry.id, hash: previous!)
+        context.placedHolds.removeAll(keepingCapacity: true)
     }
 
     static func post(_ db: Database, id: String, credits: [Posting], final: Bool, _ context: WriteContext) throws -> [Int64] {

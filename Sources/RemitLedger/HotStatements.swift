@@ -9,7 +9,7 @@ import GRDBSQLite
 /// with GRDB. `Statement.sqliteStatement` is GRDB's public handle for this.
 enum HotSQL: Int, CaseIterable {
     case savepoint, release, rollbackTo
-    case selectBalance, addBalance, insertEntry, insertPosting
+    case selectBalance, addBalance, insertEntry, completeEntry, insertPosting
     case holdExists, insertHold
     case selectTransfer, insertTransfer, insertLeg, insertOutbox
     case nextEventSequence, insertEvent
@@ -23,6 +23,7 @@ enum HotSQL: Int, CaseIterable {
         case .addBalance: "UPDATE account SET balance = balance + ? WHERE id = ?"
         case .insertEntry:
             "INSERT INTO entry (id, kind, reference, created_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)"
+        case .completeEntry: "UPDATE entry SET reference = ?, previous_hash = ?, hash = ? WHERE id = ?"
         case .insertPosting: "INSERT INTO posting (entry_id, line, account_id, amount) VALUES (?, ?, ?, ?)"
         case .holdExists: "SELECT 1 FROM hold WHERE id = ?"
         case .insertHold:

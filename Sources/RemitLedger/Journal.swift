@@ -33,54 +33,82 @@ enum Journal {
     static func append(_ db: Database, _ context: WriteContext, kind: String, reference: String, postings: [Posting])
         throws -> Int64
     {
-        let time = context.time
-        guard !postings.isEmpty else { throw LedgerError.unbalanced(currency: "", sum: 0) }
-        var sums = [Currency: Int64]()
-        for posting in postings {
-            // Zero moves nothing; Int64.min has no negation, so no sign arithmetic may meet it.
-            guard posting.amount != 0, posting.amount != .min else { throw LedgerError.invalidAmount(posting.amount) }
-            let (sum, overflow) = sums[posting.account.currency, default: 0].addingReportingOverflow(posting.amount)
-            guard !overflow else { throw LedgerError.money(.overflow) }
-            sums[posting.account.currency] = sum
-        }
-        if let (currency, sum) = sums.sorted(by: { $0.key < $1.key }).first(where: { $0.value != 0 }) {
-            throw LedgerError.unbalanced(currency: currency.code, sum: sum)
-        }
-
-        // Each account's change; floors checked (against the stored balance) before anything is written.
-        var changes = [(code: AccountCode, account: WriteContext.Account, delta: Int64)]()
-        for posting in postings {
-            if let index = changes.firstIndex(where: { $0.code == posting.account }) {
-                let (delta, overflow) = changes[index].delta.addingReportingOverflow(posting.amount)
-                guard !overflow, delta != .min else { throw LedgerError.money(.overflow) }
-                changes[index].delta = delta
-            } else {
-                changes.append((posting.account, try context.account(db, posting.account), posting.amount))
-            }
-        }
-        for change in changes {
-            // A change that lowers the balance in the account's normal terms (deltas are never Int64.min).
-            guard let floor = change.account.floor, change.delta * change.account.type.normalSign < 0 else { continue }
-            let balance = try context.floorBalance(db, change.account)
-            let (after, overflow) = balance.addingReportingOverflow(change.delta)
-            guard !overflow else { throw LedgerError.money(.overflow) }
-            let (normal, flipped) = after.multipliedReportingOverflow(by: change.account.type.normalSign)
-            guard !flipped else { throw LedgerError.money(.overflow) }
-            if normal < floor { throw LedgerError.belowFloor(account: change.code.text, balance: normal, floor: floor) }
-        }
-
+        precondition(context.placedHolds.isEmpty, "an entry appended while a hold entry is open breaks the chain")
+        let changes = try changes(db, context, postings)
+        try checkFloors(db, context, changes)
         let head = try context.chainHead(db)
         let id = head.id + 1
-        let hash = entryHash(previous: head.hash, id: id, kind: kind, reference: reference, createdAt: time,
+        let hash = entryHash(previous: head.hash, id: id, kind: kind, reference: reference, createdAt: context.time,
                              lines: postings.lazy.map { (account: $0.account.text, amount: $0.amount) })
         try context.hot.run(db, .insertEntry) {
             $0.int(id)
             $0.text(kind)
             $0.text(reference)
-            $0.int(time)
+            $0.int(context.time)
             $0.blob(head.hash)
             $0.blob(hash)
         }
+        try write(db, context, id: id, postings, changes)
+        for change in changes where change.delta != 0 { context.adjust(change.account, by: change.delta) }
+        context.advance(to: id, hash: hash)
+        return id
+    }
+
+    /// An entry whose row is written and whose postings are not yet: see `open`.
+    struct OpenEntry {
+        let id: Int64
+        /// The hash of the entry before it, when it was opened; nil when that entry was itself
+        /// open, and its hash is known only once it is completed.
+        let previousHash: Data?
+    }
+
+    /// Writes an entry's row before its postings are known, so that rows created meanwhile can
+    /// refer to it (holds placed by new transfers, `Holds.placeTogether`); `complete` writes its
+    /// postings and its hash, in the same savepoint. Entries are opened and completed in order,
+    /// and no other entry is appended while one is open.
+    static func open(_ db: Database, _ context: WriteContext, kind: String, reference: String) throws -> OpenEntry {
+        let head = try context.chainHead(db)
+        let id = head.id + 1
+        let previous: Data? = head.hash == openHash ? nil : head.hash
+        try context.hot.run(db, .insertEntry) {
+            $0.int(id)
+            $0.text(kind)
+            $0.text(reference)
+            $0.int(context.time)
+            $0.blob(openHash)
+            $0.blob(openHash)
+        }
+        context.advance(to: id, hash: openHash)
+        return OpenEntry(id: id, previousHash: previous)
+    }
+
+    /// What an open entry's hashes hold until it is completed (the schema wants 32 bytes): a
+    /// `verify` that met one would report it, as it matches no entry's content.
+    static let openHash = Data(repeating: 0xFF, count: 32)
+
+    /// Completes an open entry with its reference, postings and hash, chained to `previousHash`,
+    /// and returns its hash. The floors were checked and the writer's record of floored
+    /// balances moved by `reserve` when the money was placed.
+    static func complete(_ db: Database, _ context: WriteContext, id: Int64, previousHash: Data?, kind: String,
+                         reference: String, postings: [Posting]) throws -> Data {
+        guard let previousHash, previousHash != openHash else {
+            preconditionFailure("entry \(id) completed before the entry it follows")
+        }
+        let changes = try changes(db, context, postings)
+        let hash = entryHash(previous: previousHash, id: id, kind: kind, reference: reference, createdAt: context.time,
+                             lines: postings.lazy.map { (account: $0.account.text, amount: $0.amount) })
+        try context.hot.run(db, .completeEntry) {
+            $0.text(reference)
+            $0.blob(previousHash)
+            $0.blob(hash)
+            $0.int(id)
+        }
+        try write(db, context, id: id, postings, changes)
+        return hash
+    }
+
+    private static func write(_ db: Database, _ context: WriteContext, id: Int64, _ postings: [Posting],
+                              _ changes: [Change]) throws {
         for (line, posting) in postings.enumerated() {
             let account = changes.first { $0.code == posting.account }!.account
             try context.hot.run(db, .insertPosting) {
@@ -95,10 +123,59 @@ enum Journal {
                 $0.int(change.delta)
                 $0.int(change.account.id)
             }
-            context.adjust(change.account, by: change.delta)
         }
-        context.advance(to: id, hash: hash)
-        return id
+    }
+
+    /// Checks postings as `append` would and moves the writer's record of floored balances as if
+    /// they were written, without writing them: the caller writes them later with `complete` in
+    /// the same savepoint, or the savepoint rolls back and the writer forgets its record.
+    static func reserve(_ db: Database, _ context: WriteContext, postings: [Posting]) throws {
+        let changes = try changes(db, context, postings)
+        try checkFloors(db, context, changes)
+        for change in changes where change.delta != 0 { context.adjust(change.account, by: change.delta) }
+    }
+
+    private typealias Change = (code: AccountCode, account: WriteContext.Account, delta: Int64)
+
+    /// Each account's change, after checking every amount and that the postings balance per currency.
+    private static func changes(_ db: Database, _ context: WriteContext, _ postings: [Posting]) throws -> [Change] {
+        guard !postings.isEmpty else { throw LedgerError.unbalanced(currency: "", sum: 0) }
+        var sums = [Currency: Int64]()
+        for posting in postings {
+            // Zero moves nothing; Int64.min has no negation, so no sign arithmetic may meet it.
+            guard posting.amount != 0, posting.amount != .min else { throw LedgerError.invalidAmount(posting.amount) }
+            let (sum, overflow) = sums[posting.account.currency, default: 0].addingReportingOverflow(posting.amount)
+            guard !overflow else { throw LedgerError.money(.overflow) }
+            sums[posting.account.currency] = sum
+        }
+        if let (currency, sum) = sums.sorted(by: { $0.key < $1.key }).first(where: { $0.value != 0 }) {
+            throw LedgerError.unbalanced(currency: currency.code, sum: sum)
+        }
+        var changes = [Change]()
+        for posting in postings {
+            if let index = changes.firstIndex(where: { $0.code == posting.account }) {
+                let (delta, overflow) = changes[index].delta.addingReportingOverflow(posting.amount)
+                guard !overflow, delta != .min else { throw LedgerError.money(.overflow) }
+                changes[index].delta = delta
+            } else {
+                changes.append((posting.account, try context.account(db, posting.account), posting.amount))
+            }
+        }
+        return changes
+    }
+
+    /// Floors are checked against the writer's record of the balance, before anything is written.
+    private static func checkFloors(_ db: Database, _ context: WriteContext, _ changes: [Change]) throws {
+        for change in changes {
+            // A change that lowers the balance in the account's normal terms (deltas are never Int64.min).
+            guard let floor = change.account.floor, change.delta * change.account.type.normalSign < 0 else { continue }
+            let balance = try context.floorBalance(db, change.account)
+            let (after, overflow) = balance.addingReportingOverflow(change.delta)
+            guard !overflow else { throw LedgerError.money(.overflow) }
+            let (normal, flipped) = after.multipliedReportingOverflow(by: change.account.type.normalSign)
+            guard !flipped else { throw LedgerError.money(.overflow) }
+            if normal < floor { throw LedgerError.belowFloor(account: change.code.text, balance: normal, floor: floor) }
+        }
     }
 
     /// SHA-256 of the previous hash and a canonical encoding of the entry: its id, kind,

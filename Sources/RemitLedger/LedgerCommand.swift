@@ -78,6 +78,8 @@ extension LedgerCommand {
         if case .submitTransfer(let submission) = self {
             return .transfer(try Transfers.submit(db, submission, context))
         }
+        // Every other command may read holds or balances: the holds placed so far are written first.
+        try Holds.writePlaced(db, context)
         if case .audited(let record, let command) = self {
             var outcome = LedgerOutcome.done(entries: [])
             do {

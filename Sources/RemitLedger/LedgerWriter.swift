@@ -102,7 +102,11 @@ actor LedgerWriter {
 
     private static func apply(_ slice: ArraySlice<LedgerCommand>, _ db: Database, _ context: WriteContext) throws -> [LedgerOutcome] {
         do {
-            return try context.hot.inSavepoint(db) { try slice.map { try $0.outcome(db, context) } }
+            return try context.hot.inSavepoint(db) {
+                let outcomes = try slice.map { try $0.outcome(db, context) }
+                try Holds.writePlaced(db, context)
+                return outcomes
+            }
         } catch is LedgerError {
             context.forget()  // a command refused: replay one by one below
         } catch let error as DatabaseError where !error.isTransactionFatal {
@@ -112,7 +116,11 @@ actor LedgerWriter {
         // above and abandons the transaction.
         return try slice.map { command -> LedgerOutcome in
             do {
-                return try context.hot.inSavepoint(db) { try command.outcome(db, context) }
+                return try context.hot.inSavepoint(db) {
+                    let outcome = try command.outcome(db, context)
+                    try Holds.writePlaced(db, context)
+                    return outcome
+                }
             } catch let error as LedgerError {
                 context.forget()
                 return .rejected(error)

@@ -57,7 +57,7 @@ enum Transfers {
                 }
             }
             do {
-                _ = try Holds.placeTogether(db, ids: legHolds.indices.map {
+                try Holds.placeTogether(db, ids: legHolds.indices.map {
                     TransferSubmission.holdId(submission.operatorId, submission.transferId, leg: $0)
                 }, operatorId: submission.operatorId, amounts: legHolds, currency: terms.sendAmount.currency,
                                             expiresAt: terms.holdExpiresAt, context)

@@ -21,7 +21,7 @@ public struct VerificationReport: Sendable, CustomStringConvertible {
 
 extension Ledger {
     /// Recomputes every balance from the postings, checks that every entry balances per
-    /// currency, walks the hash chains of the journal, the audit log and the screening decisions, and checks that the holds accounts equal the pending holds.
+    /// currency, walks the hash chains of the journal, the audit log and the screening decisions, and checks that the holds accounts equal the pending holds and that each hold entry moved what its holds hold.
     /// Reads one consistent snapshot; the writer goes on meanwhile.
     public func verify() throws -> VerificationReport {
         try pool.read { db in
@@ -81,6 +81,25 @@ extension Ledger {
                 """) where (row["held"] as Int64) != (row["pending"] as Int64) {
                 report.problems.append("account \(row["code"] as String): holds \(row["held"] as Int64), "
                                        + "pending holds add up to \(row["pending"] as Int64)")
+            }
+            // Each hold entry moves into the holds account what the holds it created hold: one
+            // hold, or (since a slice of new transfers moves its money in one entry) many.
+            var created = [Int64: Int64]()
+            for row in try Row.fetchAll(db, sql: "SELECT created_entry_id, sum(amount) FROM hold GROUP BY created_entry_id") {
+                created[row[0]] = row[1]
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT e.id, coalesce(sum(CASE WHEN p.amount > 0 THEN p.amount END), 0) FROM entry e
+                LEFT JOIN posting p ON p.entry_id = e.id WHERE e.kind = 'hold' GROUP BY e.id ORDER BY e.id
+                """) {
+                let id: Int64 = row[0], moved: Int64 = row[1]
+                let holds = created.removeValue(forKey: id) ?? 0
+                if holds != moved {
+                    report.problems.append("entry \(id): holds \(moved), the holds it created add up to \(holds)")
+                }
+            }
+            for (id, amount) in created.sorted(by: { $0.key < $1.key }) {
+                report.problems.append("holds of \(amount) name entry \(id) as theirs, which is not a hold entry")
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT o.id, o.last_event_sequence AS last, count(e.sequence) AS events,

@@ -207,9 +207,14 @@ enum TransferText {
     }
 
     static func object(_ entry: EntryRecord) -> [String: Any] {
-        ["id": entry.id, "kind": entry.kind, "reference": entry.reference, "createdAt": Ledger.utcTimestamp(entry.createdAt),
-         "postings": entry.lines.map { ["account": $0.account, "currency": $0.currency, "amountMinor": $0.amount,
-                                        "amount": amount($0.amount, $0.currency)] as [String: Any] }]
+        var object: [String: Any] = [
+            "id": entry.id, "kind": entry.kind, "reference": entry.reference, "createdAt": Ledger.utcTimestamp(entry.createdAt),
+            "postings": entry.lines.map { ["account": $0.account, "currency": $0.currency, "amountMinor": $0.amount,
+                                           "amount": amount($0.amount, $0.currency)] as [String: Any] },
+        ]
+        // A hold entry shared with other transfers: this transfer's part of it.
+        if let part = entry.transferPart { object["transferPartMinor"] = part }
+        return object
     }
 
     /// The operator's event stream for this transfer, oldest first.
@@ -230,6 +235,9 @@ enum TransferText {
                 let money = amount(abs(line.amount), line.currency)
                 rows.append([position == 0 ? "\(entry.id) \(Ledger.utcTimestamp(entry.createdAt))" : "", position == 0 ? entry.kind : "",
                              line.account, line.amount > 0 ? money : "", line.amount < 0 ? money : ""])
+            }
+            if let part = entry.transferPart, let currency = entry.lines.first?.currency {
+                rows.append(["", "", "(of which this transfer's)", amount(part, currency), ""])
             }
         }
         return align(rows)

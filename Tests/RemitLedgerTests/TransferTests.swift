@@ -195,3 +195,81 @@ final class TransferTests: LedgerTestCase {
         try assertWhole()
     }
 }
+
+/// New transfers in one slice of commands move their money in one hold entry per operator and
+/// currency; each hold still names that entry, and each transfer still finds it.
+final class SharedHoldEntryTests: LedgerTestCase {
+    override func setUp() async throws {
+        try await super.setUp()
+        for id in ["ACME", "BETA"] {
+            await expectDone(.openOperator(id: id, currency: usd, creditLimit: 0))
+            await expectDone(.fund(operatorId: id, amount: usd(1_000_000), reference: "w-\(id)"))
+        }
+    }
+
+    func submission(_ n: UInt64, operatorId: String = "ACME", amount: Int64 = 10_000, content: UInt8 = 1) -> LedgerCommand {
+        .submitTransfer(TransferSubmission(
+            operatorId: operatorId, transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: n),
+            contentHash: [UInt8](repeating: content, count: 32),
+            decision: .accept(.init(sendAmount: usd(amount), fee: usd(299), payoutAmount: usd(amount),
+                                    legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "2547", share: 10_000,
+                                                 payoutAmount: amount)],
+                                    holdExpiresAt: .max)),
+            details: .init(rate: 0)))
+    }
+
+    func holdEntries() throws -> [(reference: String, moved: Int64)] {
+        try DatabaseQueue(path: path).read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.reference, sum(p.amount) FROM entry e JOIN posting p ON p.entry_id = e.id AND p.amount > 0
+                WHERE e.kind = 'hold' GROUP BY e.id ORDER BY e.id
+                """).map { ($0[0], $0[1]) }
+        }
+    }
+
+    func testASliceOfTransfersMovesEachOperatorsMoneyOnce() async throws {
+        // 40 commands: a slice of 32 (ACME and BETA alternating) and one of 8.
+        let commands = (1...40).map { submission(UInt64($0), operatorId: $0 % 2 == 0 ? "BETA" : "ACME") }
+        let outcomes = await ledger.apply(commands)
+        XCTAssertTrue(outcomes.allSatisfy { if case .transfer(let r) = $0 { r.state == .accepted } else { false } })
+        let entries = try holdEntries()
+        let sixteen: Int64 = 16 * 10_299, four: Int64 = 4 * 10_299
+        XCTAssertEqual(entries.map(\.moved), [sixteen, sixteen, four, four])
+        XCTAssertEqual(entries[0].reference, "16 holds from transfer/ACME/0191f3c2-0000-0000-0000-000000000001")
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 1_000_000 - 20 * 10_299)
+        XCTAssertEqual(try balance(.operatorHolds("BETA", usd)), 20 * 10_299)
+        let shown = try ledger.entries(operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: 3))
+        XCTAssertEqual(shown.map(\.kind), ["hold"])
+        XCTAssertEqual(shown.first?.transferPart, 10_299)
+        XCTAssertEqual(shown.first?.lines.map(\.amount), [sixteen, -sixteen])
+        try assertWhole()
+    }
+
+    func testOneTransfersEntryIsItsOwn() async throws {
+        _ = await ledger.apply([submission(1)])
+        XCTAssertEqual(try holdEntries().map(\.reference), ["transfer/ACME/0191f3c2-0000-0000-0000-000000000001"])
+        let shown = try ledger.entries(operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: 1))
+        XCTAssertNil(shown.first?.transferPart)
+        try assertWhole()
+    }
+
+    func testRefusalsInASliceLeaveTheOthersHeldOnce() async throws {
+        // The floor: ACME can hold 97 transfers of 10,299. In one batch: 10 fit, one reuses an id
+        // with other content (refused: the slice is replayed one by one), one is over the floor
+        // (recorded as rejected), then a cancellation reads a hold placed in the same batch.
+        var commands = (1...10).map { submission(UInt64($0)) }
+        commands.append(submission(3, content: 9))
+        commands.append(submission(11, amount: 2_000_000))
+        commands.append(.cancelTransfer(operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: 2),
+                                        reason: .none))
+        commands += (12...14).map { submission(UInt64($0)) }
+        let outcomes = await ledger.apply(commands)
+        XCTAssertEqual(outcomes[10], .rejected(.idReused("0191f3c2-0000-0000-0000-000000000003")))
+        guard case .transfer(let over) = outcomes[11] else { return XCTFail("\(outcomes[11])") }
+        XCTAssertEqual(over.state, .rejected)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 12 * 10_299)
+        let moved = try holdEntries().map(\.moved).reduce(0, +)
+        XCTAssertEqual(moved, 13 * 10_299)
+        try assertWhole()
+    }
+}

@@ -73,4 +73,17 @@ final class VerificationTests: LedgerTestCase {
         try tamper("UPDATE hold SET remaining = 999 WHERE id = 't1'")
         XCTAssertEqual(try problems(), ["account operator/ACME/holds/USD: holds 1000, pending holds add up to 999"])
     }
+
+    func testAHoldEntryThatDisagreesWithItsHoldsIsFound() throws {
+        try tamper("UPDATE hold SET amount = 1001, remaining = 1001 WHERE id = 't1'")
+        XCTAssertEqual(try problems(), [
+            "account operator/ACME/holds/USD: holds 1000, pending holds add up to 1001",
+            "entry 2: holds 1000, the holds it created add up to 1001",
+        ])
+        try tamper("UPDATE hold SET amount = 1000, remaining = 1000, created_entry_id = 3 WHERE id = 't1'")
+        XCTAssertEqual(try problems(), [
+            "entry 2: holds 1000, the holds it created add up to 0",
+            "holds of 1000 name entry 3 as theirs, which is not a hold entry",
+        ])
+    }
 }
