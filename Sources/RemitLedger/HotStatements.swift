@@ -12,7 +12,7 @@ enum HotSQL: Int, CaseIterable {
     case selectBalance, addBalance, insertEntry, completeEntry, insertPosting
     case holdExists, insertHold
     case selectTransfer, insertTransfer, insertLeg, insertOutbox
-    case nextEventSequence, insertEvent
+    case nextEventSequence, insertEvent, insertScreening
 
     var sql: String {
         switch self {
@@ -52,6 +52,12 @@ enum HotSQL: Int, CaseIterable {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
             """
         case .insertOutbox: "INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES (?, ?, ?, ?)"
+        case .insertScreening:
+            """
+            INSERT INTO screening (id, operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source,
+                                   screened_at, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
         case .nextEventSequence:
             "UPDATE operator SET last_event_sequence = last_event_sequence + 1 WHERE id = ? RETURNING last_event_sequence"
         case .insertEvent:

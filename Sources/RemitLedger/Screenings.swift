@@ -35,13 +35,19 @@ enum Screenings {
             let hash = rowHash(previous: tail.hash, id: id, operatorId: submission.operatorId, transfer: submission.transferId,
                                screening.party, screening.decision, scoreBps: Int64(screening.scoreBps), screening.entryId,
                                screening.matchedName, screening.source, at: context.time)
-            try db.cachedStatement(sql: """
-                INSERT INTO screening (id, operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source,
-                                       screened_at, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [id, submission.operatorId, Data(submission.transferId.bytes), screening.party,
-                                         screening.decision, screening.scoreBps, screening.entryId, screening.matchedName,
-                                         screening.source, context.time, hash])
+            try context.hot.run(db, .insertScreening) {
+                $0.int(id)
+                $0.text(submission.operatorId)
+                $0.blob(submission.transferId.bytes)
+                $0.text(screening.party)
+                $0.text(screening.decision)
+                $0.int(Int64(screening.scoreBps))
+                $0.optionalText(screening.entryId)
+                $0.optionalText(screening.matchedName)
+                $0.optionalText(screening.source)
+                $0.int(context.time)
+                $0.blob(hash)
+            }
             context.advance(.screening, to: id, hash: hash)
         }
     }
