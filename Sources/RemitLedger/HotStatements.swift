@@ -12,7 +12,7 @@ enum HotSQL: Int, CaseIterable {
     case selectBalance, addBalance, insertEntry, completeEntry, insertPosting
     case holdExists, insertHold
     case selectTransfer, insertTransfer, insertLeg, insertOutbox
-    case nextEventSequence, insertEvent, insertScreening
+    case selectEventSequence, writeEventSequence, insertEvent, insertScreening
 
     var sql: String {
         switch self {
@@ -58,8 +58,8 @@ enum HotSQL: Int, CaseIterable {
                                    screened_at, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
-        case .nextEventSequence:
-            "UPDATE operator SET last_event_sequence = last_event_sequence + 1 WHERE id = ? RETURNING last_event_sequence"
+        case .selectEventSequence: "SELECT last_event_sequence FROM operator WHERE id = ?"
+        case .writeEventSequence: "UPDATE operator SET last_event_sequence = ? WHERE id = ?"
         case .insertEvent:
             """
             INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, reason, partner_reference, occurred_at)

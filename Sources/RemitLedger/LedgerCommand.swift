@@ -78,8 +78,8 @@ extension LedgerCommand {
         if case .submitTransfer(let submission) = self {
             return .transfer(try Transfers.submit(db, submission, context))
         }
-        // Every other command may read holds or balances: the holds placed so far are written first.
-        try Holds.writePlaced(db, context)
+        // Every other command may read holds, balances or event counters: what the writer kept back is written first.
+        try context.writeDeferred(db)
         if case .audited(let record, let command) = self {
             var outcome = LedgerOutcome.done(entries: [])
             do {

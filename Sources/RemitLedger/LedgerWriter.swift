@@ -104,7 +104,7 @@ actor LedgerWriter {
         do {
             return try context.hot.inSavepoint(db) {
                 let outcomes = try slice.map { try $0.outcome(db, context) }
-                try Holds.writePlaced(db, context)
+                try context.writeDeferred(db)
                 return outcomes
             }
         } catch is LedgerError {
@@ -118,7 +118,7 @@ actor LedgerWriter {
             do {
                 return try context.hot.inSavepoint(db) {
                     let outcome = try command.outcome(db, context)
-                    try Holds.writePlaced(db, context)
+                    try context.writeDeferred(db)
                     return outcome
                 }
             } catch let error as LedgerError {

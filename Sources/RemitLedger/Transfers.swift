@@ -233,11 +233,7 @@ enum Transfers {
     }
 
     static func nextSequence(_ db: Database, _ operatorId: String, _ context: WriteContext) throws -> Int64 {
-        guard let sequence = try context.hot.query(db, .nextEventSequence, { $0.text(operatorId) }, { $0.int(0) }) else {
-            throw LedgerError.unknownOperator(operatorId)
-        }
-        context.eventOperators.insert(operatorId)
-        return sequence
+        try context.nextSequence(db, operatorId)
     }
 
     static func insertEvent(_ db: Database, _ context: WriteContext, operatorId: String, sequence: Int64,

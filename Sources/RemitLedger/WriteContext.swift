@@ -41,13 +41,51 @@ final class WriteContext: @unchecked Sendable {
 
     var placedHolds: [PlacedHolds] = []
 
+    /// Each operator's event counter as this writer last used it, and as it was last written:
+    /// the operator row is written once per slice of commands, not once per event (an update per
+    /// transfer was a tenth of the accept path's time).
+    private var sequences: [String: (last: Int64, written: Int64)] = [:]
+
     func forget() {
         placedHolds.removeAll(keepingCapacity: true)
+        sequences.removeAll(keepingCapacity: true)
         accounts.removeAll(keepingCapacity: true)
         floorBalances.removeAll(keepingCapacity: true)
         operators.removeAll(keepingCapacity: true)
         head = nil
         tails.removeAll(keepingCapacity: true)
+    }
+
+    /// The operator's next event number: its counter plus one, kept here until `writeDeferred`.
+    func nextSequence(_ db: Database, _ operatorId: String) throws -> Int64 {
+        let last: Int64
+        if let known = sequences[operatorId] {
+            last = known.last
+            sequences[operatorId]!.last = last + 1
+        } else {
+            guard let stored = try hot.query(db, .selectEventSequence, { $0.text(operatorId) }, { $0.int(0) }) else {
+                throw LedgerError.unknownOperator(operatorId)
+            }
+            last = stored
+            sequences[operatorId] = (last + 1, stored)
+        }
+        eventOperators.insert(operatorId)
+        return last + 1
+    }
+
+    /// Writes what the writer has kept back: the open hold entries (`Holds.writePlaced`) and the
+    /// operators' event counters. The writer calls it at the end of every savepoint and before
+    /// any command that is not a new transfer, so a rollback never loses what an earlier,
+    /// released savepoint did, and no command reads a row that is behind.
+    func writeDeferred(_ db: Database) throws {
+        try Holds.writePlaced(db, self)
+        for (operatorId, sequence) in sequences where sequence.last != sequence.written {
+            try hot.run(db, .writeEventSequence) {
+                $0.int(sequence.last)
+                $0.text(operatorId)
+            }
+            sequences[operatorId]!.written = sequence.last
+        }
     }
 
     func account(_ db: Database, _ code: AccountCode) throws -> Account {

@@ -272,4 +272,28 @@ final class SharedHoldEntryTests: LedgerTestCase {
         XCTAssertEqual(moved, 13 * 10_299)
         try assertWhole()
     }
+
+    func testEventNumbersKeptBackByTheWriterSurviveRefusalsAroundThem() async throws {
+        // Event counters are written once per slice: a refused command of another kind (audited,
+        // with its own savepoint), a refused transfer (the slice replayed one by one) and
+        // payout reports in between must leave each stream gap-free and its counter at its end.
+        let first = (1...5).map { submission(UInt64($0)) }
+        let refusedWithdrawal = LedgerCommand.audited(AuditRecord(actor: "test", action: "withdraw", subject: "ACME",
+                                                                  detail: "too much"),
+                                                      .withdraw(operatorId: "ACME", amount: usd(100_000_000), reference: "x"))
+        let dispatched = LedgerCommand.reportLeg(LegReport(operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: 2),
+                                                           leg: 0, outcome: .dispatched(partner: "MPESA")))
+        let then = (6...9).map { submission(UInt64($0), operatorId: $0 % 2 == 0 ? "BETA" : "ACME") }
+        let outcomes = await ledger.apply(first + [refusedWithdrawal, dispatched, submission(3, content: 9)] + then)
+        guard case .rejected = outcomes[5] else { return XCTFail("\(outcomes[5])") }
+        XCTAssertEqual(outcomes[6], .done(entries: []))
+        XCTAssertEqual(outcomes[7], .rejected(.idReused("0191f3c2-0000-0000-0000-000000000003")))
+        // ACME: 5 accepted, 1 leg dispatched and its transfer dispatched, 2 more accepted; BETA: 2.
+        let acme = try ledger.events(operatorId: "ACME", after: 0, limit: 100).map(\.sequence)
+        XCTAssertEqual(acme, Array(1...9))
+        XCTAssertEqual(try ledger.events(operatorId: "BETA", after: 0, limit: 100).map(\.sequence), [1, 2])
+        _ = await ledger.apply([submission(10)])
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 9, limit: 100).map(\.sequence), [10])
+        try assertWhole()
+    }
 }
