@@ -22,7 +22,8 @@ final class AdminSocketHandler: ChannelInboundHandler {
             let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET),
                                                                                             name: SO_PEERCRED)
             // Read before the first request: the event loop runs this callback before the next read.
-            future.whenSuccess { [self] peer in actor = Self.describe(peer) }
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            future.whenSuccess { peer in handler.value.actor = Self.describe(peer) }
         }
         context.fireChannelActive()
     }
