@@ -76,7 +76,8 @@ struct Raw {
 
     init(path: String) {
         precondition(sqlite3_open(path, &db) == SQLITE_OK)
-        exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        // The ledger's own settings: WAL, synchronous=FULL, foreign keys, statement journals in memory.
+        exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
         // `CACHE_KB=65536`: a larger page cache than SQLite's 2 MB default, to see what it changes.
         if let kilobytes = ProcessInfo.processInfo.environment["CACHE_KB"].flatMap(Int.init) { exec("PRAGMA cache_size = -\(kilobytes)") }
     }
@@ -194,16 +195,17 @@ func rawRun(batch: Int, total: Int) throws -> Double {
                         [sequence, idBytes, time])
             }
             if !rawSkip.contains("screening") {
-                for party in ["sender", "beneficiary"] where !rawSkip.contains(party) {
-                    screening += 1
-                    var hasher = SHA256()
-                    hasher.update(data: screeningHash)
-                    withUnsafeBytes(of: screening) { hasher.update(bufferPointer: $0) }
-                    hasher.update(data: Array(party.utf8))
-                    screeningHash = [UInt8](hasher.finalize())
-                    raw.run("INSERT INTO screening (id, operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source, screened_at, hash) VALUES (?, 'ACME', ?, ?, 'clear', 4210, NULL, NULL, 'demo-list 2026-12-01', ?, ?)",
-                            [screening, idBytes, party, time, screeningHash])
-                }
+                // As the ledger (v17): both parties' decisions in one hash-chained row.
+                screening += 1
+                var hasher = SHA256()
+                hasher.update(data: screeningHash)
+                withUnsafeBytes(of: screening) { hasher.update(bufferPointer: $0) }
+                screeningHash = [UInt8](hasher.finalize())
+                raw.run("""
+                    INSERT INTO screening (id, operator_id, transfer_id, screened_at, sender_decision, sender_score_bps,
+                                           sender_source, beneficiary_decision, beneficiary_score_bps, beneficiary_source, hash)
+                    VALUES (?, 'ACME', ?, ?, 'clear', 4210, 'demo-list 2026-12-01', 'clear', 4210, 'demo-list 2026-12-01', ?)
+                    """, [screening, idBytes, time, screeningHash])
             }
             if inSlice == 32 {
                 if !rawSkip.contains("event") { raw.run("UPDATE operator SET last_event_sequence = ? WHERE id = 'ACME'", [sequence]) }

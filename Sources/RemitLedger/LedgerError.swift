@@ -38,4 +38,7 @@ public enum LedgerError: Error, Hashable, Sendable {
     case invalidRate(applied: Int64, reference: Int64)
     /// The operator has as many standing instructions as it may keep.
     case standingInstructionLimit(Int)
+    /// A transfer's screening decisions name a party that is not "sender" or "beneficiary", or
+    /// one party twice.
+    case invalidScreening(String)
 }

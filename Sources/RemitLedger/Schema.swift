@@ -328,7 +328,7 @@ enum Schema {
                 let id: Int64 = row["id"]
                 // Renumbered gap-free (nothing refers to a screening row's id) so that the chain can
                 // tell a deleted row.
-                let hash = Screenings.rowHash(row, previous: previous, id: expected)
+                let hash = Screenings.v15RowHash(row, previous: previous, id: expected)
                 try db.execute(sql: "UPDATE screening SET id = ?, hash = ? WHERE id = ?", arguments: [expected, hash, id])
                 previous = hash
                 expected += 1
@@ -348,6 +348,94 @@ enum Schema {
                     UNIQUE (operator_id, transfer_id, leg_index),
                     FOREIGN KEY (operator_id, transfer_id, leg_index) REFERENCES leg(operator_id, transfer_id, leg_index)
                 ) STRICT;
+                """)
+        }
+        migrator.registerMigration("v17: a transfer's screening decisions in one row") { db in
+            let party = { (name: String) in
+                """
+                \(name)_decision TEXT CHECK (\(name)_decision IN ('clear', 'review', 'match')),
+                \(name)_score_bps INTEGER CHECK (\(name)_score_bps BETWEEN 0 AND 10000),
+                \(name)_entry_id TEXT,
+                \(name)_matched_name TEXT,
+                \(name)_source TEXT,
+                """
+            }
+            try db.execute(sql: """
+                CREATE TABLE screening_v17 (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    screened_at INTEGER NOT NULL,
+                    \(party("sender"))
+                    \(party("beneficiary"))
+                    hash BLOB NOT NULL CHECK (length(hash) = 32),
+                    CHECK (sender_decision IS NOT NULL OR beneficiary_decision IS NOT NULL),
+                    CHECK ((sender_decision IS NULL) = (sender_score_bps IS NULL)),
+                    CHECK ((beneficiary_decision IS NULL) = (beneficiary_score_bps IS NULL))
+                ) STRICT;
+                """)
+            // A transfer's decisions were recorded together, so they are consecutive rows: each
+            // run of one transfer's rows (one per party) becomes one row, chained anew in order.
+            // The old chain is checked first, row by row: chaining anew rows edited before the
+            // upgrade would hide the edit, so a broken chain stops the upgrade instead.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, operator_id, transfer_id, party, decision, score_bps, entry_id, matched_name, source, screened_at,
+                       hash
+                FROM screening ORDER BY id
+                """)
+            var oldPrevious = Chain.screening.genesisHash
+            var oldExpected: Int64 = 1
+            var previous = Chain.screening.genesisHash
+            var id: Int64 = 0
+            var pending: (operatorId: String, transfer: Data, at: Int64, decisions: [String: ScreeningRecord])?
+            func write() throws {
+                guard let row = pending else { return }
+                id += 1
+                let transfer = TransferID(bytes: [UInt8](row.transfer)) ?? TransferID(high: 0, low: 0)
+                let sender = row.decisions["sender"], beneficiary = row.decisions["beneficiary"]
+                let hash = Screenings.rowHash(previous: previous, id: id, operatorId: row.operatorId, transfer: transfer,
+                                              sender: sender, beneficiary: beneficiary, at: row.at)
+                var arguments: [(any DatabaseValueConvertible)?] = [id, row.operatorId, row.transfer, row.at]
+                for decision in [sender, beneficiary] {
+                    arguments += [decision?.decision, decision.map { $0.scoreBps }, decision?.entryId, decision?.matchedName,
+                                  decision?.source]
+                }
+                arguments.append(hash)
+                try db.execute(sql: """
+                    INSERT INTO screening_v17 (id, operator_id, transfer_id, screened_at, \(
+                        Screenings.columns.replacingOccurrences(of: "operator_id, transfer_id, screened_at, ", with: "")), hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: StatementArguments(arguments))
+                previous = hash
+                pending = nil
+            }
+            while let row = try rows.next() {
+                let oldId: Int64 = row["id"], oldHash: Data = row["hash"]
+                guard oldId == oldExpected, Screenings.v15RowHash(row, previous: oldPrevious, id: oldId) == oldHash else {
+                    throw LedgerError.storage("""
+                        screening decision \(oldExpected) does not follow from the chain before it (remitctl verify of \
+                        the previous version shows it): the decisions were changed, and chaining them anew would hide \
+                        that; keep this file as evidence and restore a backup
+                        """)
+                }
+                oldPrevious = oldHash
+                oldExpected += 1
+                let operatorId: String = row["operator_id"], transfer: Data = row["transfer_id"], name: String = row["party"]
+                let decision = ScreeningRecord(party: name, decision: row["decision"], scoreBps: row["score_bps"],
+                                               entryId: row["entry_id"], matchedName: row["matched_name"], source: row["source"])
+                if let current = pending, current.operatorId == operatorId, current.transfer == transfer,
+                   current.decisions[name] == nil {
+                    pending!.decisions[name] = decision
+                } else {
+                    try write()
+                    pending = (operatorId, transfer, row["screened_at"], [name: decision])
+                }
+            }
+            try write()
+            try db.execute(sql: """
+                DROP TABLE screening;
+                ALTER TABLE screening_v17 RENAME TO screening;
+                CREATE INDEX screening_by_transfer ON screening(operator_id, transfer_id);
                 """)
         }
         return migrator

@@ -296,4 +296,22 @@ final class SharedHoldEntryTests: LedgerTestCase {
         XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 9, limit: 100).map(\.sequence), [10])
         try assertWhole()
     }
+
+    func testScreeningDecisionsNameEachPartyOnce() async throws {
+        var twice = TransferSubmission(operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: 50),
+                                       contentHash: [UInt8](repeating: 1, count: 32),
+                                       decision: .reject(ReasonCode(rawValue: 6002), field: 0))
+        let clear = ScreeningRecord(party: "sender", decision: "clear", scoreBps: 100, entryId: nil, matchedName: nil, source: nil)
+        twice.screenings = [clear, clear]
+        let refusedTwice = await ledger.apply(.submitTransfer(twice))
+        XCTAssertEqual(refusedTwice, .rejected(.invalidScreening("sender")))
+        var stranger = twice
+        stranger.screenings = [ScreeningRecord(party: "witness", decision: "clear", scoreBps: 100, entryId: nil,
+                                               matchedName: nil, source: nil)]
+        let refusedStranger = await ledger.apply(.submitTransfer(stranger))
+        XCTAssertEqual(refusedStranger, .rejected(.invalidScreening("witness")))
+        XCTAssertNil(try ledger.transfer(operatorId: "ACME", id: twice.transferId), "nothing of either is recorded")
+        try assertWhole()
+    }
 }
+

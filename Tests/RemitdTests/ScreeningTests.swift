@@ -71,8 +71,10 @@ final class ScreeningIntegrationTests: XCTestCase {
         let edit = try runProgram("/usr/bin/env", ["python3", "-c", """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1])
-            print(db.execute("SELECT id FROM screening WHERE decision = 'match' ORDER BY id LIMIT 1").fetchone()[0])
-            db.execute("UPDATE screening SET decision = 'clear' WHERE decision = 'match'")
+            where = "sender_decision = 'match' OR beneficiary_decision = 'match'"
+            print(db.execute(f"SELECT id FROM screening WHERE {where} ORDER BY id LIMIT 1").fetchone()[0])
+            db.execute("UPDATE screening SET sender_decision = 'clear' WHERE sender_decision = 'match'")
+            db.execute("UPDATE screening SET beneficiary_decision = 'clear' WHERE beneficiary_decision = 'match'")
             db.commit()
             """, daemon.path("ledger.sqlite")], holdOpen: 0)
         XCTAssertEqual(edit.status, 0, edit.err)
