@@ -194,7 +194,12 @@ extension LedgerCommand {
             return []
 
         case .atomic(let commands):
-            return try commands.flatMap { try $0.apply(db, context) }
+            // As between the writer's commands: a command that is not a new transfer may read what
+            // a transfer before it placed, so what the writer kept back is written first.
+            return try commands.flatMap { command in
+                if case .submitTransfer = command {} else { try context.writeDeferred(db) }
+                return try command.apply(db, context)
+            }
 
         case .audit(let record):
             try Audit.append(db, context, record, outcome: .done(entries: []))

@@ -313,5 +313,20 @@ final class SharedHoldEntryTests: LedgerTestCase {
         XCTAssertNil(try ledger.transfer(operatorId: "ACME", id: twice.transferId), "nothing of either is recorded")
         try assertWhole()
     }
+
+    func testAnAtomicCommandWritesWhatANewTransferKeptBackBeforeItsNextStep() async throws {
+        // A new transfer's hold entry is open until the end of its slice; inside .atomic the next
+        // step (an entry of its own, a void of the transfer's hold) must find it written.
+        let id = TransferID(high: 0x0191_F3C2_0000_0000, low: 60)
+        guard case .submitTransfer(let new) = submission(60) else { return XCTFail() }
+        await expectDone(.atomic([
+            .submitTransfer(new),
+            .fund(operatorId: "ACME", amount: usd(500), reference: "top-up"),
+            .void(holdId: TransferSubmission.holdId("ACME", id)),
+        ]))
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 1_000_500)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 0)
+        try assertWhole()
+    }
 }
 
