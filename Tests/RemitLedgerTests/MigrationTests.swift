@@ -59,6 +59,24 @@ final class MigrationTests: LedgerTestCase {
     }
 
     /// A ledger from before v15: screening decisions without hashes, no audit table.
+    /// `count` transfers refused for a sanctions match of the beneficiary, each with both parties'
+    /// decisions (the sender clear).
+    func refuseWithScreenings(_ count: Int) async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        for n in 1...count {
+            var refused = TransferSubmission(operatorId: "ACME", transferId: TransferID(high: 7, low: UInt64(n)),
+                                             contentHash: [UInt8](repeating: UInt8(n), count: 32),
+                                             decision: .reject(ReasonCode(rawValue: 6002), field: 0))
+            refused.screenings = [
+                ScreeningRecord(party: "sender", decision: "clear", scoreBps: 1_200, entryId: nil, matchedName: nil, source: nil),
+                ScreeningRecord(party: "beneficiary", decision: "match", scoreBps: 9_800, entryId: "9001",
+                                matchedName: "Juan Carlos DOE-EXAMPLE", source: "sdn.csv 2026-11-20"),
+            ]
+            let outcome = await ledger.apply(.submitTransfer(refused))
+            guard case .transfer = outcome else { return XCTFail("\(outcome)") }
+        }
+    }
+
     /// The screening decisions as v14 kept them: a row per decision, no hash; no audit log.
     func rewindToV14() throws {
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
@@ -97,19 +115,7 @@ final class MigrationTests: LedgerTestCase {
     }
 
     func testV15ChainsTheScreeningDecisionsAlreadyMade() async throws {
-        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
-        for n in 1...3 {
-            var refused = TransferSubmission(operatorId: "ACME", transferId: TransferID(high: 7, low: UInt64(n)),
-                                             contentHash: [UInt8](repeating: UInt8(n), count: 32),
-                                             decision: .reject(ReasonCode(rawValue: 6002), field: 0))
-            refused.screenings = [
-                ScreeningRecord(party: "sender", decision: "clear", scoreBps: 1_200, entryId: nil, matchedName: nil, source: nil),
-                ScreeningRecord(party: "beneficiary", decision: "match", scoreBps: 9_800, entryId: "9001",
-                                matchedName: "Juan Carlos DOE-EXAMPLE", source: "sdn.csv 2026-11-20"),
-            ]
-            let outcome = await ledger.apply(.submitTransfer(refused))
-            guard case .transfer = outcome else { return XCTFail("\(outcome)") }
-        }
+        try await refuseWithScreenings(3)
         await ledger.flush()
         ledger = nil
         try rewindToV14()
@@ -128,18 +134,7 @@ final class MigrationTests: LedgerTestCase {
     }
 
     func testV17RefusesADecisionChangedBeforeIt() async throws {
-        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
-        for n in 1...2 {
-            var refused = TransferSubmission(operatorId: "ACME", transferId: TransferID(high: 7, low: UInt64(n)),
-                                             contentHash: [UInt8](repeating: UInt8(n), count: 32),
-                                             decision: .reject(ReasonCode(rawValue: 6002), field: 0))
-            refused.screenings = [
-                ScreeningRecord(party: "sender", decision: "clear", scoreBps: 1_200, entryId: nil, matchedName: nil, source: nil),
-                ScreeningRecord(party: "beneficiary", decision: "match", scoreBps: 9_800, entryId: "9001",
-                                matchedName: "Juan Carlos DOE-EXAMPLE", source: "sdn.csv 2026-11-20"),
-            ]
-            _ = await ledger.apply(.submitTransfer(refused))
-        }
+        try await refuseWithScreenings(2)
         await ledger.flush()
         ledger = nil
         try rewindToV14()
