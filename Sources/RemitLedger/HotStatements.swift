@@ -54,10 +54,7 @@ enum HotSQL: Int, CaseIterable {
         case .insertOutbox: "INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES (?, ?, ?, ?)"
         case .insertScreening:
             """
-            INSERT INTO screening (id, operator_id, transfer_id, screened_at,
-                                   sender_decision, sender_score_bps, sender_entry_id, sender_matched_name, sender_source,
-                                   beneficiary_decision, beneficiary_score_bps, beneficiary_entry_id,
-                                   beneficiary_matched_name, beneficiary_source, hash)
+            INSERT INTO screening (id, operator_id, transfer_id, screened_at, \(Screenings.decisionColumns), hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         case .selectEventSequence: "SELECT last_event_sequence FROM operator WHERE id = ?"

@@ -402,8 +402,7 @@ enum Schema {
                 }
                 arguments.append(hash)
                 try db.execute(sql: """
-                    INSERT INTO screening_v17 (id, operator_id, transfer_id, screened_at, \(
-                        Screenings.columns.replacingOccurrences(of: "operator_id, transfer_id, screened_at, ", with: "")), hash)
+                    INSERT INTO screening_v17 (id, operator_id, transfer_id, screened_at, \(Screenings.decisionColumns), hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: StatementArguments(arguments))
                 previous = hash

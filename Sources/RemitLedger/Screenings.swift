@@ -103,9 +103,13 @@ enum Screenings {
         }
     }
 
-    static let columns = "operator_id, transfer_id, screened_at, "
-        + parties.map { "\($0)_decision, \($0)_score_bps, \($0)_entry_id, \($0)_matched_name, \($0)_source" }
+    /// Each party's five columns, in the order a row holds them.
+    static let decisionColumns = parties
+        .map { "\($0)_decision, \($0)_score_bps, \($0)_entry_id, \($0)_matched_name, \($0)_source" }
         .joined(separator: ", ")
+
+    /// The columns a row's hash covers, besides its id.
+    static let columns = "operator_id, transfer_id, screened_at, " + decisionColumns
 
     /// A stored row's hash as `rowHash` makes it, from `previous` and `id`.
     static func rowHash(_ row: Row, previous: Data, id: Int64) -> Data {

@@ -17,6 +17,26 @@ final class RemitCtlReadTests: XCTestCase {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
     }
 
+    func testATransferWhoseHoldEntryIsSharedShowsItsPart() async throws {
+        // Two transfers in one request are accepted in one slice: their holds move in one entry.
+        daemon = try Daemon()
+        let client = try await daemon.connect()
+        let (first, second) = (ID128.random(), ID128.random())
+        _ = try await client.submit([GatewayTests.transfer(first), GatewayTests.transfer(second)])
+        try await client.close()
+        let shown = try json(daemon.remitctl(["transfers", "show", "\(first)", "--json"]).out)
+        let entries = try XCTUnwrap(shown["entries"] as? [[String: Any]])
+        let hold = try XCTUnwrap(entries.first { $0["kind"] as? String == "hold" }, "\(entries)")
+        XCTAssertTrue((hold["reference"] as? String ?? "").hasPrefix("2 holds from transfer/ACME/"), "\(hold)")
+        let part = try XCTUnwrap(hold["transferPartMinor"] as? NSNumber, "\(hold)").int64Value
+        let moved = try XCTUnwrap(hold["postings"] as? [[String: Any]]).map { ($0["amountMinor"] as! NSNumber).int64Value }
+            .filter { $0 > 0 }.reduce(0, +)
+        XCTAssertEqual(2 * part, moved, "two equal transfers, each half of the entry")
+        let text = try daemon.remitctl(["transfers", "show", "\(first)"]).out
+        XCTAssertTrue(text.contains("(of which this transfer's)"), text)
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
     func testTheBooksAsOperationsReadThem() async throws {
         daemon = try Daemon()
         let client = try await daemon.connect()
