@@ -79,6 +79,7 @@ final class MigrationTests: LedgerTestCase {
 
     /// The screening decisions as v14 kept them: a row per decision, no hash; no audit log.
     func rewindToV14() throws {
+        try rewindToV17()
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             let party = { (name: String, order: Int) in
                 """
@@ -148,5 +149,131 @@ final class MigrationTests: LedgerTestCase {
         }
         let applied = try await DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
         XCTAssertFalse(applied.contains { $0.hasPrefix("v17") }, "nothing of v17 is left behind")
+    }
+
+    /// The hold and screening tables as v17 left them: their value checks as `IN` lists.
+    func rewindToV17() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            let party = { (name: String) in
+                """
+                \(name)_decision TEXT CHECK (\(name)_decision IN ('clear', 'review', 'match')),
+                \(name)_score_bps INTEGER CHECK (\(name)_score_bps BETWEEN 0 AND 10000),
+                \(name)_entry_id TEXT,
+                \(name)_matched_name TEXT,
+                \(name)_source TEXT,
+                """
+            }
+            try db.execute(sql: """
+                PRAGMA foreign_keys = OFF;
+                CREATE TABLE hold_v17 (
+                    id TEXT PRIMARY KEY,
+                    operator_id TEXT NOT NULL REFERENCES operator(id),
+                    currency TEXT NOT NULL,
+                    amount INTEGER NOT NULL CHECK (amount > 0),
+                    remaining INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= amount),
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'voided', 'expired')),
+                    expires_at INTEGER NOT NULL,
+                    created_entry_id INTEGER NOT NULL REFERENCES entry(id),
+                    closed_entry_id INTEGER REFERENCES entry(id),
+                    CHECK ((state = 'pending') = (closed_entry_id IS NULL)),
+                    CHECK (state = 'pending' OR remaining = 0)
+                ) STRICT;
+                INSERT INTO hold_v17 SELECT * FROM hold;
+                DROP TABLE hold;
+                ALTER TABLE hold_v17 RENAME TO hold;
+                CREATE INDEX hold_pending_by_expiry ON hold(expires_at) WHERE state = 'pending';
+                CREATE TABLE screening_v17 (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    screened_at INTEGER NOT NULL,
+                    \(party("sender"))
+                    \(party("beneficiary"))
+                    hash BLOB NOT NULL CHECK (length(hash) = 32),
+                    CHECK (sender_decision IS NOT NULL OR beneficiary_decision IS NOT NULL),
+                    CHECK ((sender_decision IS NULL) = (sender_score_bps IS NULL)),
+                    CHECK ((beneficiary_decision IS NULL) = (beneficiary_score_bps IS NULL))
+                ) STRICT;
+                INSERT INTO screening_v17 SELECT * FROM screening;
+                DROP TABLE screening;
+                ALTER TABLE screening_v17 RENAME TO screening;
+                CREATE INDEX screening_by_transfer ON screening(operator_id, transfer_id);
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v18:%';
+                """)
+        }
+    }
+
+    func tableSQL(_ table: String) throws -> String {
+        try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]) ?? "" }
+    }
+
+    func testV18KeepsEveryHoldAndDecisionWithChecksAsComparisons() async throws {
+        try await refuseWithScreenings(2)
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100_000), reference: "w1"))
+        // Holds in every state, and transfers whose rows name theirs.
+        await expectDone(.hold(id: "pending", operatorId: "ACME", amount: usd(1_000), expiresAt: 2_000_000_000_000))
+        await expectDone(.hold(id: "voided", operatorId: "ACME", amount: usd(2_000), expiresAt: .max))
+        await expectDone(.void(holdId: "voided"))
+        await expectDone(.hold(id: "expired", operatorId: "ACME", amount: usd(3_000), expiresAt: 1))
+        await expectDone(.expireHolds(asOf: 2))
+        let transfer = { (n: UInt64) in
+            LedgerCommand.submitTransfer(TransferSubmission(
+                operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: n),
+                contentHash: [UInt8](repeating: UInt8(n), count: 32),
+                decision: .accept(.init(sendAmount: self.usd(10_000), fee: self.usd(299), payoutAmount: self.usd(10_000),
+                                        legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "2547",
+                                                     share: 10_000, payoutAmount: 10_000)],
+                                        holdExpiresAt: .max)),
+                details: .init(rate: 0)))
+        }
+        _ = await ledger.apply((1...3).map(transfer))
+        await ledger.flush()
+        ledger = nil
+        try rewindToV17()
+        XCTAssertTrue(try tableSQL("hold").contains("state IN ("), "the v17 layout")
+        let read = { (table: String) in
+            try await DatabaseQueue(path: self.path).read { try Row.fetchAll($0, sql: "SELECT * FROM \(table) ORDER BY 1") }
+        }
+        let holds = try await read("hold"), screenings = try await read("screening")
+        XCTAssertEqual(holds.count, 6)
+        XCTAssertEqual(screenings.count, 2)
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        XCTAssertFalse(try tableSQL("hold").contains(" IN ("))
+        XCTAssertFalse(try tableSQL("screening").contains(" IN ("))
+        let holdsAfter = try await read("hold"), screeningsAfter = try await read("screening")
+        XCTAssertEqual(holdsAfter, holds)
+        XCTAssertEqual(screeningsAfter, screenings)
+        let indexes = try await DatabaseQueue(path: path).read {
+            try String.fetchAll($0, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('hold', 'screening') AND sql IS NOT NULL
+                ORDER BY name
+                """)
+        }
+        XCTAssertEqual(indexes, ["hold_pending_by_expiry", "screening_by_transfer"])
+        let report = try ledger.verify()
+        XCTAssertEqual(report.problems, [])
+        XCTAssertEqual(report.screenings, 2)
+        let orphans = try await DatabaseQueue(path: path).read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }
+        XCTAssertEqual(orphans, [])
+
+        // The checks still refuse what they refused.
+        let refused = { (sql: String) in
+            do {
+                try await DatabaseQueue(path: self.path).write { try $0.execute(sql: sql) }
+                XCTFail("accepted: \(sql)")
+            } catch let error as DatabaseError {
+                XCTAssertEqual(error.resultCode, .SQLITE_CONSTRAINT, sql)
+            }
+        }
+        try await refused("UPDATE hold SET state = 'lost' WHERE id = 'pending'")
+        try await refused("UPDATE screening SET sender_decision = 'maybe' WHERE id = 1")
+
+        // Holds go on: the pending one expires through the index, a repeated transfer finds its
+        // hold by id, a new one places another.
+        await expectDone(.expireHolds(asOf: 2_000_000_000_000))
+        _ = await ledger.apply([transfer(1), transfer(4)])
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 4 * 10_299)
+        XCTAssertEqual(try ledger.verify().problems, [])
     }
 }
