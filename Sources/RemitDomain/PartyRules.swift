@@ -5,9 +5,18 @@ public enum PartyRules {
     /// digits or symbols. Leading, trailing or doubled spaces are refused, so that the name
     /// compared for screening is the name written.
     public static func isValidName(_ name: String) -> Bool {
-        guard !name.isEmpty, name.first != " ", name.last != " ", !name.contains("  ") else { return false }
+        guard !name.isEmpty, name.first != " ", name.last != " " else { return false }
         var letters = 0
+        // Two spaces in a row are refused in the same pass (Foundation's `contains("  ")` was a
+        // CFString search per name).
+        var afterSpace = false
         for scalar in name.unicodeScalars {
+            if scalar == " " {
+                if afterSpace { return false }
+                afterSpace = true
+                continue
+            }
+            afterSpace = false
             switch scalar.properties.generalCategory {
             case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .otherLetter, .modifierLetter:
                 letters += 1

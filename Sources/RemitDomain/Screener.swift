@@ -11,7 +11,8 @@
 /// switch screener.screen(name: "José Núñez", dateOfBirth: 19850412, country: "VE").decision { ... }
 /// ```
 public struct Screener: Sendable {
-    public enum Decision: Hashable, Sendable {
+    /// Recorded by its raw value (`clear`, `review`, `match`).
+    public enum Decision: String, Hashable, Sendable {
         case clear
         case review
         case match

@@ -22,6 +22,12 @@ final class CatalogueTests: XCTestCase {
         }
     }
 
+    /// Configuration and the ledger name products as Swift writes the case; `caseName` spells it
+    /// without reflection, and must not drift from it.
+    func testProductCaseNamesAreTheCasesAsWritten() {
+        for product in Product.allCases { XCTAssertEqual(product.caseName, String(describing: product)) }
+    }
+
     func testFieldIdsMatchTheSpec() throws {
         let section = try XCTUnwrap(spec.components(separatedBy: "### Field ids").last?.components(separatedBy: "## 8.").first)
         let cells = try NSRegularExpression(pattern: #"\| (\d+) \| ([^|]+)"#)

@@ -124,7 +124,7 @@ public struct TransferDesk: Sendable {
                  ErrorCode.sanctionsMatchBeneficiary, FieldID.beneficiaryName),
             ] where !name.isEmpty {
                 let result = screener.screen(name: name, dateOfBirth: dob, country: country)
-                screenings.append(ScreeningRecord(party: party, decision: "\(result.decision)",
+                screenings.append(ScreeningRecord(party: party, decision: result.decision.rawValue,
                                                   scoreBps: (result.score / 100).clamped(to: 0...10_000),
                                                   entryId: result.entryId, matchedName: result.matchedName,
                                                   source: result.source))
@@ -212,12 +212,12 @@ public struct TransferDesk: Sendable {
         let key = Corridor.Key(sendCountry: sendCountry.description, sendCurrency: sendCurrency.code,
                                payoutCountry: payoutCountry.description, payoutCurrency: payoutCurrency.code)
         guard let corridor = corridors[key] else { throw Refusal(.unsupportedCorridor, .payoutCountry) }
-        for (index, leg) in legs.enumerated() where !corridor.products.contains("\(leg.product)") {
+        for (index, leg) in legs.enumerated() where !corridor.products.contains(leg.product.caseName) {
             throw Refusal(.productNotAllowed, .legProduct, leg: index)
         }
         for (index, leg) in legs.enumerated() {
             let reachable = partners.contains {
-                isEnabled($0.id) && $0.reaches(key, product: "\(leg.product)", institution: leg.institution)
+                isEnabled($0.id) && $0.reaches(key, product: leg.product.caseName, institution: leg.institution)
             }
             if !reachable {
                 throw Refusal(.noPartnerAvailable, leg.institution.isEmpty ? .legProduct : .legInstitution, leg: index)
@@ -232,7 +232,7 @@ public struct TransferDesk: Sendable {
                          amounts: [Int64]) throws(Refusal) {
         for (index, (leg, amount)) in zip(legs, amounts).enumerated() {
             let taken = partners.contains {
-                isEnabled($0.id) && $0.reaches(corridor.key, product: "\(leg.product)", institution: leg.institution)
+                isEnabled($0.id) && $0.reaches(corridor.key, product: leg.product.caseName, institution: leg.institution)
                     && amount <= $0.maximumAmounts[corridor.payoutCurrency.code] ?? .max
             }
             if !taken { throw Refusal(.noPartnerAvailable, .amount, leg: index) }
@@ -280,7 +280,7 @@ public struct TransferDesk: Sendable {
         try checkOriginator(t, send: send.minorUnits, now: context.now)
         if let limit = context.maxTransaction, send.minorUnits > limit { throw Refusal(.operatorTransactionLimit, .amount) }
         let plans = zip(payoutLegs, legAmounts).map { leg, amount in
-            TransferSubmission.LegPlan(product: "\(leg.product)", institution: leg.institution, account: leg.account,
+            TransferSubmission.LegPlan(product: leg.product.caseName, institution: leg.institution, account: leg.account,
                                        share: leg.share, payoutAmount: amount)
         }
         let (expiry, overflow) = context.now.addingReportingOverflow(holdExpiryMs)
@@ -310,7 +310,7 @@ public struct TransferDesk: Sendable {
             guard leg.share > 0, leg.share < 10_000 else { throw Refusal(.legSharesNotWhole, .legShare, leg: index) }
             taken += Int(leg.share)
             guard Self.accountFits(leg) else { throw Refusal(.invalidAccount, .legAccount, leg: index) }
-            let paid = partners.contains { isEnabled($0.id) && $0.pays(product: "\(leg.product)", institution: leg.institution) }
+            let paid = partners.contains { isEnabled($0.id) && $0.pays(product: leg.product.caseName, institution: leg.institution) }
             guard paid else {
                 throw Refusal(.noPartnerAvailable, leg.institution.isEmpty ? .legProduct : .legInstitution, leg: index)
             }
@@ -356,7 +356,7 @@ public struct TransferDesk: Sendable {
             && t.payoutCountry.description == quote.payoutCountry && mode == quote.amountMode
             && t.legs.count == quote.legs.count
             && zip(t.legs, quote.legs).allSatisfy {
-                "\($0.product)" == $1.product && $0.share == $1.share && $0.institution == $1.institution
+                $0.product.caseName == $1.product && $0.share == $1.share && $0.institution == $1.institution
             }
         guard same else { throw Refusal(.quoteMismatch, .quoteId) }
     }
@@ -377,7 +377,7 @@ public struct TransferDesk: Sendable {
             sendAmount: priced.amounts.send.minorUnits, fee: priced.amounts.fee.minorUnits,
             payoutAmount: priced.amounts.payout.minorUnits, rate: priced.applied.nanos, referenceRate: priced.reference.nanos,
             legs: zip(request.legs, priced.legAmounts).map {
-                QuoteRecord.Leg(product: "\($0.product)", share: $0.share, institution: $0.institution, payoutAmount: $1)
+                QuoteRecord.Leg(product: $0.product.caseName, share: $0.share, institution: $0.institution, payoutAmount: $1)
             },
             createdAt: context.now, expiresAt: context.now + ttlMs)
     }

@@ -69,7 +69,7 @@ enum WireMapping {
     static func instruction(_ set: SetStandingInstruction, operatorId: String) -> StandingInstructionRecord {
         StandingInstructionRecord(
             operatorId: operatorId, beneficiaryAccount: set.beneficiaryAccount, reference: set.reference,
-            legs: set.legs.map { .init(product: "\($0.product)", share: $0.share, institution: $0.institution,
+            legs: set.legs.map { .init(product: $0.product.caseName, share: $0.share, institution: $0.institution,
                                        account: $0.account) })
     }
 }
