@@ -5,3 +5,14 @@ extension ReasonCode {
     public static let partnerUnreachable = ReasonCode(rawValue: 8003)
     public static let partnerReversed = ReasonCode(rawValue: 8004)
 }
+
+extension ReasonCode {
+    /// Collective remittances (docs/projects.md; PROTOCOL.md version 3): a contribution leg
+    /// names no project the gateway knows.
+    public static let unknownProject = ReasonCode(rawValue: 2018)
+    /// The project takes no more contributions: funded, past its deadline, refunded, or in
+    /// another currency than the contribution's payout.
+    public static let projectClosed = ReasonCode(rawValue: 4007)
+    /// The project missed its deadline and its contributions were returned to their senders.
+    public static let projectRefunded = ReasonCode(rawValue: 8005)
+}

@@ -78,6 +78,18 @@ public struct AccountCode: Hashable, Sendable, Comparable, CustomStringConvertib
         AccountCode("revenue/fx-rounding", type: .revenue, currency: currency)
     }
 
+    /// Money held for a collective-remittance project: its contributions and its sponsors'
+    /// matches, until a milestone is disbursed or the project is refunded. Never below zero.
+    public static func projectEscrow(_ projectId: String, _ currency: Currency) -> AccountCode {
+        AccountCode("project/\(projectId)/escrow", names: projectId, type: .liability, currency: currency)
+    }
+
+    /// A sponsor's deposited money not yet committed to a project: matches are taken from it,
+    /// never below zero, and returned to it when a project is refunded.
+    public static func sponsorBudget(_ sponsorId: String, _ currency: Currency) -> AccountCode {
+        AccountCode("sponsor/\(sponsorId)/budget", names: sponsorId, type: .liability, currency: currency)
+    }
+
     /// Money whose destination is not yet known (an unmatched statement line, say).
     public static func suspense(_ currency: Currency) -> AccountCode {
         AccountCode("suspense", type: .liability, currency: currency)

@@ -54,6 +54,21 @@ public enum LedgerCommand: Sendable {
     /// Registers, replaces or (no legs) deletes a beneficiary's standing instruction; an
     /// operator keeps at most `limit` with legs.
     case setStandingInstruction(StandingInstructionRecord, limit: Int)
+    /// Collective remittances (docs/projects.md). Registering what is registered already, with
+    /// the same details, changes nothing; with others it is refused.
+    case registerAssociation(AssociationRecord)
+    /// Opens a project and its escrow account.
+    case openProject(ProjectPlan)
+    case registerSponsor(id: String, name: String)
+    /// Money a sponsor deposited, into its budget in that currency.
+    case fundSponsor(id: String, amount: Money, reference: String)
+    /// A sponsor's matching rule for an open project.
+    case sponsorProject(SponsorshipRule)
+    /// Pays a contribution leg into its project's escrow with the sponsors' matches, or fails it
+    /// if the project takes no contributions (the payout dispatcher's step for these legs).
+    case settleContribution(operatorId: String, transferId: TransferID, leg: Int)
+    /// Refunds projects past their deadline, at most `limit` contributions per command.
+    case expireProjects(asOf: Int64, limit: Int)
     indirect case atomic([LedgerCommand])
     /// Puts a line on the audit log (an action outside the books, such as disabling a partner).
     case audit(AuditRecord)
@@ -188,6 +203,31 @@ extension LedgerCommand {
 
         case .reversePayout(let reversal):
             return try Reversals.reverse(db, reversal, context)
+
+        case .registerAssociation(let record):
+            try Projects.registerAssociation(db, record, context)
+            return []
+
+        case .openProject(let plan):
+            try Projects.open(db, plan, context)
+            return []
+
+        case .registerSponsor(let id, let name):
+            try Projects.registerSponsor(db, id: id, name: name, context)
+            return []
+
+        case .fundSponsor(let id, let amount, let reference):
+            return [try Projects.fundSponsor(db, id: id, amount: amount, reference: reference, context)]
+
+        case .sponsorProject(let rule):
+            try Projects.sponsor(db, rule, context)
+            return []
+
+        case .settleContribution(let operatorId, let transferId, let leg):
+            return try Projects.settle(db, operatorId: operatorId, transferId: transferId, leg: leg, context)
+
+        case .expireProjects(let asOf, let limit):
+            return try Projects.expire(db, asOf: asOf, limit: limit, context)
 
         case .setStandingInstruction(let instruction, let limit):
             try StandingInstructions.set(db, instruction, limit: limit, context)

@@ -41,4 +41,15 @@ public enum LedgerError: Error, Hashable, Sendable {
     /// A transfer's screening decisions name a party that is not "sender" or "beneficiary", or
     /// one party twice.
     case invalidScreening(String)
+    /// A project, association or sponsor field out of its limits (named), or an id that is not
+    /// 1 to 34 of `A-Z a-z 0-9 - _ .`.
+    case invalidProject(String)
+    case unknownProject(String)
+    case unknownAssociation(String)
+    case unknownSponsor(String)
+    /// An association, project or sponsor id registered before with other details.
+    case projectExists(String)
+    /// The project is not in a state that allows this (a contribution to a refunded project, a
+    /// disbursement before it is funded).
+    case projectState(String, state: String)
 }

@@ -8,7 +8,7 @@ import RemitDomain
 /// currency for the partner's float. Zero amounts are left out; the accounts are opened as needed.
 enum LegPostings {
     /// `transfer`: send_currency, send_amount, fee, payout_currency, rate, reference_rate.
-    /// `legs`: every leg of the transfer (share, payout_amount, partner), in order.
+    /// `legs`: every leg of the transfer (share, payout_amount, partner, product, account), in order.
     static func paid(_ db: Database, transfer: Row, legs: [Row], position: Int, _ context: WriteContext) throws -> [Posting] {
         let shares = legs.map { UInt16($0["share"] as Int64) }
         let send = try currency(transfer["send_currency"]), payout = try currency(transfer["payout_currency"])
@@ -16,10 +16,13 @@ enum LegPostings {
         let part = TransferSubmission.legHolds(sendAmount: transfer["send_amount"], fee: transfer["fee"],
                                                shares: shares)[position]
         let payoutAmount: Int64 = legs[position]["payout_amount"]
-        let partner: String = legs[position]["partner"]
+        // A contribution to a collective-remittance project is paid into the project's escrow
+        // (its account names the project), not to a partner.
+        let destination: AccountCode = legs[position]["product"] as String? == Projects.product
+            ? .projectEscrow(legs[position]["account"], payout) : .partnerFloat(legs[position]["partner"], payout)
         var credits = [Posting(.feeRevenue(send), credit: Money(part.fee, send))]
         if send == payout {
-            credits.append(Posting(.partnerFloat(partner, payout), credit: Money(part.send, send)))
+            credits.append(Posting(destination, credit: Money(part.send, send)))
         } else {
             let applied = Rate(nanos: transfer["rate"])
             let referenceNanos: Int64 = transfer["reference_rate"]
@@ -33,7 +36,7 @@ enum LegPostings {
                         Posting(.fxMarginRevenue(send), credit: Money(fx.margin, send)),
                         Posting(.rounding(send), credit: Money(fx.rounding, send)),
                         Posting(.fxPosition(payout), debit: Money(payoutAmount, payout)),
-                        Posting(.partnerFloat(partner, payout), credit: Money(payoutAmount, payout))]
+                        Posting(destination, credit: Money(payoutAmount, payout))]
         }
         credits.removeAll { $0.amount == 0 }
         var opened: Set<AccountCode> = []

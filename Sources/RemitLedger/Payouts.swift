@@ -280,7 +280,8 @@ enum Payouts {
 
         case .paid(let partnerReference):
             let legs = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT leg_index, share, payout_amount, partner, hold_id FROM leg WHERE operator_id = ? AND transfer_id = ?
+                SELECT leg_index, share, payout_amount, partner, product, account, hold_id FROM leg
+                WHERE operator_id = ? AND transfer_id = ?
                 ORDER BY leg_index
                 """), arguments: [report.operatorId, id])
             guard let position = legs.firstIndex(where: { ($0["leg_index"] as Int) == report.leg }) else {

@@ -44,23 +44,46 @@ enum Reversals {
               ["partner", "operations"].contains(reversal.source)
         else { throw LedgerError.invalidEvidence }
         let id = Data(reversal.transferId.bytes)
+        let operatorId = reversal.operatorId
+        let entry = try mirror(db, operatorId: operatorId, transferId: reversal.transferId, leg: reversal.leg,
+                               reason: .partnerReversed, refundFee: true, contribution: false, context)
+        try db.cachedStatement(sql: """
+            INSERT INTO reversal (operator_id, transfer_id, leg_index, entry_id, source, evidence, reversed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [operatorId, id, reversal.leg, entry, reversal.source, reversal.evidence, context.time])
+        return [entry]
+    }
+
+    /// Books the exact mirror of a paid leg's payment as a new entry and moves the leg (and the
+    /// transfer, when no leg's money is with a beneficiary any more) to REVERSED: the partner
+    /// reversed the payout, or (`contribution`) a project refunds a contribution. Without
+    /// `refundFee` the fee's revenue stays and only the send amount returns to the prefund.
+    static func mirror(_ db: Database, operatorId: String, transferId: TransferID, leg: Int, reason: ReasonCode,
+                       refundFee: Bool, contribution: Bool, _ context: WriteContext) throws -> Int64 {
+        let id = Data(transferId.bytes)
         guard let transfer = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT state, send_currency, send_amount, fee, payout_currency, rate, reference_rate
             FROM transfer WHERE operator_id = ? AND transfer_id = ?
-            """), arguments: [reversal.operatorId, id])
-        else { throw LedgerError.unknownTransfer(reversal.transferId.description) }
+            """), arguments: [operatorId, id])
+        else { throw LedgerError.unknownTransfer(transferId.description) }
         let legs = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT leg_index, share, payout_amount, partner, state FROM leg WHERE operator_id = ? AND transfer_id = ?
+            SELECT leg_index, share, payout_amount, partner, product, account, state FROM leg
+            WHERE operator_id = ? AND transfer_id = ?
             ORDER BY leg_index
-            """), arguments: [reversal.operatorId, id])
-        guard let position = legs.firstIndex(where: { ($0["leg_index"] as Int) == reversal.leg }) else {
-            throw LedgerError.unknownLeg(reversal.transferId.description, reversal.leg)
+            """), arguments: [operatorId, id])
+        guard let position = legs.firstIndex(where: { ($0["leg_index"] as Int) == leg }) else {
+            throw LedgerError.unknownLeg(transferId.description, leg)
         }
         // Only a leg paid to its own destination: a redirected leg's money was paid through the
         // first leg's partner, whose reversal is that payout's, not this leg's.
         let state: String = legs[position]["state"]
+        // A contribution was paid into its project's escrow, not to a partner: only the
+        // project's refund returns it, and only a contribution is returned that way.
+        guard (legs[position]["product"] as String == Projects.product) == contribution else {
+            throw LedgerError.illegalTransition("\(transferId) leg \(leg)", from: state, to: LegState.reversed.rawValue)
+        }
         guard state == LegState.paid.rawValue else {
-            throw LedgerError.illegalTransition("\(reversal.transferId) leg \(reversal.leg)", from: state,
+            throw LedgerError.illegalTransition("\(transferId) leg \(leg)", from: state,
                                                 to: LegState.reversed.rawValue)
         }
         // The payment's own postings, computed as they were (the transfer's amounts and rates do
@@ -68,21 +91,25 @@ enum Reversals {
         let paid = try LegPostings.paid(db, transfer: transfer, legs: legs, position: position, context)
         let send: Currency
         do { send = try Currency(transfer["send_currency"] as String) } catch { throw LedgerError.money(error) }
-        let returned = paid.filter { $0.account.currency == send }.reduce(Int64(0)) { $0 - $1.amount }
-        let operatorId = reversal.operatorId
+        var returned = paid.filter { $0.account.currency == send }.reduce(Int64(0)) { $0 - $1.amount }
         var postings = paid.map { posting -> Posting in
             var turned = posting
             turned.amount = 0 &- posting.amount
             return turned
         }
+        // A refund policy may keep the fee: its revenue stays, and only the send amount returns.
+        if !refundFee, let fee = postings.firstIndex(where: { $0.account == .feeRevenue(send) }) {
+            returned -= postings[fee].amount
+            postings.remove(at: fee)
+        }
         // A leg whose share of a tiny send amount rounded to nothing took nothing from the hold,
         // and a zero posting is refused: only its payout side turns around.
         if returned > 0 { postings.append(Posting(.operatorPrefund(operatorId, send), credit: Money(returned, send))) }
         let entry = try Journal.append(db, context, kind: "reverse",
-                                       reference: TransferSubmission.holdId(operatorId, reversal.transferId, leg: reversal.leg),
+                                       reference: TransferSubmission.holdId(operatorId, transferId, leg: leg),
                                        postings: postings)
-        try Transfers.moveLeg(db, operatorId: operatorId, transferId: reversal.transferId, leg: reversal.leg, to: .reversed,
-                              reason: .partnerReversed, partnerReference: "", context)
+        try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .reversed,
+                              reason: reason, partnerReference: "", context)
         // A settled transfer is REVERSED once no leg's money is with a beneficiary any more (a
         // REDIRECTED leg in a settled transfer was paid through the first leg's destination);
         // until then a PAID one is PARTIALLY_PAID. One still under way ends as its other legs
@@ -93,18 +120,14 @@ enum Reversals {
         let current = TransferState(rawValue: transfer["state"])!
         if current == .paid || current == .partiallyPaid {
             if !stillPaid {
-                try Transfers.move(db, operatorId: operatorId, transferId: reversal.transferId, to: .reversed,
-                                   reason: .partnerReversed, context)
+                try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: .reversed,
+                                   reason: reason, context)
             } else if current == .paid {
-                try Transfers.move(db, operatorId: operatorId, transferId: reversal.transferId, to: .partiallyPaid,
-                                   reason: .partnerReversed, context)
+                try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: .partiallyPaid,
+                                   reason: reason, context)
             }
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO reversal (operator_id, transfer_id, leg_index, entry_id, source, evidence, reversed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [operatorId, id, reversal.leg, entry, reversal.source, reversal.evidence, context.time])
-        return [entry]
+        return entry
     }
 
     static func records(_ db: Database, operatorId: String, transferId: TransferID) throws -> [ReversalRecord] {

@@ -496,6 +496,105 @@ enum Schema {
                 CREATE INDEX screening_by_transfer ON screening(operator_id, transfer_id);
                 """)
         }
+        migrator.registerMigration("v19: collective remittances") { db in
+            // Hometown associations' projects, their sponsors and what each contribution brought
+            // (docs/projects.md). The money is in accounts (`project/<id>/escrow`,
+            // `sponsor/<id>/budget`); these rows say whose it is and why.
+            try db.execute(sql: """
+                CREATE TABLE association (
+                    id TEXT PRIMARY KEY,
+                    operator_id TEXT NOT NULL REFERENCES operator(id),
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 140),
+                    country TEXT NOT NULL CHECK (length(country) = 2),
+                    created_at INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TABLE project (
+                    id TEXT PRIMARY KEY,
+                    association_id TEXT NOT NULL REFERENCES association(id),
+                    title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 140),
+                    currency TEXT NOT NULL CHECK (length(currency) = 3),
+                    target INTEGER NOT NULL CHECK (target > 0),
+                    partner TEXT NOT NULL,
+                    institution TEXT NOT NULL,
+                    account TEXT NOT NULL,
+                    deadline INTEGER NOT NULL,
+                    refund_policy TEXT NOT NULL CHECK (\(Schema.oneOf("refund_policy", ["full", "amount"]))),
+                    state TEXT NOT NULL CHECK (\(Schema.oneOf("state", ["open", "funded", "refunding", "refunded", "completed"]))),
+                    contributed INTEGER NOT NULL DEFAULT 0 CHECK (contributed >= 0),
+                    matched INTEGER NOT NULL DEFAULT 0 CHECK (matched >= 0),
+                    contributions INTEGER NOT NULL DEFAULT 0 CHECK (contributions >= 0),
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX project_open_by_deadline ON project(deadline) WHERE state = 'open' OR state = 'refunding';
+
+                CREATE TABLE milestone (
+                    project_id TEXT NOT NULL REFERENCES project(id),
+                    position INTEGER NOT NULL CHECK (position >= 1),
+                    description TEXT NOT NULL CHECK (length(description) BETWEEN 1 AND 140),
+                    amount INTEGER NOT NULL CHECK (amount > 0),
+                    state TEXT NOT NULL DEFAULT 'pending' CHECK (\(Schema.oneOf("state", ["pending", "disbursing", "paid"]))),
+                    PRIMARY KEY (project_id, position)
+                ) STRICT, WITHOUT ROWID;
+
+                CREATE TABLE sponsor (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 140),
+                    created_at INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+
+                -- A sponsor's rule for one project: ratio_ppm of each eligible contribution, within
+                -- the caps; send_countries '' is any, else a comma list of ISO 3166 codes.
+                CREATE TABLE sponsorship (
+                    project_id TEXT NOT NULL REFERENCES project(id),
+                    sponsor_id TEXT NOT NULL REFERENCES sponsor(id),
+                    position INTEGER NOT NULL CHECK (position >= 1),
+                    ratio_ppm INTEGER NOT NULL CHECK (ratio_ppm BETWEEN 1 AND 10000000),
+                    project_cap INTEGER NOT NULL CHECK (project_cap > 0),
+                    contributor_cap INTEGER NOT NULL CHECK (contributor_cap > 0),
+                    min_contribution INTEGER NOT NULL CHECK (min_contribution >= 0),
+                    send_countries TEXT NOT NULL,
+                    matched INTEGER NOT NULL DEFAULT 0 CHECK (matched >= 0 AND matched <= project_cap),
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (project_id, sponsor_id),
+                    UNIQUE (project_id, position)
+                ) STRICT, WITHOUT ROWID;
+
+                -- One paid contribution leg; its number within the project is its receipt's.
+                CREATE TABLE contribution (
+                    project_id TEXT NOT NULL REFERENCES project(id),
+                    number INTEGER NOT NULL CHECK (number >= 1),
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    leg_index INTEGER NOT NULL,
+                    contributor TEXT NOT NULL,
+                    contributor_name TEXT NOT NULL,
+                    send_country TEXT NOT NULL,
+                    amount INTEGER NOT NULL CHECK (amount > 0),
+                    entry_id INTEGER NOT NULL REFERENCES entry(id),
+                    state TEXT NOT NULL CHECK (state = 'held' OR state = 'refunded'),
+                    refund_entry_id INTEGER REFERENCES entry(id),
+                    received_at INTEGER NOT NULL,
+                    PRIMARY KEY (project_id, number),
+                    UNIQUE (operator_id, transfer_id, leg_index),
+                    FOREIGN KEY (operator_id, transfer_id, leg_index) REFERENCES leg(operator_id, transfer_id, leg_index),
+                    CHECK ((state = 'refunded') = (refund_entry_id IS NOT NULL))
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX contribution_by_contributor ON contribution(project_id, contributor);
+
+                CREATE TABLE project_match (
+                    project_id TEXT NOT NULL,
+                    number INTEGER NOT NULL,
+                    sponsor_id TEXT NOT NULL REFERENCES sponsor(id),
+                    amount INTEGER NOT NULL CHECK (amount > 0),
+                    entry_id INTEGER NOT NULL REFERENCES entry(id),
+                    returned_entry_id INTEGER REFERENCES entry(id),
+                    PRIMARY KEY (project_id, number, sponsor_id),
+                    FOREIGN KEY (project_id, number) REFERENCES contribution(project_id, number)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 

@@ -136,6 +136,7 @@ extension Ledger {
                                        + "\(row["legs"] as Int64) in \(row["count"] as Int64) legs, the transfer "
                                        + "\(row["payout_amount"] as Int64)")
             }
+            report.problems += try Projects.check(db)
             let audit = try Audit.check(db)
             report.auditLines = audit.lines
             report.problems += audit.problems
