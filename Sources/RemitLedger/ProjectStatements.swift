@@ -54,7 +54,33 @@ public struct ContributionReceipt: Hashable, Sendable {
     public var matches: [Match]
 }
 
+/// What the desk needs to know of a project to take a contribution to it.
+public struct ProjectTerms: Hashable, Sendable {
+    public var currency: String
+    public var state: String
+    public var deadline: Int64
+
+    public init(currency: String, state: String, deadline: Int64) {
+        self.currency = currency
+        self.state = state
+        self.deadline = deadline
+    }
+
+    public func takesContributions(at now: Int64, in currency: String) -> Bool {
+        state == "open" && now < deadline && currency == self.currency
+    }
+}
+
 extension Ledger {
+    /// A project's currency, state and deadline, or nil if there is no such project.
+    public func projectTerms(_ id: String) throws -> ProjectTerms? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT currency, state, deadline FROM project WHERE id = ?", arguments: [id]).map {
+                ProjectTerms(currency: $0["currency"], state: $0["state"], deadline: $0["deadline"])
+            }
+        }
+    }
+
     /// A project's statement, or nil if there is no such project.
     public func projectStatement(_ id: String) throws -> ProjectStatement? {
         try pool.read { db in

@@ -46,6 +46,9 @@ public struct ProjectPlan: Hashable, Sendable {
         }
     }
 
+    /// The product of a leg that contributes to a project; the leg's `account` is the project's id.
+    public static let contributionProduct = "projectContribution"
+
     public var id: String
     public var associationId: String
     public var title: String
@@ -111,8 +114,7 @@ public struct SponsorshipRule: Hashable, Sendable {
 /// (the leg's payment, as to a partner), each sponsor's match moves from its budget to the
 /// escrow in the same transaction, and a refund mirrors both.
 enum Projects {
-    /// The product of a leg that contributes to a project; its `account` is the project's id.
-    static let product = "projectContribution"
+    static let product = ProjectPlan.contributionProduct
     static let maxMilestones = 20
     static let maxSponsorships = 8
 

@@ -109,6 +109,20 @@ public final class PayoutDispatcher: Service, Sendable {
             await report(item, .failed(.noPartnerAvailable), logger)
             return
         }
+        // A contribution to a collective-remittance project is paid into the project's escrow
+        // by the ledger itself, with its sponsors' matches (docs/projects.md); no partner has it.
+        if item.product == ProjectPlan.contributionProduct {
+            guard item.state == .pending, !item.redirect else {
+                // A failed leg's money redirected to a contribution leg: no project takes a redirect.
+                if item.redirect { await report(item, .failed(.noPartnerAvailable), logger) }
+                return
+            }
+            if case .rejected(let error) = await ledger.apply(.settleContribution(operatorId: item.operatorId,
+                                                                                  transferId: item.transferId, leg: item.leg)) {
+                logger.error("contribution not settled", metadata: ["error": "\(error)"])
+            }
+            return
+        }
         switch item.state {
         case .pending:
             let candidates = router.candidates(for: instruction, institution: item.institution)

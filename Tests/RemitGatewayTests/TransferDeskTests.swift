@@ -41,6 +41,33 @@ final class TransferDeskTests: XCTestCase {
         try desk.submission(operatorId: "ACME", t, context ?? self.context()).decision
     }
 
+    /// A contribution leg names a project that takes contributions in the payout currency; no
+    /// partner is asked for it (the ledger pays it into the project's escrow).
+    func testAContributionLegNeedsAnOpenProjectInItsCurrency() throws {
+        let split = transfer {
+            $0.legs = [Leg(product: .mobileWallet, share: 7_000, account: "254712345678"),
+                       Leg(product: .projectContribution, share: 3_000, account: "KISUMU-CLINIC")]
+        }
+        var context = self.context()
+        guard case .reject(let unknown, let field) = try decision(split, context) else { return XCTFail() }
+        XCTAssertEqual(unknown.rawValue, ErrorCode.invalidAccount.rawValue)
+        XCTAssertEqual(field, FieldID.legAccount.rawValue)
+
+        context.projects["KISUMU-CLINIC"] = ProjectTerms(currency: "KES", state: "open", deadline: 2_000)
+        guard case .accept(let terms) = try decision(split, context) else { return XCTFail() }
+        XCTAssertEqual(terms.legs.map(\.product), ["mobileWallet", "projectContribution"])
+        XCTAssertEqual(terms.legs.map(\.account), ["254712345678", "KISUMU-CLINIC"])
+
+        for closed in [ProjectTerms(currency: "KES", state: "funded", deadline: 2_000),
+                       ProjectTerms(currency: "KES", state: "open", deadline: 1_000),
+                       ProjectTerms(currency: "PHP", state: "open", deadline: 2_000)] {
+            context.projects["KISUMU-CLINIC"] = closed
+            guard case .reject(let code, let field) = try decision(split, context) else { return XCTFail("\(closed)") }
+            XCTAssertEqual(code.rawValue, ErrorCode.noPartnerAvailable.rawValue, "\(closed)")
+            XCTAssertEqual(field, FieldID.legAccount.rawValue)
+        }
+    }
+
     func testAnAcceptedTransferCarriesItsTerms() throws {
         let submission = try desk.submission(operatorId: "ACME", transfer(), context())
         guard case .accept(let terms) = submission.decision else { return XCTFail("\(submission.decision)") }

@@ -321,3 +321,69 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(percent.cost(of: Money(.max, kes)), Int64.max / 100, "no overflow")
     }
 }
+
+/// Contribution legs are paid into their project's escrow by the ledger, not sent to a partner.
+final class ContributionDispatchTests: XCTestCase {
+    var folder: URL!
+    var ledger: Ledger!
+    let usd = try! Currency("USD"), kes = try! Currency("KES")
+    let id = TransferID(high: 1, low: 7)
+
+    override func setUp() async throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-payout-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        ledger = try Ledger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        let commands: [LedgerCommand] = [
+            .openOperator(id: "ACME", currency: usd, creditLimit: 0),
+            .fund(operatorId: "ACME", amount: Money(1_000_000, usd), reference: "w"),
+            .registerAssociation(AssociationRecord(id: "KISUMU-HTA", operatorId: "ACME", name: "Kisumu Diaspora", country: "KE")),
+            .openProject(ProjectPlan(id: "KISUMU-CLINIC", associationId: "KISUMU-HTA", title: "Clinic", currency: kes,
+                                     target: 50_000_000, partner: "A", institution: "KMFI", account: "CLINIC-1",
+                                     deadline: Ledger.wallClock() + 86_400_000, refundPolicy: .full,
+                                     milestones: [.init(description: "Building", amount: 50_000_000)])),
+            .registerSponsor(id: "COUNTY", name: "Kisumu County"),
+            .fundSponsor(id: "COUNTY", amount: Money(10_000_000, kes), reference: "county deposit"),
+            .sponsorProject(SponsorshipRule(projectId: "KISUMU-CLINIC", sponsorId: "COUNTY", ratioPpm: 1_000_000,
+                                            projectCap: 10_000_000, contributorCap: 10_000_000)),
+        ]
+        for command in commands {
+            let outcome = await ledger.apply(command)
+            guard outcome.isDone else { return XCTFail("\(outcome)") }
+        }
+        // USD 100.00 + 2.99 as KES 12,945.00: 70 % to a wallet, 30 % to the clinic.
+        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: 1, count: 32),
+            decision: .accept(.init(sendAmount: Money(10_000, usd), fee: Money(299, usd), payoutAmount: Money(1_294_500, kes),
+                                    legs: [.init(product: "mobileWallet", institution: "", account: "254712345678",
+                                                 share: 7_000, payoutAmount: 906_150),
+                                           .init(product: "projectContribution", institution: "", account: "KISUMU-CLINIC",
+                                                 share: 3_000, payoutAmount: 388_350)],
+                                    holdExpiresAt: .max)),
+            details: .init(sendCurrency: "USD", payoutCurrency: "KES", sendCountry: "US", payoutCountry: "KE",
+                           rate: 129_450_000_000, referenceRate: 129_450_000_000, senderAccount: "ACC-1"))))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+    }
+
+    override func tearDown() async throws {
+        ledger = nil
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func testTheContributionLegIsPaidIntoEscrowAndTheOtherToItsPartner() async throws {
+        let partner = ScriptedPartner("A", submits: [.paid(reference: "A-1")])
+        let dispatcher = PayoutDispatcher(ledger: ledger, router: PayoutRouter(partners: [RoutedPartner(adapter: partner, priority: 1)]),
+                                          policy: .init(pollIntervalMs: 10, firstInquiryMs: 10, maxInquiryDelayMs: 40, maxInquiries: 4),
+                                          logger: Logger(label: "test"))
+        for item in try ledger.payoutWork(now: Ledger.wallClock(), limit: 10) { await dispatcher.handle(item) }
+        let view = try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id))
+        XCTAssertEqual(view.state, .paid)
+        XCTAssertEqual(view.legs.map(\.partnerReference), ["A-1", "project/KISUMU-CLINIC/1"])
+        XCTAssertEqual(partner.calls, ["submit ACME-\(id)-0"], "the partner saw the wallet leg only")
+        let statement = try XCTUnwrap(try ledger.projectStatement("KISUMU-CLINIC"))
+        XCTAssertEqual(statement.contributed, 388_350)
+        XCTAssertEqual(statement.matched, 388_350)
+        XCTAssertEqual(statement.escrow, 776_700)
+        let report = try ledger.verify()
+        XCTAssertTrue(report.isClean, report.description)
+    }
+}

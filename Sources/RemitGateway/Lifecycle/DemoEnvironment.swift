@@ -185,13 +185,14 @@ public struct DemoEnvironment: Sendable {
         id = "BETA"
         currency = "GBP"
 
-        # United States to Kenya: mobile wallets and the products of a partner MFI.
+        # United States to Kenya: mobile wallets, the products of a partner MFI, and
+        # contributions to hometown associations' projects (docs/projects.md).
         [[corridor]]
         send_country = "US"
         send_currency = "USD"
         payout_country = "KE"
         payout_currency = "KES"
-        products = ["mobileWallet", "savingsDeposit", "loanRepayment", "insurancePremium", "educationFund"]
+        products = ["mobileWallet", "savingsDeposit", "loanRepayment", "insurancePremium", "educationFund", "projectContribution"]
         minimum = "1.00"
         maximum = "10000.00"
         margin_bps = 100

@@ -185,6 +185,7 @@ public final class Gateway: Sendable {
         } else {
             logger.warning("payouts are paused ([payouts] enabled = false): accepted transfers wait in the outbox")
         }
+        services.append(.init(service: ProjectDeadlines(ledger: ledger, clock: environment.clock, logger: logger)))
         if let admin { services.append(.init(service: admin)) }
         // After the dispatcher: at shutdown it stops taking callbacks before the dispatcher stops.
         if let callbacks { services.append(.init(service: callbacks)) }

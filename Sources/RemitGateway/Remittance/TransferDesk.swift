@@ -85,6 +85,9 @@ public struct TransferDesk: Sendable {
         /// The beneficiary's standing instruction, looked up by the caller when the transfer
         /// applies one; nil if it has none.
         public var standingInstruction: StandingInstructionRecord?
+        /// The projects the transfer's contribution legs name, looked up by the caller; a project
+        /// missing here does not exist.
+        public var projects: [String: ProjectTerms] = [:]
 
         public init(now: Int64, prefundCurrency: Currency, quoteRequired: Bool = false,
                     rates: @escaping @Sendable (Currency, Currency) -> ReferenceRate?, quote: QuoteRecord? = nil) {
@@ -215,7 +218,8 @@ public struct TransferDesk: Sendable {
         for (index, leg) in legs.enumerated() where !corridor.products.contains(leg.product.caseName) {
             throw Refusal(.productNotAllowed, .legProduct, leg: index)
         }
-        for (index, leg) in legs.enumerated() {
+        // A contribution is paid into its project's escrow: no partner has it (see checkProjects).
+        for (index, leg) in legs.enumerated() where leg.product != .projectContribution {
             let reachable = partners.contains {
                 isEnabled($0.id) && $0.reaches(key, product: leg.product.caseName, institution: leg.institution)
             }
@@ -230,7 +234,7 @@ public struct TransferDesk: Sendable {
     /// NO_PARTNER_AVAILABLE` on the leg's amount otherwise, before any money is held.
     func checkLegAmounts(_ corridor: Corridor, legs: [(product: Product, share: UInt16, institution: String)],
                          amounts: [Int64]) throws(Refusal) {
-        for (index, (leg, amount)) in zip(legs, amounts).enumerated() {
+        for (index, (leg, amount)) in zip(legs, amounts).enumerated() where leg.product != .projectContribution {
             let taken = partners.contains {
                 isEnabled($0.id) && $0.reaches(corridor.key, product: leg.product.caseName, institution: leg.institution)
                     && amount <= $0.maximumAmounts[corridor.payoutCurrency.code] ?? .max
@@ -248,6 +252,7 @@ public struct TransferDesk: Sendable {
         for (index, leg) in payoutLegs.enumerated() where !Self.accountFits(leg) {
             throw Refusal(.invalidAccount, .legAccount, leg: index)
         }
+        try Self.checkProjects(payoutLegs, payoutCurrency: t.payoutCurrency.description, context)
         let legs = payoutLegs.map { (product: $0.product, share: $0.share, institution: $0.institution) }
         if t.quoteId == nil && context.quoteRequired { throw Refusal(.quoteRequired, .quoteId) }
         let send: Money, fee: Money, payout: Money, legAmounts: [Int64], rates: (applied: Rate, reference: Rate)
@@ -297,6 +302,19 @@ public struct TransferDesk: Sendable {
             return (8...15).contains(leg.account.utf8.count) && leg.account.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
         }
         return true
+    }
+
+    /// A contribution leg's account names a project (`2015 INVALID_ACCOUNT` otherwise) that
+    /// takes contributions now, in the transfer's payout currency (`8001 NO_PARTNER_AVAILABLE`
+    /// otherwise, the nearest code before protocol version 3): nothing is held for a
+    /// contribution no project would take. The project is checked again when the leg is settled.
+    static func checkProjects(_ legs: [Leg], payoutCurrency: String, _ context: Context) throws(Refusal) {
+        for (index, leg) in legs.enumerated() where leg.product == .projectContribution {
+            guard let project = context.projects[leg.account] else { throw Refusal(.invalidAccount, .legAccount, leg: index) }
+            guard project.takesContributions(at: context.now, in: payoutCurrency) else {
+                throw Refusal(.noPartnerAvailable, .legAccount, leg: index)
+            }
+        }
     }
 
     /// A standing instruction's legs before they are stored: each a share of 1 to 9999, together

@@ -260,6 +260,13 @@ struct Session {
                     return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
                 }
             }
+            do {
+                for leg in transfer.legs where leg.product == .projectContribution && context.projects[leg.account] == nil {
+                    context.projects[leg.account] = try environment.ledger.projectTerms(leg.account)
+                }
+            } catch {
+                return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
+            }
             if let quoteId = transfer.quoteId {
                 do { context.quote = try environment.ledger.quote(operatorId: operatorId, id: WireMapping.id(quoteId)) } catch {
                     return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
