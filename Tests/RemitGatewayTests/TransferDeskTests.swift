@@ -68,6 +68,14 @@ final class TransferDeskTests: XCTestCase {
         }
     }
 
+    /// The project reasons have no code before protocol version 3: the nearest version-1 ones.
+    func testProjectReasonsAreSentAsVersionOneCodes() {
+        XCTAssertEqual(WireMapping.code(.unknownProject), .invalidAccount)
+        XCTAssertEqual(WireMapping.code(.projectClosed), .noPartnerAvailable)
+        XCTAssertEqual(WireMapping.code(.projectRefunded), .partnerReversed)
+        XCTAssertEqual(WireMapping.code(.partnerRejected), .partnerRejected)
+    }
+
     func testAnAcceptedTransferCarriesItsTerms() throws {
         let submission = try desk.submission(operatorId: "ACME", transfer(), context())
         guard case .accept(let terms) = submission.decision else { return XCTFail("\(submission.decision)") }

@@ -30,11 +30,14 @@ public struct AdminRequest: Codable, Sendable, Hashable {
     /// For record-statement: the statement file's SHA-256 (64 hex digits); `reference` names
     /// the statement and `evidence` sums up what reconciling it found.
     public var digest: String?
+    /// For the collective-remittance commands (docs/projects.md).
+    public var project: ProjectRequest?
 
     public init(command: String, operator: String? = nil, amount: String? = nil, reference: String? = nil,
                 partner: String? = nil, transfer: String? = nil, leg: Int? = nil, outcome: String? = nil,
                 evidence: String? = nil, base: String? = nil, quote: String? = nil, mid: String? = nil,
-                asOf: String? = nil, digest: String? = nil) {
+                asOf: String? = nil, digest: String? = nil, project: ProjectRequest? = nil) {
+        self.project = project
         self.digest = digest
         self.base = base
         self.quote = quote
@@ -49,6 +52,75 @@ public struct AdminRequest: Codable, Sendable, Hashable {
         self.leg = leg
         self.outcome = outcome
         self.evidence = evidence
+    }
+}
+
+/// What the project commands carry. Amounts are decimal strings in major units of the
+/// project's (or, for sponsor-fund, the deposit's) currency; a ratio is a decimal (`1` is a
+/// peso per peso, `0.5` half of one); times are UTC (`2027-06-30T23:59:59Z`).
+///
+/// ```
+/// → {"command":"project-open","project":{"id":"JEREZ-WELL","association":"CLUB-JEREZ","title":"Pozo de agua",
+///    "currency":"MXN","target":"8000.00","partner":"KMFI","institution":"KMFI","account":"0012345678",
+///    "deadline":"2027-06-30T23:59:59Z","policy":"full","milestones":[{"description":"Drilling","amount":"8000.00"}]}}
+/// ```
+public struct ProjectRequest: Codable, Sendable, Hashable {
+    public struct Milestone: Codable, Sendable, Hashable {
+        public var description: String
+        public var amount: String
+
+        public init(description: String, amount: String) {
+            self.description = description
+            self.amount = amount
+        }
+    }
+
+    public var id: String?
+    public var association: String?
+    public var sponsor: String?
+    /// An association's or a sponsor's name.
+    public var name: String?
+    public var title: String?
+    public var country: String?
+    public var currency: String?
+    public var target: String?
+    public var partner: String?
+    public var institution: String?
+    public var account: String?
+    public var deadline: String?
+    /// full or amount.
+    public var policy: String?
+    public var milestones: [Milestone]?
+    public var ratio: String?
+    public var projectCap: String?
+    public var contributorCap: String?
+    public var minContribution: String?
+    public var sendCountries: [String]?
+
+    public init(id: String? = nil, association: String? = nil, sponsor: String? = nil, name: String? = nil,
+                title: String? = nil, country: String? = nil, currency: String? = nil, target: String? = nil,
+                partner: String? = nil, institution: String? = nil, account: String? = nil, deadline: String? = nil,
+                policy: String? = nil, milestones: [Milestone]? = nil, ratio: String? = nil, projectCap: String? = nil,
+                contributorCap: String? = nil, minContribution: String? = nil, sendCountries: [String]? = nil) {
+        self.id = id
+        self.association = association
+        self.sponsor = sponsor
+        self.name = name
+        self.title = title
+        self.country = country
+        self.currency = currency
+        self.target = target
+        self.partner = partner
+        self.institution = institution
+        self.account = account
+        self.deadline = deadline
+        self.policy = policy
+        self.milestones = milestones
+        self.ratio = ratio
+        self.projectCap = projectCap
+        self.contributorCap = contributorCap
+        self.minContribution = minContribution
+        self.sendCountries = sendCountries
     }
 }
 

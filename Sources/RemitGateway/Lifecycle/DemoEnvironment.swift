@@ -217,7 +217,7 @@ public struct DemoEnvironment: Sendable {
         send_currency = "GBP"
         payout_country = "KE"
         payout_currency = "KES"
-        products = ["mobileWallet", "savingsDeposit"]
+        products = ["mobileWallet", "savingsDeposit", "projectContribution"]
         minimum = "1.00"
         maximum = "8000.00"
         margin_bps = 80

@@ -14,6 +14,18 @@ enum WireMapping {
         RemitProtocol.LegState.allCases.first { "\($0)" == state.rawValue }!
     }
 
+    /// A ledger reason as the protocol's error code. The collective-remittance reasons have no
+    /// code before protocol version 3 (docs/projects.md): they are sent as the nearest version-1
+    /// code, so that no connection sees a code its version does not define.
+    static func code(_ reason: ReasonCode) -> ErrorCode {
+        switch reason {
+        case .unknownProject: .invalidAccount
+        case .projectClosed: .noPartnerAvailable
+        case .projectRefunded: .partnerReversed
+        default: ErrorCode(rawValue: reason.rawValue)
+        }
+    }
+
     static func id(_ id: TransferID) -> ID128 { ID128(high: id.high, low: id.low) }
     static func id(_ id: ID128) -> TransferID { TransferID(high: id.high, low: id.low) }
 
@@ -21,7 +33,7 @@ enum WireMapping {
         TransferResult(
             transferId: id(receipt.transferId), sendAmount: receipt.sendAmount, fee: receipt.fee,
             payoutAmount: receipt.payoutAmount, recordedAt: receipt.recordedAt,
-            errorCode: ErrorCode(rawValue: receipt.reason.rawValue), fieldId: FieldID(rawValue: receipt.field),
+            errorCode: code(receipt.reason), fieldId: FieldID(rawValue: receipt.field),
             state: state(receipt.state), replayed: receipt.replayed)
     }
 
@@ -29,7 +41,7 @@ enum WireMapping {
         TransferStatus(
             transferId: id(view.transferId), quoteId: view.quoteId.map(id), sendAmount: view.sendAmount, fee: view.fee,
             payoutAmount: view.payoutAmount, rate: view.rate, createdAt: view.createdAt, updatedAt: view.updatedAt,
-            lastEventSequence: view.lastEventSequence, errorCode: ErrorCode(rawValue: view.reason.rawValue),
+            lastEventSequence: view.lastEventSequence, errorCode: code(view.reason),
             state: state(view.state),
             sendCurrency: view.sendCurrency.flatMap(CurrencyCode.init) ?? CurrencyCode("XXX")!,
             payoutCurrency: view.payoutCurrency.flatMap(CurrencyCode.init) ?? CurrencyCode("XXX")!,
@@ -38,7 +50,7 @@ enum WireMapping {
             operatorReference: view.operatorReference,
             legs: view.legs.map { leg in
                 LegStatus(product: Products.all[leg.product] ?? .mobileWallet, state: state(leg.state), share: leg.share,
-                          errorCode: ErrorCode(rawValue: leg.reason.rawValue), payoutAmount: leg.payoutAmount,
+                          errorCode: code(leg.reason), payoutAmount: leg.payoutAmount,
                           institution: leg.partner.isEmpty ? leg.institution : leg.partner,
                           partnerReference: leg.partnerReference)
             })
@@ -52,7 +64,7 @@ enum WireMapping {
             change = .transfer(state(RemitDomain.TransferState(rawValue: record.state)!))
         }
         return Event(sequence: record.sequence, transferId: id(record.transferId), occurredAt: record.occurredAt,
-                     errorCode: ErrorCode(rawValue: record.reason.rawValue), change: change,
+                     errorCode: code(record.reason), change: change,
                      partnerReference: record.partnerReference)
     }
 
