@@ -233,8 +233,8 @@ final class PartnerAdapterTests: XCTestCase {
         daemon = try Daemon()
         let outbox = daemon.path("bank/outbox"), inbox = daemon.path("bank/inbox")
         try daemon.editConfiguration { text in
-            text.replacingOccurrences(of: "products = [\"mobileWallet\", \"savingsDeposit\", \"loanRepayment\", \"insurancePremium\", \"educationFund\"]",
-                                      with: "products = [\"mobileWallet\", \"savingsDeposit\", \"loanRepayment\", \"insurancePremium\", \"educationFund\", \"accountCredit\"]")
+            text.replacingOccurrences(of: "\"educationFund\", \"projectContribution\"]",
+                                      with: "\"educationFund\", \"projectContribution\", \"accountCredit\"]")
                 + """
 
                 [[partner]]
@@ -401,9 +401,16 @@ final class PartnerAdapterTests: XCTestCase {
         for (connection, first) in zip(connections, early) where first == "(open)" {
             XCTAssertEqual(connection.readUntilClosed(seconds: 6), "", "cut off, unanswered")
         }
-        let fresh = try RawConnection(port: port)
-        try fresh.send("PUT /callbacks/MPESA-KE/x HTTP/1.1\r\nHost: gateway\r\nContent-Length: 0\r\n\r\n")
-        XCTAssertTrue(fresh.readUntilClosed(seconds: 3).hasPrefix("HTTP/1.1 401"))
+        // The server counts a connection gone once its close has run on its event loop, a moment
+        // after the client sees it closed: a new one may still be over the limit for that moment.
+        var answer = ""
+        for _ in 0..<20 where !answer.hasPrefix("HTTP/1.1 401") {
+            let fresh = try RawConnection(port: port)
+            try fresh.send("PUT /callbacks/MPESA-KE/x HTTP/1.1\r\nHost: gateway\r\nContent-Length: 0\r\n\r\n")
+            answer = fresh.readUntilClosed(seconds: 3)
+            if !answer.hasPrefix("HTTP/1.1 401") { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        XCTAssertTrue(answer.hasPrefix("HTTP/1.1 401"), answer)
     }
 
     func metricsText() async throws -> String {
