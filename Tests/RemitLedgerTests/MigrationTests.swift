@@ -151,7 +151,8 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertFalse(applied.contains { $0.hasPrefix("v17") }, "nothing of v17 is left behind")
     }
 
-    /// The hold and screening tables as v17 left them: their value checks as `IN` lists.
+    /// The ledger as v17 left it: the hold and screening tables' value checks as `IN` lists, and
+    /// no collective-remittance tables.
     func rewindToV17() throws {
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             let party = { (name: String) in
@@ -198,7 +199,9 @@ final class MigrationTests: LedgerTestCase {
                 DROP TABLE screening;
                 ALTER TABLE screening_v17 RENAME TO screening;
                 CREATE INDEX screening_by_transfer ON screening(operator_id, transfer_id);
-                DELETE FROM grdb_migrations WHERE identifier LIKE 'v18:%';
+                DROP TABLE project_match; DROP TABLE contribution; DROP TABLE sponsorship; DROP TABLE sponsor;
+                DROP TABLE milestone; DROP TABLE project; DROP TABLE association;
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v18:%' OR identifier LIKE 'v19:%';
                 """)
         }
     }
