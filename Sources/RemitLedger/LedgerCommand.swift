@@ -69,6 +69,9 @@ public enum LedgerCommand: Sendable {
     case settleContribution(operatorId: String, transferId: TransferID, leg: Int)
     /// Refunds projects past their deadline, at most `limit` contributions per command.
     case expireProjects(asOf: Int64, limit: Int)
+    /// Pays a funded project's next milestone to its beneficiary institution, approved on
+    /// `evidence` (1 to 500 bytes), as a transfer of the project's own.
+    case disburseMilestone(projectId: String, position: Int, evidence: String)
     indirect case atomic([LedgerCommand])
     /// Puts a line on the audit log (an action outside the books, such as disabling a partner).
     case audit(AuditRecord)
@@ -228,6 +231,9 @@ extension LedgerCommand {
 
         case .expireProjects(let asOf, let limit):
             return try Projects.expire(db, asOf: asOf, limit: limit, context)
+
+        case .disburseMilestone(let projectId, let position, let evidence):
+            return try Projects.disburse(db, projectId: projectId, position: position, evidence: evidence, context)
 
         case .setStandingInstruction(let instruction, let limit):
             try StandingInstructions.set(db, instruction, limit: limit, context)

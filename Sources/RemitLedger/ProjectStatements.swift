@@ -16,14 +16,18 @@ public struct ProjectStatement: Hashable, Sendable {
     public var plan: ProjectPlan
     public var operatorId: String
     public var associationName: String
-    /// open, funded, refunding, refunded, completed.
+    /// open, funded, refunding, refunded, completed (funded, every milestone paid).
     public var state: String
     public var contributed: Int64
     public var matched: Int64
     public var contributions: Int
-    /// The escrow's balance: what the project holds now.
+    /// The escrow's balance: what the project holds and has not moved to disburse.
     public var escrow: Int64
+    /// Moved from the escrow to pay milestones (a refunded attempt's money waits in the
+    /// project's disbursement float for the next).
+    public var disbursed: Int64
     public var sponsorships: [Sponsorship]
+    public var milestones: [MilestoneStatus]
 }
 
 /// One contribution and what it brought: the receipt its sender is given.
@@ -86,7 +90,7 @@ extension Ledger {
         try pool.read { db in
             guard let plan = try Projects.stored(db, id),
                   let row = try Row.fetchOne(db, sql: """
-                      SELECT p.state, p.contributed, p.matched, p.contributions, a.operator_id, a.name
+                      SELECT p.state, p.contributed, p.matched, p.contributions, p.disbursed, a.operator_id, a.name
                       FROM project p JOIN association a ON a.id = p.association_id WHERE p.id = ?
                       """, arguments: [id])
             else { return nil }
@@ -107,9 +111,13 @@ extension Ledger {
                                           sendCountries: countries.isEmpty ? [] : countries.split(separator: ",").map(String.init)),
                     sponsorName: row["name"], matched: row["matched"], returned: row["returned"])
             }
-            return ProjectStatement(plan: plan, operatorId: row["operator_id"], associationName: row["name"],
-                                    state: row["state"], contributed: row["contributed"], matched: row["matched"],
-                                    contributions: row["contributions"], escrow: -escrow, sponsorships: sponsorships)
+            let milestones = try Projects.milestoneStatuses(db, id)
+            var state: String = row["state"]
+            if state == "funded", milestones.allSatisfy({ $0.state == "paid" }) { state = "completed" }
+            return ProjectStatement(plan: plan, operatorId: row["operator_id"], associationName: row["name"], state: state,
+                                    contributed: row["contributed"], matched: row["matched"],
+                                    contributions: row["contributions"], escrow: -escrow, disbursed: row["disbursed"],
+                                    sponsorships: sponsorships, milestones: milestones)
         }
     }
 
@@ -155,11 +163,12 @@ extension Ledger {
 
 extension Projects {
     /// For `verify`: each project's escrow holds its contributions not refunded and its matches
-    /// not returned; its totals and each sponsor's are what the rows add up to.
+    /// not returned, less what it moved to disburse; its totals and each sponsor's are what the
+    /// rows add up to.
     static func check(_ db: Database) throws -> [String] {
         var problems: [String] = []
         for row in try Row.fetchAll(db, sql: """
-            SELECT p.id, p.contributed, p.matched, p.contributions,
+            SELECT p.id, p.contributed, p.matched, p.contributions, p.disbursed,
                    -coalesce((SELECT a.balance FROM account a WHERE a.code = 'project/' || p.id || '/escrow/' || p.currency), 0)
                        AS escrow,
                    (SELECT coalesce(sum(c.amount), 0) FROM contribution c WHERE c.project_id = p.id) AS received,
@@ -172,9 +181,10 @@ extension Projects {
             FROM project p ORDER BY p.id
             """) {
             let id: String = row["id"]
-            if (row["escrow"] as Int64) != (row["held"] as Int64) + (row["kept"] as Int64) {
+            let expected = (row["held"] as Int64) + (row["kept"] as Int64) - (row["disbursed"] as Int64)
+            if (row["escrow"] as Int64) != expected {
                 problems.append("project \(id): escrow \(row["escrow"] as Int64), contributions held and matches kept "
-                                + "add up to \((row["held"] as Int64) + (row["kept"] as Int64))")
+                                + "less what was disbursed come to \(expected)")
             }
             if (row["contributed"] as Int64) != (row["received"] as Int64) || (row["contributions"] as Int64) != (row["count"] as Int64)
                 || (row["matched"] as Int64) != (row["matches"] as Int64) {

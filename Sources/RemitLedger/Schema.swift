@@ -595,6 +595,16 @@ enum Schema {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v20: milestone disbursements") { db in
+            // A milestone is paid as a transfer of the project's own (docs/projects.md): the
+            // attempt's transfer, how many attempts, and the evidence operations approved it on.
+            try db.execute(sql: """
+                ALTER TABLE project ADD COLUMN disbursed INTEGER NOT NULL DEFAULT 0 CHECK (disbursed >= 0);
+                ALTER TABLE milestone ADD COLUMN transfer_id BLOB CHECK (transfer_id IS NULL OR length(transfer_id) = 16);
+                ALTER TABLE milestone ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0);
+                ALTER TABLE milestone ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
     }
 

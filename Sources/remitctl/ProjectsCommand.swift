@@ -9,8 +9,8 @@ import RemitLedger
 struct ProjectsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "projects", abstract: "Collective remittances: associations, projects, sponsors, statements.",
-        subcommands: [Associate.self, Open.self, SponsorRegister.self, SponsorFund.self, Sponsor.self, RefundDue.self,
-                      Show.self, Contributions.self])
+        subcommands: [Associate.self, Open.self, SponsorRegister.self, SponsorFund.self, Sponsor.self, Disburse.self,
+                      RefundDue.self, Show.self, Contributions.self])
 
     /// Sends one project request to the daemon and prints what it did. Exit codes: 0 done,
     /// 1 refused, 69 daemon not reachable.
@@ -139,6 +139,28 @@ struct ProjectsCommand: ParsableCommand {
         }
     }
 
+    struct Disburse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a funded project's next milestone and pay it to the beneficiary institution, through the daemon.",
+            discussion: """
+                remitctl projects disburse JEREZ-WELL --milestone 1 --evidence "site inspection 2027-03-02, report 17"
+
+                Milestones are paid in order, each as a transfer of the project's own through the payout partners (the
+                last one pays all the project holds). A refunded attempt may be disbursed again. `projects show` follows
+                it. Exit codes: 0 sent, 1 refused, 69 daemon not reachable.
+                """)
+        @OptionGroup var socket: OperatorsCommand.SocketOptions
+        @Argument(help: "The project's id.") var project: String
+        @Option(help: "The milestone's number (1, 2, …).") var milestone: Int
+        @Option(help: "What the approval rests on: an inspection, an invoice (1 to 500 bytes).") var evidence: String
+
+        func run() throws {
+            try ProjectsCommand.send(AdminRequest(command: "project-disburse", evidence: evidence,
+                                                  project: ProjectRequest(id: project, milestone: milestone)),
+                                     socket.path, done: "\(project) milestone \(milestone) sent to its institution")
+        }
+    }
+
     struct RefundDue: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "refund-due",
@@ -207,8 +229,9 @@ enum ProjectText {
                      money($0.rule.contributorCap, c), money($0.matched, c), money($0.returned, c)]
                 }),
             "",
-            TransferText.align([["MILESTONE", "AMOUNT"]] + s.plan.milestones.enumerated().map {
-                ["\($0.offset + 1). \($0.element.description)", money($0.element.amount, c)]
+            TransferText.align([["MILESTONE", "AMOUNT", "STATE", "DISBURSED", "TRANSFER"]] + s.milestones.map {
+                ["\($0.position). \($0.description)", money($0.amount, c), $0.state, money($0.disbursed, c),
+                 $0.transferId?.description ?? "-"]
             }),
             "",
             TransferText.align([["RECEIPT", "RECEIVED (UTC)", "CONTRIBUTOR", "FROM", "VIA", "AMOUNT", "MATCHED", "STATE"]]
@@ -238,7 +261,12 @@ enum ProjectText {
             "refundPolicy": s.plan.refundPolicy.rawValue, "contributedMinor": s.contributed, "matchedMinor": s.matched,
             "contributions": s.contributions, "escrowMinor": s.escrow,
             "beneficiary": ["partner": s.plan.partner, "institution": s.plan.institution, "account": s.plan.account],
-            "milestones": s.plan.milestones.map { ["description": $0.description, "amountMinor": $0.amount] },
+            "disbursedMinor": s.disbursed,
+            "milestones": s.milestones.map {
+                ["position": $0.position, "description": $0.description, "amountMinor": $0.amount, "state": $0.state,
+                 "disbursedMinor": $0.disbursed, "transfer": $0.transferId?.description as Any, "attempts": $0.attempts,
+                 "evidence": $0.evidence] as [String: Any]
+            },
             "sponsors": s.sponsorships.map {
                 ["sponsor": $0.rule.sponsorId, "name": $0.sponsorName, "ratioPpm": $0.rule.ratioPpm,
                  "projectCapMinor": $0.rule.projectCap, "contributorCapMinor": $0.rule.contributorCap,

@@ -201,7 +201,7 @@ final class MigrationTests: LedgerTestCase {
                 CREATE INDEX screening_by_transfer ON screening(operator_id, transfer_id);
                 DROP TABLE project_match; DROP TABLE contribution; DROP TABLE sponsorship; DROP TABLE sponsor;
                 DROP TABLE milestone; DROP TABLE project; DROP TABLE association;
-                DELETE FROM grdb_migrations WHERE identifier LIKE 'v18:%' OR identifier LIKE 'v19:%';
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v18:%' OR identifier LIKE 'v19:%' OR identifier LIKE 'v20:%';
                 """)
         }
     }

@@ -126,6 +126,67 @@ final class ProjectTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// A partner's answer about a milestone's transfer.
+    func report(_ milestone: MilestoneStatus?, _ outcome: LegReport.Outcome) async {
+        guard let id = milestone?.transferId else { return XCTFail("no transfer for \(String(describing: milestone))") }
+        let operatorId = "project:JEREZ-WELL"
+        if case .paid = outcome {
+            await expectDone(.reportLeg(LegReport(operatorId: operatorId, transferId: id, leg: 0, outcome: .dispatched(partner: "kmfi"))))
+        }
+        await expectDone(.reportLeg(LegReport(operatorId: operatorId, transferId: id, leg: 0, outcome: outcome)))
+    }
+
+    func testAFundedProjectsMilestonesArePaidInOrderAndAFailedOneAgain() async throws {
+        for (n, sender) in [(1, "ACC-MARIA"), (2, "ACC-ANA"), (3, "ACC-LUIS"), (4, "ACC-ROSA")] as [(UInt64, String)] {
+            _ = await contribute(n, sender: sender)
+        }
+        let raised: Int64 = 938_000
+        await expectRejected(.disburseMilestone(projectId: "JEREZ-WELL", position: 2, evidence: "inspection"),
+                             .invalidProject("milestone 1 comes first"))
+        await expectRejected(.disburseMilestone(projectId: "JEREZ-WELL", position: 1, evidence: ""), .invalidEvidence)
+
+        await expectDone(.disburseMilestone(projectId: "JEREZ-WELL", position: 1, evidence: "drilling contract signed"))
+        var statement = try XCTUnwrap(try ledger.projectStatement("JEREZ-WELL"))
+        XCTAssertEqual(statement.milestones.map(\.state), ["disbursing", "pending"])
+        XCTAssertEqual(statement.escrow, raised - 500_000)
+        let first = try XCTUnwrap(try ledger.transfer(operatorId: "project:JEREZ-WELL", id: try XCTUnwrap(statement.milestones[0].transferId)))
+        XCTAssertEqual(first.payoutAmount, 500_000)
+        XCTAssertEqual(first.legs.map(\.product), ["accountCredit"])
+        XCTAssertEqual(first.legs.map(\.account), ["0012345678"])
+        await report(statement.milestones[0], .paid(partnerReference: "KMFI-1"))
+
+        // The last milestone pays all the project holds; its first attempt is refused by the institution.
+        await expectDone(.disburseMilestone(projectId: "JEREZ-WELL", position: 2, evidence: "pump delivered"))
+        statement = try XCTUnwrap(try ledger.projectStatement("JEREZ-WELL"))
+        XCTAssertEqual(statement.milestones[1].disbursed, raised - 500_000, "the surplus goes with the last")
+        XCTAssertEqual(statement.escrow, 0)
+        await report(statement.milestones[1], .failed(.partnerRejected))
+        statement = try XCTUnwrap(try ledger.projectStatement("JEREZ-WELL"))
+        XCTAssertEqual(statement.milestones.map(\.state), ["paid", "failed"])
+        XCTAssertEqual(try balance(.operatorPrefund("project:JEREZ-WELL", mxn)), raised - 500_000, "back in the float")
+
+        await expectDone(.disburseMilestone(projectId: "JEREZ-WELL", position: 2, evidence: "account corrected"))
+        statement = try XCTUnwrap(try ledger.projectStatement("JEREZ-WELL"))
+        XCTAssertEqual(statement.milestones[1].attempts, 2)
+        await report(statement.milestones[1], .paid(partnerReference: "KMFI-2"))
+        statement = try XCTUnwrap(try ledger.projectStatement("JEREZ-WELL"))
+        XCTAssertEqual(statement.state, "completed")
+        XCTAssertEqual(statement.milestones.map(\.state), ["paid", "paid"])
+        XCTAssertEqual(statement.disbursed, raised)
+        XCTAssertEqual(try balance(.operatorPrefund("project:JEREZ-WELL", mxn)), 0)
+        XCTAssertEqual(try balance(.partnerFloat("kmfi", mxn)), -raised, "the institution was paid all of it")
+        await expectRejected(.disburseMilestone(projectId: "JEREZ-WELL", position: 2, evidence: "again"),
+                             .projectState("JEREZ-WELL", state: "every milestone paid or under way"))
+        try assertWhole()
+    }
+
+    func testAnOpenProjectIsNotDisbursed() async throws {
+        _ = await contribute(1)
+        await expectRejected(.disburseMilestone(projectId: "JEREZ-WELL", position: 1, evidence: "early"),
+                             .projectState("JEREZ-WELL", state: "open"))
+        try assertWhole()
+    }
+
     func testAnUnknownProjectFailsTheLeg() async throws {
         let id = await contribute(1, project: "NO-SUCH")
         let status = try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: id))

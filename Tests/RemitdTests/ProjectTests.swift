@@ -130,6 +130,31 @@ final class ProjectTests: XCTestCase {
         XCTAssertEqual(status.state, .reversed)
         XCTAssertEqual(status.legs.first?.errorCode, .partnerReversed, "8005 PROJECT_REFUNDED before version 3")
         XCTAssertEqual(try daemon.prefund("ACME"), prefund, "policy full: the send amount and fee are back")
+
+        // A funded project's milestone is paid to its institution by the simulated MFI.
+        try open("KISUMU-WELL", target: "20000.00", deadline: Date().addingTimeInterval(86_400))
+        _ = try remitctl(["projects", "sponsor", "KISUMU-WELL", "COUNTY", "--ratio", "1", "--project-cap", "20000.00",
+                          "--contributor-cap", "20000.00"])
+        let well = contribution("KISUMU-WELL", sender: "Maria Lopez")
+        _ = try await acme.submit([well])
+        let wellStatus = try await final(well.transferId, acme)
+        XCTAssertEqual(wellStatus.state, .paid)
+        let early = try daemon.remitctl(["projects", "disburse", "KISUMU-CLINIC", "--milestone", "1", "--evidence", "too early"])
+        XCTAssertEqual(early.status, 1)
+        XCTAssertTrue(early.err.contains("open"), early.err)
+        _ = try remitctl(["projects", "disburse", "KISUMU-WELL", "--milestone", "1", "--evidence", "well drilled, inspection 17"])
+        var milestones: [[String: Any]] = []
+        for _ in 0..<300 {
+            milestones = try XCTUnwrap(try json(try remitctl(["projects", "show", "KISUMU-WELL", "--json"]))["milestones"]
+                as? [[String: Any]])
+            if milestones.first?["state"] as? String != "disbursing" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        XCTAssertEqual(milestones.first?["state"] as? String, "paid")
+        XCTAssertEqual((milestones.first?["disbursedMinor"] as? NSNumber)?.int64Value, 2 * 1_281_555, "the contribution and its match")
+        let completed = try json(try remitctl(["projects", "show", "KISUMU-WELL", "--json"]))
+        XCTAssertEqual(completed["state"] as? String, "completed")
+        XCTAssertEqual((completed["escrowMinor"] as! NSNumber).int64Value, 0)
         try await acme.close()
         try await beta.close()
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)

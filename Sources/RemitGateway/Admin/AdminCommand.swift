@@ -96,12 +96,16 @@ public struct ProjectRequest: Codable, Sendable, Hashable {
     public var contributorCap: String?
     public var minContribution: String?
     public var sendCountries: [String]?
+    /// For project-disburse: the milestone's number (1, 2, …).
+    public var milestone: Int?
 
     public init(id: String? = nil, association: String? = nil, sponsor: String? = nil, name: String? = nil,
                 title: String? = nil, country: String? = nil, currency: String? = nil, target: String? = nil,
                 partner: String? = nil, institution: String? = nil, account: String? = nil, deadline: String? = nil,
                 policy: String? = nil, milestones: [Milestone]? = nil, ratio: String? = nil, projectCap: String? = nil,
-                contributorCap: String? = nil, minContribution: String? = nil, sendCountries: [String]? = nil) {
+                contributorCap: String? = nil, minContribution: String? = nil, sendCountries: [String]? = nil,
+                milestone: Int? = nil) {
+        self.milestone = milestone
         self.id = id
         self.association = association
         self.sponsor = sponsor

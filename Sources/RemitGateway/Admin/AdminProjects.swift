@@ -79,6 +79,14 @@ extension AdminExecutor {
                     minContribution: p.minContribution == nil ? 0 : try amount(p.minContribution, currency, "project.minContribution",
                                                                               zero: true),
                     sendCountries: p.sendCountries ?? [])), "project \(id) sponsor \(sponsor)"))
+            case "project-disburse":
+                let id = try required(p.id, "project.id")
+                guard let milestone = p.milestone else { throw Refused(message: "project.milestone is required") }
+                guard let evidence = request.evidence, (1...500).contains(evidence.utf8.count) else {
+                    throw Refused(message: "evidence is required (1 to 500 bytes): what the milestone's approval rests on")
+                }
+                return .success((.disburseMilestone(projectId: id, position: milestone, evidence: evidence),
+                                 "project \(id) milestone \(milestone)"))
             case "projects-refund-due":
                 return .success((.expireProjects(asOf: environment.clock(), limit: 200), "projects past their deadline"))
             default:
@@ -136,7 +144,7 @@ extension AdminExecutor {
     private func detail(_ p: ProjectRequest, _ request: AdminRequest) -> String {
         let data = (try? JSONEncoder().encode(p)) ?? Data()
         let text = String(decoding: data, as: UTF8.self) + (request.amount.map { " amount \($0)" } ?? "")
-            + (request.reference.map { " reference \($0)" } ?? "")
+            + (request.reference.map { " reference \($0)" } ?? "") + (request.evidence.map { " evidence \($0)" } ?? "")
         return String(text.utf8.prefix(2_000)) ?? String(text.prefix(500))
     }
 }

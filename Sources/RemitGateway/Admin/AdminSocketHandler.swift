@@ -121,13 +121,13 @@ struct AdminExecutor: Sendable {
         case "review-approve", "review-reject":
             return await review(request, approve: request.command == "review-approve", actor: actor)
         case "association-register", "project-open", "sponsor-register", "sponsor-fund", "project-sponsor",
-             "projects-refund-due":
+             "projects-refund-due", "project-disburse":
             return await project(request, actor: actor)
         default:
             return .failure("unknown command \"\(request.command)\"; known: status, fund, withdraw, partners, partners-health, "
                             + "partner-enable, partner-disable, resolve-payout, reverse-payout, record-statement, rates-set, review-approve, "
                             + "review-reject, association-register, project-open, sponsor-register, sponsor-fund, project-sponsor, "
-                            + "projects-refund-due")
+                            + "projects-refund-due, project-disburse")
         }
     }
 

@@ -243,7 +243,8 @@ public struct DemoEnvironment: Sendable {
         adapter = "simulated"
         countries = ["KE"]
         currencies = ["KES"]
-        products = ["savingsDeposit", "loanRepayment", "insurancePremium", "educationFund"]
+        # accountCredit: the projects' disbursements to the institution's accounts.
+        products = ["savingsDeposit", "loanRepayment", "insurancePremium", "educationFund", "accountCredit"]
         priority = 1
         latency_ms = 300
 
