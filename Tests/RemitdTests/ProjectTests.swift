@@ -141,7 +141,7 @@ final class ProjectTests: XCTestCase {
         XCTAssertEqual(wellStatus.state, .paid)
         let early = try daemon.remitctl(["projects", "disburse", "KISUMU-CLINIC", "--milestone", "1", "--evidence", "too early"])
         XCTAssertEqual(early.status, 1)
-        XCTAssertTrue(early.err.contains("open"), early.err)
+        XCTAssertTrue(early.err.contains("project KISUMU-CLINIC is open"), early.err)
         _ = try remitctl(["projects", "disburse", "KISUMU-WELL", "--milestone", "1", "--evidence", "well drilled, inspection 17"])
         var milestones: [[String: Any]] = []
         for _ in 0..<300 {

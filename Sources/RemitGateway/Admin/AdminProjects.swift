@@ -18,9 +18,24 @@ extension AdminExecutor {
             environment.logger.notice("\(request.command) recorded", metadata: ["subject": "\(subject)"])
             return AdminResponse(ok: true, entries: entries)
         case .rejected(let error):
-            return .failure("refused by the ledger: \(error)")
+            return .failure("refused by the ledger: \(Self.describe(error))")
         case .transfer:
             return .failure("unexpected ledger outcome")
+        }
+    }
+
+    /// The ledger's reason in the words of docs/projects.md.
+    static func describe(_ error: LedgerError) -> String {
+        switch error {
+        case .invalidProject(let what): "invalid \(what)"
+        case .unknownProject(let id): "no project \(id)"
+        case .unknownAssociation(let id): "no association \(id)"
+        case .unknownSponsor(let id): "no sponsor \(id)"
+        case .projectExists(let id): "\(id) is registered already, with other details"
+        case .projectState(let id, let state): "project \(id) is \(state)"
+        case .invalidEvidence: "evidence must be 1 to 500 bytes"
+        case .belowFloor(let account, _, _): "\(account) would go below zero"
+        default: "\(error)"
         }
     }
 
