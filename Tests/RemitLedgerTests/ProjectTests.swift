@@ -292,6 +292,46 @@ final class ProjectTests: LedgerTestCase {
         XCTAssertTrue(problems.contains("project JEREZ-WELL: sponsor MUNI's total differs from its matches"), "\(problems)")
     }
 
+    /// Every limit of docs/projects.md, at the limit and one past it.
+    func testTheLimits() async throws {
+        var plan = plan(id: String(repeating: "P", count: 34))
+        plan.milestones = (1...20).map { _ in .init(description: "Stage", amount: 40_000) }
+        await expectDone(.openProject(plan))
+        plan.id = String(repeating: "P", count: 35)
+        await expectRejected(.openProject(plan), .invalidProject("project id"))
+        plan.id = "TWENTY-ONE"
+        plan.milestones = (1...21).map { _ in .init(description: "Stage", amount: 40_000) }
+        plan.target = 21 * 40_000
+        await expectRejected(.openProject(plan), .invalidProject("milestones"))
+        plan = self.plan(id: "LONG-TITLE")
+        plan.title = String(repeating: "a", count: 141)
+        await expectRejected(.openProject(plan), .invalidProject("project title"))
+        plan.title = "Line\nbreak"
+        await expectRejected(.openProject(plan), .invalidProject("project title"))
+        plan = self.plan(id: "NO-MILESTONES")
+        plan.milestones = []
+        await expectRejected(.openProject(plan), .invalidProject("milestones"))
+
+        // Eight sponsors per project: three joined in setUp, five more fit, the ninth does not.
+        for n in 4...9 {
+            await expectDone(.registerSponsor(id: "S\(n)", name: "Sponsor \(n)"))
+            let outcome = await ledger.apply(.sponsorProject(rule("S\(n)")))
+            XCTAssertEqual(outcome, n <= 8 ? .done(entries: []) : .rejected(.invalidProject("more than 8 sponsors")))
+        }
+        var tenfold = rule("S9", project: "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP")
+        tenfold.ratioPpm = 10_000_001
+        await expectRejected(.sponsorProject(tenfold), .invalidProject("ratio"))
+        tenfold.ratioPpm = 10_000_000
+        tenfold.sendCountries = Array(repeating: "US", count: 51)
+        await expectRejected(.sponsorProject(tenfold), .invalidProject("send countries"))
+        tenfold.sendCountries = ["us"]
+        await expectRejected(.sponsorProject(tenfold), .invalidProject("send countries"))
+        tenfold.sendCountries = ["US"]
+        await expectDone(.sponsorProject(tenfold))
+        await expectRejected(.expireProjects(asOf: now, limit: 0), .invalidAmount(0))
+        try assertWhole()
+    }
+
     func testASponsorsShareRoundsDown() {
         XCTAssertEqual(Projects.share(of: 86_001, ppm: 500_000), 43_000)
         XCTAssertEqual(Projects.share(of: .max, ppm: 1_000_000), .max)

@@ -52,6 +52,58 @@ final class AdminSocketTests: XCTestCase {
         XCTAssertTrue(try client.send(AdminRequest(command: "launch")).error?.contains("unknown command") == true)
     }
 
+    /// The project commands name the field at fault, and a refusal is on the audit log.
+    func testProjectRequestsAreChecked() throws {
+        let socket = daemon.path("admin.sock")
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(20_000) }
+        let client = AdminSocketClient(path: socket)
+        func error(_ command: String, _ project: ProjectRequest, amount: String? = nil, reference: String? = nil,
+                   evidence: String? = nil, operator: String? = nil) throws -> String {
+            try client.send(AdminRequest(command: command, operator: `operator`, amount: amount, reference: reference,
+                                         evidence: evidence, project: project)).error ?? "(accepted)"
+        }
+        XCTAssertEqual(try error("association-register", ProjectRequest(association: "HTA", name: "A", country: "KE"),
+                                 operator: "NOPE"), "operator NOPE is not configured")
+        XCTAssertEqual(try error("association-register", ProjectRequest(association: "HTA", country: "KE"), operator: "ACME"),
+                       "project.name is required")
+        XCTAssertEqual(try error("association-register", ProjectRequest(association: "H/TA", name: "A", country: "KE"),
+                                 operator: "ACME"), "refused by the ledger: invalid association id")
+        let open = ProjectRequest(id: "WELL", association: "HTA", title: "Well", currency: "KES", target: "1000.00",
+                                  partner: "KMFI", institution: "KMFI", account: "W-1", deadline: "2099-01-01T00:00:00Z",
+                                  milestones: [.init(description: "All", amount: "1000.00")])
+        XCTAssertEqual(try error("project-open", open), "refused by the ledger: no association HTA")
+        XCTAssertEqual(try error("association-register", ProjectRequest(association: "HTA", name: "Kisumu", country: "KE"),
+                                 operator: "ACME"), "(accepted)")
+        var bad = open
+        bad.currency = "XYZ"
+        XCTAssertTrue(try error("project-open", bad).contains("ISO 4217"))
+        bad = open
+        bad.target = "10.001"
+        XCTAssertTrue(try error("project-open", bad).contains("project.target must be a positive amount in KES"))
+        bad = open
+        bad.deadline = "next year"
+        XCTAssertTrue(try error("project-open", bad).contains("project.deadline must be a UTC time"))
+        bad = open
+        bad.policy = "keep"
+        XCTAssertEqual(try error("project-open", bad), "project.policy must be full or amount")
+        XCTAssertEqual(try error("project-open", open), "(accepted)")
+        XCTAssertEqual(try error("sponsor-register", ProjectRequest(sponsor: "COUNTY", name: "County")), "(accepted)")
+        XCTAssertTrue(try error("sponsor-fund", ProjectRequest(sponsor: "COUNTY", currency: "KES"), amount: "10.00")
+            .contains("reference is required"))
+        for ratio in ["", "one", "1.0000001", "-1", "1001"] {
+            XCTAssertTrue(try error("project-sponsor", ProjectRequest(id: "WELL", sponsor: "COUNTY", ratio: ratio, projectCap: "1.00",
+                                                                      contributorCap: "1.00")).contains("project.ratio"), ratio)
+        }
+        XCTAssertEqual(try error("project-sponsor", ProjectRequest(id: "WELL", sponsor: "COUNTY", ratio: "0.5", projectCap: "1.00",
+                                                                   contributorCap: "1.00")), "(accepted)")
+        XCTAssertTrue(try error("project-disburse", ProjectRequest(id: "WELL", milestone: 1)).contains("evidence is required"))
+        XCTAssertEqual(try error("project-disburse", ProjectRequest(id: "WELL", milestone: 1), evidence: "early"),
+                       "refused by the ledger: project WELL is open")
+        let ledger = try Ledger.openForReading(path: daemon.path("ledger.sqlite"))
+        let refused = try ledger.audit(limit: 100).filter { $0.action == "project-disburse" }
+        XCTAssertEqual(refused.count, 1, "a refusal that reached the ledger is logged")
+    }
+
     /// record-statement (what remitctl reconcile sends last) checks what it puts on the audit log.
     func testAStatementRecordIsChecked() throws {
         let socket = daemon.path("admin.sock")
