@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Two remitd builds against each other, on this machine, in alternating rounds: the way to tell
+# a change's effect from this machine's ±10 % noise. Each round starts a fresh demo daemon of one
+# build (payouts paused, the request-rate limit lifted), drives it with remit-loadgen and stops it.
+#
+#   Benchmarks/ab.sh OLD_REMITD NEW_REMITD          # 3 rounds of each: batches of 8,189, of 100, 256 × 1
+#   ROUNDS=5 LOADS="single256" Benchmarks/ab.sh A B
+#
+# An older build: `git worktree add /tmp/remit-old REV && (cd /tmp/remit-old && swift build -c release
+# --product remitd)`, then /tmp/remit-old/.build/release/remitd (a first build there takes several
+# minutes). remit-loadgen is this tree's release build. Prints each run, then the medians.
+set -euo pipefail
+[ $# -eq 2 ] || { echo "usage: $0 OLD_REMITD NEW_REMITD" >&2; exit 64; }
+cd "$(dirname "$0")/.."
+loadgen="$(pwd)/.build/release/remit-loadgen"
+[ -x "$loadgen" ] || swift build -c release --product remit-loadgen >&2
+rounds=${ROUNDS:-3}
+loads=${LOADS:-"batch8189 batch100 single256"}
+results=$(mktemp)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -f "$results"; true; }
+trap cleanup EXIT
+
+arguments() {
+    case "$1" in
+        batch8189) echo "--transfers 163780 --batch 8189 --connections 2 --window 2" ;;
+        batch100) echo "--transfers 60000 --batch 100 --connections 4 --window 4" ;;
+        single256) echo "--transfers 40000 --batch 1 --connections 256 --window 1" ;;
+        *) echo "unknown load $1" >&2; exit 64 ;;
+    esac
+}
+
+run() {
+    local name=$1 binary=$2 load=$3 dir
+    dir=$(mktemp -d /tmp/remit-ab.XXXXXX)
+    (
+        cd "$dir"
+        "$binary" --demo >log 2>&1 &
+        local first=$!
+        for _ in $(seq 1 100); do [ -S .remit-demo/admin.sock ] && break; sleep 0.1; done
+        kill "$first"; wait "$first" 2>/dev/null || true
+        python3 - .remit-demo/remitd.toml <<'EOF'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+text = text.replace("[server]\n", "[server]\nrequests_per_second_per_operator = 1000000\nmax_connections_per_operator = 1024\n", 1)
+text += "\n[payouts]\nenabled = false\n"
+open(path, "w").write(text)
+EOF
+        "$binary" --demo >>log 2>&1 &
+        local daemon=$!
+        for _ in $(seq 1 100); do curl -sf http://127.0.0.1:7480/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+        "$loadgen" --transfers 1 --fund 1000000000.00 >/dev/null
+        # shellcheck disable=SC2046
+        rate=$("$loadgen" $(arguments "$load") --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['transfersPerSecond']))")
+        kill "$daemon"; wait "$daemon" 2>/dev/null || true
+        echo "$name $load $rate"
+    )
+    rm -rf "$dir"
+}
+
+for round in $(seq 1 "$rounds"); do
+    for load in $loads; do
+        run A "$1" "$load" | tee -a "$results" >&2
+        run B "$2" "$load" | tee -a "$results" >&2
+    done
+done
+python3 - "$results" <<'EOF'
+import collections, statistics, sys
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, load, rate = line.split()
+    runs[(load, name)].append(int(rate))
+print(f"{'load':<12} {'A median/s':>12} {'B median/s':>12} {'B/A':>6}   runs A | B")
+for load in dict.fromkeys(load for load, _ in runs):
+    a, b = statistics.median(runs[(load, 'A')]), statistics.median(runs[(load, 'B')])
+    print(f"{load:<12} {a:>12,.0f} {b:>12,.0f} {b / a:>6.2f}   {runs[(load, 'A')]} | {runs[(load, 'B')]}")
+EOF
