@@ -187,7 +187,9 @@ struct ProjectsCommand: ParsableCommand {
                 guard let statement = try ledger.projectStatement(project) else {
                     throw CommandFailure("no project \(project)")
                 }
-                let receipts = try ledger.contributions(projectId: project, limit: 100_000)
+                // The text shows the latest receipts; the JSON, an export, has them all.
+                let receipts = try ledger.contributions(projectId: project, after: json ? 0 : max(0, Int64(statement.contributions) - 50),
+                                                        limit: 1_000_000)
                 print(json ? TransferText.json(ProjectText.object(statement, receipts)) : ProjectText.text(statement, receipts))
             }
         }
@@ -241,6 +243,9 @@ enum ProjectText {
                 }),
         ]
         if receipts.isEmpty { lines.append("(no contributions yet)") }
+        if let first = receipts.first, first.number > 1 {
+            lines.append("(the latest \(receipts.count) of \(s.contributions); all of them: remitctl projects contributions \(s.plan.id))")
+        }
         return lines.joined(separator: "\n")
     }
 
