@@ -369,6 +369,38 @@ final class ContributionDispatchTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// A transfer that asks for a failed leg to be redirected to its first leg, whose first leg
+    /// is a contribution: no project takes a redirect, so the failed leg is refunded.
+    func testALegRedirectedToAContributionIsRefunded() async throws {
+        let split = TransferID(high: 1, low: 8)
+        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: split, contentHash: [UInt8](repeating: 8, count: 32),
+            decision: .accept(.init(sendAmount: Money(10_000, usd), fee: Money(299, usd), payoutAmount: Money(1_294_500, kes),
+                                    legs: [.init(product: "projectContribution", institution: "", account: "KISUMU-CLINIC",
+                                                 share: 5_000, payoutAmount: 647_250),
+                                           .init(product: "mobileWallet", institution: "", account: "254712345678",
+                                                 share: 5_000, payoutAmount: 647_250)],
+                                    holdExpiresAt: .max)),
+            details: .init(sendCurrency: "USD", payoutCurrency: "KES", sendCountry: "US", payoutCountry: "KE",
+                           rate: 129_450_000_000, referenceRate: 129_450_000_000, redirectToFirstLeg: true,
+                           senderAccount: "ACC-2"))))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        // The wallet partner refuses every payout (this one's and setUp's wallet legs).
+        let partner = ScriptedPartner("A", submits: [])
+        let dispatcher = PayoutDispatcher(ledger: ledger, router: PayoutRouter(partners: [RoutedPartner(adapter: partner, priority: 1)]),
+                                          policy: .init(pollIntervalMs: 10, firstInquiryMs: 10, maxInquiryDelayMs: 40, maxInquiries: 4),
+                                          logger: Logger(label: "test"))
+        for _ in 0..<5 {
+            for item in try ledger.payoutWork(now: Ledger.wallClock(), limit: 10) { await dispatcher.handle(item) }
+        }
+        let view = try XCTUnwrap(try ledger.transfer(operatorId: "ACME", id: split))
+        XCTAssertEqual(view.legs.map(\.state), [.paid, .refunded])
+        XCTAssertEqual(view.state, .partiallyPaid)
+        XCTAssertEqual(try ledger.projectStatement("KISUMU-CLINIC")?.contributed, 647_250 + 388_350, "this one's and setUp's")
+        let report = try ledger.verify()
+        XCTAssertTrue(report.isClean, report.description)
+    }
+
     func testTheContributionLegIsPaidIntoEscrowAndTheOtherToItsPartner() async throws {
         let partner = ScriptedPartner("A", submits: [.paid(reference: "A-1")])
         let dispatcher = PayoutDispatcher(ledger: ledger, router: PayoutRouter(partners: [RoutedPartner(adapter: partner, priority: 1)]),
