@@ -121,6 +121,12 @@ extension Ledger {
         }
     }
 
+    /// Every project's statement, by id, without receipts.
+    public func projects() throws -> [ProjectStatement] {
+        let ids = try pool.read { try String.fetchAll($0, sql: "SELECT id FROM project ORDER BY id") }
+        return try ids.compactMap { try projectStatement($0) }
+    }
+
     /// A project's contributions with their matches, by receipt number from `after` + 1, at most
     /// `limit` of them.
     public func contributions(projectId: String, after: Int64 = 0, limit: Int = 1_000) throws -> [ContributionReceipt] {

@@ -9,7 +9,7 @@ import RemitLedger
 struct ProjectsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "projects", abstract: "Collective remittances: associations, projects, sponsors, statements.",
-        subcommands: [Associate.self, Open.self, SponsorRegister.self, SponsorFund.self, Sponsor.self, Disburse.self,
+        subcommands: [List.self, Associate.self, Open.self, SponsorRegister.self, SponsorFund.self, Sponsor.self, Disburse.self,
                       RefundDue.self, Show.self, Contributions.self])
 
     /// Sends one project request to the daemon and prints what it did. Exit codes: 0 done,
@@ -170,6 +170,30 @@ struct ProjectsCommand: ParsableCommand {
 
         func run() throws {
             try ProjectsCommand.send(AdminRequest(command: "projects-refund-due"), socket.path, done: "refunds due recorded")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every project: state, raised against target, in escrow, deadline (reads the ledger).",
+            discussion: "Exit codes: 0 listed, 66 no ledger.")
+        @OptionGroup var ledger: LedgerOptions
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            try reporting {
+                let projects = try ledger.open().projects()
+                if json {
+                    print(TransferText.json(projects.map { ProjectText.object($0, []) }))
+                } else {
+                    print(TransferText.align([["PROJECT", "ASSOCIATION", "STATE", "RAISED", "TARGET", "IN ESCROW", "DEADLINE (UTC)"]]
+                        + projects.map { p in
+                            [p.plan.id, p.plan.associationId, p.state, ProjectText.money(p.contributed + p.matched, p.plan.currency),
+                             ProjectText.money(p.plan.target, p.plan.currency), ProjectText.money(p.escrow, p.plan.currency),
+                             Ledger.utcTimestamp(p.plan.deadline)]
+                        }) + (projects.isEmpty ? "\n(no projects)" : ""))
+                }
+            }
         }
     }
 
