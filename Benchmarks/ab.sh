@@ -30,39 +30,29 @@ arguments() {
     esac
 }
 
+# shellcheck source=Benchmarks/demo.sh
+. Benchmarks/demo.sh
+root=$(pwd)
+
 run() {
     local name=$1 binary=$2 load=$3 dir
     dir=$(mktemp -d /tmp/remit-ab.XXXXXX)
-    (
-        cd "$dir"
-        "$binary" --demo >log 2>&1 &
-        local first=$!
-        for _ in $(seq 1 100); do [ -S .remit-demo/admin.sock ] && break; sleep 0.1; done
-        kill "$first"; wait "$first" 2>/dev/null || true
-        python3 - .remit-demo/remitd.toml <<'EOF'
-import sys
-path = sys.argv[1]
-text = open(path).read()
-text = text.replace("[server]\n", "[server]\nrequests_per_second_per_operator = 1000000\nmax_connections_per_operator = 1024\n", 1)
-text += "\n[payouts]\nenabled = false\n"
-open(path, "w").write(text)
-EOF
-        "$binary" --demo >>log 2>&1 &
-        local daemon=$!
-        for _ in $(seq 1 100); do curl -sf http://127.0.0.1:7480/readyz >/dev/null 2>&1 && break; sleep 0.1; done
-        "$loadgen" --transfers 1 --fund 1000000000.00 >/dev/null
-        # shellcheck disable=SC2046
-        rate=$("$loadgen" $(arguments "$load") --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['transfersPerSecond']))")
-        kill "$daemon"; wait "$daemon" 2>/dev/null || true
-        echo "$name $load $rate"
-    )
+    cd "$dir"
+    remitd=$binary start_demo "text += '\\n[payouts]\\nenabled = false\\n'"
+    "$loadgen" --transfers 1 --fund 1000000000.00 >/dev/null
+    # shellcheck disable=SC2046
+    rate=$("$loadgen" $(arguments "$load") --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['transfersPerSecond']))")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    pid=""
+    cd "$root"
     rm -rf "$dir"
+    echo "$name $load $rate"
 }
 
 for round in $(seq 1 "$rounds"); do
     for load in $loads; do
-        run A "$1" "$load" | tee -a "$results" >&2
-        run B "$2" "$load" | tee -a "$results" >&2
+        run A "$1" "$load" >>"$results" && tail -n 1 "$results" >&2
+        run B "$2" "$load" >>"$results" && tail -n 1 "$results" >&2
     done
 done
 python3 - "$results" <<'EOF'

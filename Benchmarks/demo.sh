@@ -1,9 +1,10 @@
-# Sourced by the benchmark scripts: starts `remitd --demo` from $bin in the current folder with
-# the operator limits lifted (so that the load generator, not the gateway's own rate limit, sets
-# the pace), after applying the Python statements in $1 to the configuration's text (`text`).
-# Sets $pid; the caller's trap stops it.
+# Sourced by the benchmark scripts: starts `remitd --demo` from $bin (or the binary $remitd) in
+# the current folder with the operator limits lifted (so that the load generator, not the
+# gateway's own rate limit, sets the pace), after applying the Python statements in $1 to the
+# configuration's text (`text`). Sets $pid; the caller's trap stops it.
 start_demo() {
-  "$bin/remitd" --demo >remitd.log 2>&1 &
+  local remitd=${remitd:-$bin/remitd}
+  "$remitd" --demo >remitd.log 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do [ -S .remit-demo/admin.sock ] && break; sleep 0.1; done
   kill "$pid"; wait "$pid" || true
@@ -15,7 +16,7 @@ text = text.replace("[server]\n", "[server]\nrequests_per_second_per_operator = 
 exec(sys.argv[1])
 open(path, "w").write(text)
 PY
-  "$bin/remitd" --demo >>remitd.log 2>&1 &
+  "$remitd" --demo >>remitd.log 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:7480/readyz >/dev/null 2>&1 && break; sleep 0.1; done
 }
