@@ -155,6 +155,10 @@ final class ProjectTests: LedgerTestCase {
         XCTAssertEqual(first.legs.map(\.account), ["0012345678"])
         await report(statement.milestones[0], .paid(partnerReference: "KMFI-1"))
 
+        for position in [1, 3, 0] {
+            await expectRejected(.disburseMilestone(projectId: "JEREZ-WELL", position: position, evidence: "again"),
+                                 .invalidProject("milestone \(position) is not to be paid"))
+        }
         // The last milestone pays all the project holds; its first attempt is refused by the institution.
         await expectDone(.disburseMilestone(projectId: "JEREZ-WELL", position: 2, evidence: "pump delivered"))
         statement = try XCTUnwrap(try ledger.projectStatement("JEREZ-WELL"))
