@@ -2,7 +2,8 @@
 """Writes the fuzz seed corpus from Protocol/vectors/ into the folder given.
 
 Each vector becomes two inputs in the harness's format (Sources/RemitFuzz/FuzzHarness.swift):
-mode 0 + the raw frame, and mode 1 + type + body (the checksum is recomputed by the harness).
+mode 0 + the raw frame, and mode 1 + type + body (the checksum is recomputed by the harness; mode
+bit 3 asks for the newest version's header, for frames of a version after 1).
 """
 import glob
 import json
@@ -19,6 +20,8 @@ for path in sorted(glob.glob(os.path.join(root, "*", "*.json"))):
     open(os.path.join(out, name + ".raw"), "wb").write(b"\x00" + frame)
     if len(frame) >= 24:
         mode = 3 if frame[8:16] == bytes(8) else 1
+        if frame[2] > 1:
+            mode |= 8  # a later version's frame: the harness writes the newest version's header
         open(os.path.join(out, name + ".body"), "wb").write(bytes([mode]) + frame[4:6] + frame[24:])
     count += 1
 print(f"{count} vectors -> {out}")

@@ -1,4 +1,4 @@
-"""A decoder for the Remit wire protocol, versions 1 and 2, written from PROTOCOL.md alone.
+"""A decoder for the Remit wire protocol, versions 1 to 3, written from PROTOCOL.md alone.
 
 It is deliberately plain: the standard library only, one table per message, so that an
 integration engineer can read it beside the specification. It decodes a whole frame to the
@@ -17,7 +17,7 @@ MAX_BODY = 4_194_304
 MAX_BATCH = 8_189
 MAX_LEGS = 8
 MAX_MSISDN = 999_999_999_999_999
-VERSIONS = (1, 2)
+VERSIONS = (1, 2, 3)
 
 
 def _crc_table():
@@ -65,6 +65,10 @@ ENUMS = {
                       "REJECTED", "IN_REVIEW", "PARTIALLY_PAID"],
     "LegState": ["PENDING", "DISPATCHED", "IN_DOUBT", "PAID", "FAILED", "REFUNDED", "REDIRECTED", "CANCELLED",
                  "REVERSED"],
+    "ProjectRefundPolicy": ["FULL", "AMOUNT"],
+    "ProjectState": ["OPEN", "FUNDED", "REFUNDING", "REFUNDED", "COMPLETED"],
+    "MilestoneState": ["PENDING", "DISBURSING", "PAID", "FAILED"],
+    "ContributionState": ["HELD", "REFUNDED"],
 }
 
 
@@ -166,6 +170,14 @@ def read_string(r, maximum, ascii_only, fid):
     return text
 
 
+def read_identifier(r, fid):
+    """Version 3: an id string, 1 to 34 letters, digits, '-', '.' or '_'."""
+    text = read_string(r, 34, True, fid)
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", text):
+        raise RemitError(1011, fid, detail="not an id")
+    return text
+
+
 def read_block(r, length, fields):
     """Reads a block of `length` bytes holding `fields`; bytes past them are skipped."""
     minimum = sum(FIELD_SIZES.get(k, 1) for _, k, _ in fields)
@@ -202,6 +214,9 @@ def read_part(r, block_length, spec):
         if item[0] == "str":
             _, name, maximum, ascii_only, fid = item
             out[name] = read_string(r, maximum, ascii_only, fid)
+        elif item[0] == "ident":
+            _, name, fid = item
+            out[name] = read_identifier(r, fid)
         else:
             _, name, sub, fid, min_count, max_count = item
             out[name] = read_group(r, sub, fid, min_count, max_count)
@@ -293,7 +308,46 @@ MESSAGES = {
                  ("group", "legs", LEG, 50, 0, MAX_LEGS - 1)]}),
     0x0052: ("GetStandingInstruction", "nonzero", {"block": [], "vars": [("str", "beneficiaryAccount", 34, True, 41)]}),
 }
-SINCE_VERSION = {0x0050: 2, 0x0051: 2, 0x0052: 2}
+
+# Version 3: collective remittances.
+MILESTONE = {"block": [("amount", "i64", 10)], "vars": [("str", "description", 140, False, 112)]}
+SPONSOR = {"block": [("ratioPpm", "i32", 0), ("reserved", "r32", 0), ("projectCap", "i64", 0),
+                     ("contributorCap", "i64", 0), ("minContribution", "i64", 0), ("matched", "i64", 0),
+                     ("returned", "i64", 0)],
+           "vars": [("ident", "sponsorId", 119), ("str", "name", 140, False, 120),
+                    ("str", "sendCountries", 149, True, 122)]}
+MILESTONE_STATUS = {"block": [("amount", "i64", 10), ("disbursed", "i64", 0), ("state", "enum:MilestoneState", 118),
+                              ("reserved", "r8", 0), ("reserved", "r16", 0), ("reserved", "r32", 0)],
+                    "vars": [("str", "description", 140, False, 112)]}
+MATCH = {"block": [("amount", "i64", 10)], "vars": [("ident", "sponsorId", 119)]}
+RECEIPT_BLOCK = [("number", "u64", 0), ("transferId", "oid", 17), ("amount", "i64", 10), ("receivedAt", "i64", 0),
+                 ("legIndex", "u8", 114), ("state", "enum:ContributionState", 118), ("sendCountry", "cty", 13),
+                 ("reserved", "r32", 0)]
+RECEIPT_VARS = [("str", "contributorName", 140, False, 121), ("group", "matches", MATCH, 117, 0, 8)]
+RECEIPT = {"block": RECEIPT_BLOCK, "vars": RECEIPT_VARS}
+PROJECT_TEXT = [("ident", "projectId", 100), ("ident", "associationId", 101), ("str", "associationName", 140, False, 102),
+                ("str", "title", 140, False, 103), ("str", "institution", 16, True, 109),
+                ("str", "account", 34, True, 110)]
+MESSAGES.update({
+    0x0060: ("OpenProject", "nonzero", {
+        "block": [("target", "i64", 104), ("deadline", "i64", 107), ("currency", "cur", 105), ("country", "cty", 106),
+                  ("refundPolicy", "enum:ProjectRefundPolicy", 108), ("reserved", "r16", 0)],
+        "vars": PROJECT_TEXT + [("group", "milestones", MILESTONE, 111, 1, 20)]}),
+    0x0061: ("ProjectStatement", "nonzero", {
+        "block": [("target", "i64", 104), ("contributed", "i64", 0), ("matched", "i64", 0), ("escrow", "i64", 0),
+                  ("disbursed", "i64", 0), ("deadline", "i64", 107), ("contributions", "u32", 0),
+                  ("currency", "cur", 105), ("country", "cty", 106), ("state", "enum:ProjectState", 118),
+                  ("refundPolicy", "enum:ProjectRefundPolicy", 108), ("reserved", "r8", 0)],
+        "vars": PROJECT_TEXT + [("group", "sponsors", SPONSOR, 115, 0, 8),
+                                ("group", "milestones", MILESTONE_STATUS, 111, 1, 20),
+                                ("group", "receipts", RECEIPT, 116, 0, 256)]}),
+    0x0062: ("GetProject", "nonzero", {"block": [("afterReceipt", "u64", 113)], "vars": [("ident", "projectId", 100)]}),
+    0x0063: ("GetContributionReceipt", "nonzero", {"block": [("transferId", "id", 17), ("legIndex", "u8", 114)]}),
+    0x0064: ("ContributionReceipt", "nonzero", {
+        "block": RECEIPT_BLOCK + [("currency", "cur", 105), ("reserved", "r8", 0)],
+        "vars": [("ident", "projectId", 100), ("str", "title", 140, False, 103)] + RECEIPT_VARS}),
+})
+SINCE_VERSION = {0x0050: 2, 0x0051: 2, 0x0052: 2, 0x0060: 3, 0x0061: 3, 0x0062: 3, 0x0063: 3, 0x0064: 3}
 
 
 def _finish(name, m):
@@ -324,6 +378,16 @@ def _finish(name, m):
         if not 1 <= m["state"] <= len(states):
             raise RemitError(1011, 0)
         m["state"] = states[m["state"] - 1]
+    elif name == "ProjectStatement":
+        for receipt in m["receipts"]:
+            if receipt["transferId"] is None:
+                del receipt["transferId"]
+    elif name == "ContributionReceipt":
+        receipt = {key: m.pop(key) for key in [k for k, _, _ in RECEIPT_BLOCK if k != "reserved"]
+                   + ["contributorName", "matches"]}
+        if receipt["transferId"] is None:
+            del receipt["transferId"]
+        m["receipt"] = receipt
     return m
 
 

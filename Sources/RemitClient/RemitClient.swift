@@ -5,8 +5,8 @@ import RemitProtocol
 import Synchronization
 
 /// An operator's connection to a Remit Gateway: mutual TLS, Hello/Welcome, then quote, submit,
-/// status, cancel, events and (version 2) standing instructions, all of which may be in flight
-/// at once.
+/// status, cancel, events, (version 2) standing instructions and (version 3) collective
+/// remittances, all of which may be in flight at once.
 ///
 /// ```swift
 /// let client = try await RemitClient.connect(configuration)
@@ -170,6 +170,43 @@ public final class RemitClient: Sendable {
         let answer = try await request(.getStandingInstruction(GetStandingInstruction(beneficiaryAccount: beneficiaryAccount)))
         guard case .standingInstruction(let stored) = answer else { throw Self.unexpected(answer, "GetStandingInstruction") }
         return stored
+    }
+
+    /// Opens a hometown association's project, registering the association with its first one
+    /// (version 3); answers the project as it stands. Repeating the same request is safe.
+    public func openProject(_ request: OpenProject) async throws -> ProjectStatement {
+        let answer = try await self.request(.openProject(request))
+        guard case .projectStatement(let statement) = answer else { throw Self.unexpected(answer, "OpenProject") }
+        return statement
+    }
+
+    /// A project's statement with up to `ProjectLimit.receiptsPerStatement` receipts numbered
+    /// after `afterReceipt` (version 3).
+    public func project(_ projectId: String, afterReceipt: UInt64 = 0) async throws -> ProjectStatement {
+        let answer = try await request(.getProject(GetProject(projectId: projectId, afterReceipt: afterReceipt)))
+        guard case .projectStatement(let statement) = answer else { throw Self.unexpected(answer, "GetProject") }
+        return statement
+    }
+
+    /// A project's statement with every receipt, asking again after the last one until all have
+    /// come (version 3); `maxReceipts` bounds what is kept in memory.
+    public func projectWithAllReceipts(_ projectId: String, maxReceipts: Int = 100_000) async throws -> ProjectStatement {
+        var statement = try await project(projectId)
+        while let last = statement.receipts.last, last.number < UInt64(statement.contributions),
+              statement.receipts.count < maxReceipts {
+            let next = try await project(projectId, afterReceipt: last.number)
+            guard !next.receipts.isEmpty else { break }
+            statement.receipts += next.receipts
+        }
+        return statement
+    }
+
+    /// The receipt of the contribution that leg `legIndex` of one of this operator's transfers
+    /// made (version 3); `3003 NOT_FOUND` until the leg is paid into the project.
+    public func contributionReceipt(transferId: ID128, legIndex: UInt8 = 0) async throws -> ContributionReceipt {
+        let answer = try await request(.getContributionReceipt(GetContributionReceipt(transferId: transferId, legIndex: legIndex)))
+        guard case .contributionReceipt(let receipt) = answer else { throw Self.unexpected(answer, "GetContributionReceipt") }
+        return receipt
     }
 
     /// Round trip to the gateway; keeps an idle connection open.

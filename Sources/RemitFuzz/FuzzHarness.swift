@@ -6,7 +6,8 @@ import RemitProtocol
 /// The first byte chooses the mode. Even: the rest is a raw byte stream (header checks, framing,
 /// checksum). Odd: the next two bytes are a message type and the rest a body, wrapped in a header
 /// with the right length and checksum, so mutations reach the body decoders instead of dying at
-/// the checksum. Whatever decodes must encode again to a frame that decodes to the same thing.
+/// the checksum; the header's version is the one that introduced the type, or (bit 3) the
+/// newest, so that every version's decoders are reached. Whatever decodes must encode again to a frame that decodes to the same thing.
 enum FuzzHarness {
     static let tightLimits = ProtocolLimits(maxBodyLength: 4_096, maxBatchTransfers: 4, maxLegsPerTransfer: 2)
 
@@ -21,7 +22,8 @@ enum FuzzHarness {
             let type = UInt16(rest[0]) | UInt16(rest[1]) << 8
             let body = UnsafeRawBufferPointer(rebasing: rest[2...])
             buffer = ByteBuffer()
-            buffer.writeBytes([0x52, 0x4D, 1, 0, UInt8(type & 0xFF), UInt8(type >> 8), 0, 0])
+            let version = mode & 8 != 0 ? FrameHeader.versions.upperBound : MessageType(rawValue: type)?.version ?? 1
+            buffer.writeBytes([0x52, 0x4D, version, 0, UInt8(type & 0xFF), UInt8(type >> 8), 0, 0])
             let requestId: UInt64 = (type == 0x42 || type == 0x43 || mode & 2 != 0) ? 0 : 1
             buffer.writeInteger(requestId, endianness: .little)
             buffer.writeInteger(UInt32(body.count), endianness: .little)

@@ -16,6 +16,8 @@ public struct ProjectStatement: Hashable, Sendable {
     public var plan: ProjectPlan
     public var operatorId: String
     public var associationName: String
+    /// The association's country: where the project is.
+    public var associationCountry: String
     /// open, funded, refunding, refunded, completed (funded, every milestone paid).
     public var state: String
     public var contributed: Int64
@@ -40,6 +42,7 @@ public struct ContributionReceipt: Hashable, Sendable {
     }
 
     public var projectId: String
+    public var projectTitle: String
     /// The receipt's number within the project: 1, 2, 3, ...
     public var number: Int64
     public var operatorId: String
@@ -90,7 +93,7 @@ extension Ledger {
         try pool.read { db in
             guard let plan = try Projects.stored(db, id),
                   let row = try Row.fetchOne(db, sql: """
-                      SELECT p.state, p.contributed, p.matched, p.contributions, p.disbursed, a.operator_id, a.name
+                      SELECT p.state, p.contributed, p.matched, p.contributions, p.disbursed, a.operator_id, a.name, a.country
                       FROM project p JOIN association a ON a.id = p.association_id WHERE p.id = ?
                       """, arguments: [id])
             else { return nil }
@@ -114,7 +117,8 @@ extension Ledger {
             let milestones = try Projects.milestoneStatuses(db, id)
             var state: String = row["state"]
             if state == "funded", milestones.allSatisfy({ $0.state == "paid" }) { state = "completed" }
-            return ProjectStatement(plan: plan, operatorId: row["operator_id"], associationName: row["name"], state: state,
+            return ProjectStatement(plan: plan, operatorId: row["operator_id"], associationName: row["name"],
+                                    associationCountry: row["country"], state: state,
                                     contributed: row["contributed"], matched: row["matched"],
                                     contributions: row["contributions"], escrow: -escrow, disbursed: row["disbursed"],
                                     sponsorships: sponsorships, milestones: milestones)
@@ -132,7 +136,7 @@ extension Ledger {
     public func contributions(projectId: String, after: Int64 = 0, limit: Int = 1_000) throws -> [ContributionReceipt] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT c.*, p.currency FROM contribution c JOIN project p ON p.id = c.project_id
+                SELECT c.*, p.currency, p.title FROM contribution c JOIN project p ON p.id = c.project_id
                 WHERE c.project_id = ? AND c.number > ? ORDER BY c.number LIMIT ?
                 """, arguments: [projectId, after, limit]).map { try receipt(db, $0) }
         }
@@ -142,7 +146,7 @@ extension Ledger {
     public func contributionReceipt(operatorId: String, transferId: TransferID, leg: Int) throws -> ContributionReceipt? {
         try pool.read { db in
             try Row.fetchOne(db, sql: """
-                SELECT c.*, p.currency FROM contribution c JOIN project p ON p.id = c.project_id
+                SELECT c.*, p.currency, p.title FROM contribution c JOIN project p ON p.id = c.project_id
                 WHERE c.operator_id = ? AND c.transfer_id = ? AND c.leg_index = ?
                 """, arguments: [operatorId, Data(transferId.bytes), leg]).map { try receipt(db, $0) }
         }
@@ -159,7 +163,7 @@ extension Ledger {
                                       returnedEntryId: $0["returned_entry_id"])
         }
         return ContributionReceipt(
-            projectId: projectId, number: number, operatorId: row["operator_id"],
+            projectId: projectId, projectTitle: row["title"], number: number, operatorId: row["operator_id"],
             transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!, leg: row["leg_index"],
             contributorName: row["contributor_name"], sendCountry: row["send_country"], amount: row["amount"],
             currency: row["currency"], receivedAt: row["received_at"], state: row["state"], entryId: row["entry_id"],

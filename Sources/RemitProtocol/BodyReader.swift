@@ -154,6 +154,14 @@ struct BodyReader {
         }
     }
 
+    /// Version 3: an *id* string (a project's, an association's, a sponsor's): 1 to `max` of
+    /// letters, digits, `-`, `.` and `_`, since it is also an account code and a leg's account.
+    mutating func identifier(_ field: FieldID, max: Int = FieldLimit.identifier) throws(ProtocolError) -> String {
+        let text = try string(field, max: max, ascii: true)
+        try FieldLimit.checkIdentifier(text, field)
+        return text
+    }
+
     /// Reads a block length and returns a reader over the block; bytes past `minimum` are for
     /// fields a later revision appended, and are skipped.
     mutating func block(minimum: Int) throws(ProtocolError) -> BodyReader {

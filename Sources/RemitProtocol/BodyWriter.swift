@@ -64,6 +64,12 @@ struct BodyWriter {
         buffer.writeString(text)
     }
 
+    /// Version 3: an *id* string (`BodyReader.identifier`).
+    mutating func identifier(_ text: String, _ field: FieldID, max: Int = FieldLimit.identifier) throws(ProtocolError) {
+        try FieldLimit.checkIdentifier(text, field)
+        try string(text, field, max: max, ascii: true)
+    }
+
     mutating func groupHeader(_ field: FieldID, entryBlockLength: Int, count: Int, minimumCount: Int, maxCount: Int)
         throws(ProtocolError)
     {

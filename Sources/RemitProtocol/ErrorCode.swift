@@ -59,6 +59,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let noStandingInstruction = ErrorCode(rawValue: 2016)
     /// Version 2: a transfer that applies a standing instruction has one leg of share 10000.
     public static let standingInstructionNeedsOneLeg = ErrorCode(rawValue: 2017)
+    /// Version 3: no project has this id.
+    public static let unknownProject = ErrorCode(rawValue: 2018)
     // 3xxx identity and authorization
     public static let unknownOperator = ErrorCode(rawValue: 3001)
     public static let operatorSuspended = ErrorCode(rawValue: 3002)
@@ -70,6 +72,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let eventsPruned = ErrorCode(rawValue: 4005)
     /// Version 2: a partner did not confirm a cancellation in time; nothing is known to have changed.
     public static let cancelUnconfirmed = ErrorCode(rawValue: 4006)
+    /// Version 3: the project takes no contributions (funded, past its deadline, refunded, another currency).
+    public static let projectClosed = ErrorCode(rawValue: 4007)
+    /// Version 3: the project or association id is registered already, with other details.
+    public static let projectExists = ErrorCode(rawValue: 4008)
     // 5xxx limits and liquidity
     public static let insufficientFunds = ErrorCode(rawValue: 5001)
     public static let rateLimited = ErrorCode(rawValue: 5002)
@@ -97,6 +103,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let partnerRejected = ErrorCode(rawValue: 8002)
     public static let partnerUnreachable = ErrorCode(rawValue: 8003)
     public static let partnerReversed = ErrorCode(rawValue: 8004)
+    /// Version 3: the contribution was returned: its project missed its deadline.
+    public static let projectRefunded = ErrorCode(rawValue: 8005)
     // 9xxx server, retryable
     public static let serverBusy = ErrorCode(rawValue: 9001)
     public static let shuttingDown = ErrorCode(rawValue: 9002)
@@ -119,10 +127,11 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         2012: ("AMOUNT_ABOVE_MAXIMUM", .fix), 2013: ("DUPLICATE_IN_BATCH", .fix),
         2014: ("INVALID_TRANSFER_ID", .fix), 2015: ("INVALID_ACCOUNT", .fix),
         2016: ("NO_STANDING_INSTRUCTION", .fix), 2017: ("STANDING_INSTRUCTION_NEEDS_ONE_LEG", .fix),
+        2018: ("UNKNOWN_PROJECT", .fix),
         3001: ("UNKNOWN_OPERATOR", .no), 3002: ("OPERATOR_SUSPENDED", .no), 3003: ("NOT_FOUND", .no),
         3004: ("NOT_PERMITTED", .no),
         4001: ("ID_REUSED", .fix), 4003: ("NOT_CANCELLABLE", .no), 4005: ("EVENTS_PRUNED", .no),
-        4006: ("CANCEL_UNCONFIRMED", .yes),
+        4006: ("CANCEL_UNCONFIRMED", .yes), 4007: ("PROJECT_CLOSED", .fix), 4008: ("PROJECT_EXISTS", .fix),
         5001: ("INSUFFICIENT_FUNDS", .fix), 5002: ("RATE_LIMITED", .yes), 5006: ("SENDER_DAILY_LIMIT", .fix),
         5007: ("SENDER_MONTHLY_LIMIT", .fix), 5008: ("BENEFICIARY_LIMIT", .fix),
         5009: ("OPERATOR_TRANSACTION_LIMIT", .fix), 5010: ("OPERATOR_DAILY_LIMIT", .fix),
@@ -132,7 +141,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         7001: ("QUOTE_NOT_FOUND", .fix), 7002: ("QUOTE_EXPIRED", .fix), 7003: ("QUOTE_MISMATCH", .fix),
         7004: ("QUOTE_REQUIRED", .fix), 7005: ("RATE_UNAVAILABLE", .yes),
         8001: ("NO_PARTNER_AVAILABLE", .fix), 8002: ("PARTNER_REJECTED", .no),
-        8003: ("PARTNER_UNREACHABLE", .no), 8004: ("PARTNER_REVERSED", .no),
+        8003: ("PARTNER_UNREACHABLE", .no), 8004: ("PARTNER_REVERSED", .no), 8005: ("PROJECT_REFUNDED", .no),
         9001: ("SERVER_BUSY", .yes), 9002: ("SHUTTING_DOWN", .yes), 9003: ("STORAGE_UNAVAILABLE", .yes),
         9004: ("INTERNAL_ERROR", .yes), 9005: ("TIMEOUT", .yes),
     ]

@@ -52,6 +52,30 @@ public struct FieldID: RawRepresentable, Hashable, Sendable, Codable, CustomStri
     public static let reason = FieldID(rawValue: 81)
     public static let sentAt = FieldID(rawValue: 82)
     public static let body = FieldID(rawValue: 90)
+    // Version 3: collective remittances.
+    public static let projectId = FieldID(rawValue: 100)
+    public static let associationId = FieldID(rawValue: 101)
+    public static let associationName = FieldID(rawValue: 102)
+    public static let title = FieldID(rawValue: 103)
+    public static let target = FieldID(rawValue: 104)
+    public static let currency = FieldID(rawValue: 105)
+    public static let country = FieldID(rawValue: 106)
+    public static let deadline = FieldID(rawValue: 107)
+    public static let refundPolicy = FieldID(rawValue: 108)
+    public static let institution = FieldID(rawValue: 109)
+    public static let account = FieldID(rawValue: 110)
+    public static let milestones = FieldID(rawValue: 111)
+    public static let description = FieldID(rawValue: 112)
+    public static let afterReceipt = FieldID(rawValue: 113)
+    public static let legIndex = FieldID(rawValue: 114)
+    public static let sponsors = FieldID(rawValue: 115)
+    public static let receipts = FieldID(rawValue: 116)
+    public static let matches = FieldID(rawValue: 117)
+    public static let state = FieldID(rawValue: 118)
+    public static let sponsorId = FieldID(rawValue: 119)
+    public static let name = FieldID(rawValue: 120)
+    public static let contributorName = FieldID(rawValue: 121)
+    public static let sendCountries = FieldID(rawValue: 122)
 
     public static let names: [UInt16: String] = [
         0: "none", 1: "magic", 2: "version", 3: "flags", 4: "type", 5: "reserved", 6: "requestId",
@@ -64,6 +88,11 @@ public struct FieldID: RawRepresentable, Hashable, Sendable, Codable, CustomStri
         41: "beneficiaryAccount", 42: "beneficiaryPhone", 50: "legs", 51: "product", 52: "share",
         53: "institution", 54: "account", 60: "transfers", 70: "minVersion", 71: "maxVersion",
         72: "clientName", 80: "sequence", 81: "reason", 82: "sentAt", 90: "body",
+        100: "projectId", 101: "associationId", 102: "associationName", 103: "title", 104: "target",
+        105: "currency", 106: "country", 107: "deadline", 108: "refundPolicy", 109: "institution",
+        110: "account", 111: "milestones", 112: "description", 113: "afterReceipt", 114: "legIndex",
+        115: "sponsors", 116: "receipts", 117: "matches", 118: "state", 119: "sponsorId", 120: "name",
+        121: "contributorName", 122: "sendCountries",
     ]
 
     public var isKnown: Bool { FieldID.names[rawValue] != nil }

@@ -5,7 +5,7 @@ public struct FrameHeader: Hashable, Sendable {
     public static let length = 24
     public static let magic: UInt16 = 0x4D52  // the bytes "RM", read little-endian
     /// The versions this codec speaks (PROTOCOL.md section 11). Hello always travels as 1.
-    public static let versions: ClosedRange<UInt8> = 1...2
+    public static let versions: ClosedRange<UInt8> = 1...3
     /// The version of Hello's header, whatever the client speaks.
     public static let helloVersion: UInt8 = 1
 

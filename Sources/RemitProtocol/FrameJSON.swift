@@ -36,6 +36,12 @@ extension Frame: Codable {
         case .standingInstruction: message = .standingInstruction(try c.decode(StandingInstruction.self, forKey: .message))
         case .getStandingInstruction:
             message = .getStandingInstruction(try c.decode(GetStandingInstruction.self, forKey: .message))
+        case .openProject: message = .openProject(try c.decode(OpenProject.self, forKey: .message))
+        case .projectStatement: message = .projectStatement(try c.decode(ProjectStatement.self, forKey: .message))
+        case .getProject: message = .getProject(try c.decode(GetProject.self, forKey: .message))
+        case .getContributionReceipt:
+            message = .getContributionReceipt(try c.decode(GetContributionReceipt.self, forKey: .message))
+        case .contributionReceipt: message = .contributionReceipt(try c.decode(ContributionReceipt.self, forKey: .message))
         }
         self.init(version: version, requestId: requestId, message: message)
     }

@@ -21,6 +21,11 @@ public enum Message: Hashable, Sendable {
     case setStandingInstruction(SetStandingInstruction)
     case standingInstruction(StandingInstruction)
     case getStandingInstruction(GetStandingInstruction)
+    case openProject(OpenProject)
+    case projectStatement(ProjectStatement)
+    case getProject(GetProject)
+    case getContributionReceipt(GetContributionReceipt)
+    case contributionReceipt(ContributionReceipt)
 
     public var type: MessageType { body.type }
 
@@ -45,6 +50,11 @@ public enum Message: Hashable, Sendable {
         case .setStandingInstruction(let m): m
         case .standingInstruction(let m): m
         case .getStandingInstruction(let m): m
+        case .openProject(let m): m
+        case .projectStatement(let m): m
+        case .getProject(let m): m
+        case .getContributionReceipt(let m): m
+        case .contributionReceipt(let m): m
         }
     }
 
@@ -75,6 +85,11 @@ public enum Message: Hashable, Sendable {
         case .setStandingInstruction: .setStandingInstruction(try .decodeBody(&r, limits: limits))
         case .standingInstruction: .standingInstruction(try .decodeBody(&r, limits: limits))
         case .getStandingInstruction: .getStandingInstruction(try .decodeBody(&r, limits: limits))
+        case .openProject: .openProject(try .decodeBody(&r, limits: limits))
+        case .projectStatement: .projectStatement(try .decodeBody(&r, limits: limits))
+        case .getProject: .getProject(try .decodeBody(&r, limits: limits))
+        case .getContributionReceipt: .getContributionReceipt(try .decodeBody(&r, limits: limits))
+        case .contributionReceipt: .contributionReceipt(try .decodeBody(&r, limits: limits))
         }
     }
 }

@@ -19,12 +19,18 @@ public enum MessageType: UInt16, CaseIterable, Sendable, Codable {
     case setStandingInstruction = 0x0050
     case standingInstruction = 0x0051
     case getStandingInstruction = 0x0052
+    case openProject = 0x0060
+    case projectStatement = 0x0061
+    case getProject = 0x0062
+    case getContributionReceipt = 0x0063
+    case contributionReceipt = 0x0064
 
     /// The protocol version that introduced the type: a frame of an earlier version may not
     /// carry it (`1005 UNKNOWN_MESSAGE_TYPE`).
     public var version: UInt8 {
         switch self {
         case .setStandingInstruction, .standingInstruction, .getStandingInstruction: 2
+        case .openProject, .projectStatement, .getProject, .getContributionReceipt, .contributionReceipt: 3
         default: 1
         }
     }
@@ -44,10 +50,10 @@ public enum MessageType: UInt16, CaseIterable, Sendable, Codable {
     public var isFromClient: Bool {
         switch self {
         case .hello, .heartbeat, .quoteRequest, .submitTransfers, .getTransfer, .cancelTransfer, .subscribe, .eventAck,
-             .setStandingInstruction, .getStandingInstruction:
+             .setStandingInstruction, .getStandingInstruction, .openProject, .getProject, .getContributionReceipt:
             return true
         case .welcome, .heartbeatAck, .error, .quote, .submitTransfersResult, .transferStatus, .subscribed, .event,
-             .standingInstruction:
+             .standingInstruction, .projectStatement, .contributionReceipt:
             return false
         }
     }

@@ -32,6 +32,36 @@ public enum FieldLimit {
     public static let institution = 16
     public static let partnerReference = 64
     public static let reason = 140
+    /// Version 3: the ids of projects, associations and sponsors.
+    public static let identifier = 34
+    /// Version 3: titles, names and milestone descriptions of projects.
+    public static let projectText = 140
+    /// Version 3: a sponsor's send countries, comma-separated (50 of them).
+    public static let sendCountries = 149
     /// E.164 allows at most 15 digits.
     public static let maxMSISDN: UInt64 = 999_999_999_999_999
+}
+
+extension FieldLimit {
+    /// An *id* string is not empty and holds only letters, digits, `-`, `.` and `_`.
+    static func checkIdentifier(_ text: String, _ field: FieldID) throws(ProtocolError) {
+        guard !text.isEmpty else {
+            throw ProtocolError(.invalidValue, field: field, detail: "\(field.name): empty")
+        }
+        for byte in text.utf8 where !(byte == 0x2D || byte == 0x2E || byte == 0x5F || (0x30...0x39).contains(byte)
+                                        || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)) {
+            throw ProtocolError(.invalidValue, field: field,
+                                detail: "\(field.name): byte 0x\(String(byte, radix: 16)) is not a letter, digit, '-', '.' or '_'")
+        }
+    }
+}
+
+/// Version 3: the sizes of collective-remittance messages (PROTOCOL.md section 10).
+public enum ProjectLimit {
+    public static let milestones = 20
+    public static let sponsors = 8
+    /// Receipts in one `ProjectStatement`: ask again after the last one for more.
+    public static let receiptsPerStatement = 256
+    /// Every sponsor may match a contribution.
+    public static let matchesPerReceipt = sponsors
 }

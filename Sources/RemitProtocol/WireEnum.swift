@@ -121,3 +121,36 @@ public enum LegState: UInt8, WireEnum {
     case cancelled = 8
     case reversed = 9
 }
+
+/// Version 3: what happens to a project's contributions when it misses its deadline.
+public enum ProjectRefundPolicy: UInt8, WireEnum {
+    /// Each contribution's amount and the transfer's fee return to the sender's operator.
+    case full = 1
+    /// The contribution's amount returns; the fee is kept.
+    case amount = 2
+}
+
+/// Version 3: a project's state. `FUNDED` takes no more contributions and waits for its
+/// milestones; `COMPLETED` has paid them all.
+public enum ProjectState: UInt8, WireEnum {
+    case open = 1
+    case funded = 2
+    case refunding = 3
+    case refunded = 4
+    case completed = 5
+}
+
+/// Version 3: a milestone's disbursement. `FAILED`: the payment was refunded to the project and
+/// may be made again.
+public enum MilestoneState: UInt8, WireEnum {
+    case pending = 1
+    case disbursing = 2
+    case paid = 3
+    case failed = 4
+}
+
+/// Version 3: a contribution is held in the project's escrow until disbursed, or refunded.
+public enum ContributionState: UInt8, WireEnum {
+    case held = 1
+    case refunded = 2
+}

@@ -50,7 +50,7 @@ final class TransferDeskTests: XCTestCase {
         }
         var context = self.context()
         guard case .reject(let unknown, let field) = try decision(split, context) else { return XCTFail() }
-        XCTAssertEqual(unknown.rawValue, ErrorCode.invalidAccount.rawValue)
+        XCTAssertEqual(unknown.rawValue, ErrorCode.unknownProject.rawValue)
         XCTAssertEqual(field, FieldID.legAccount.rawValue)
 
         context.projects["KISUMU-CLINIC"] = ProjectTerms(currency: "KES", state: "open", deadline: 2_000)
@@ -63,17 +63,27 @@ final class TransferDeskTests: XCTestCase {
                        ProjectTerms(currency: "PHP", state: "open", deadline: 2_000)] {
             context.projects["KISUMU-CLINIC"] = closed
             guard case .reject(let code, let field) = try decision(split, context) else { return XCTFail("\(closed)") }
-            XCTAssertEqual(code.rawValue, ErrorCode.noPartnerAvailable.rawValue, "\(closed)")
+            XCTAssertEqual(code.rawValue, ErrorCode.projectClosed.rawValue, "\(closed)")
             XCTAssertEqual(field, FieldID.legAccount.rawValue)
         }
     }
 
-    /// The project reasons have no code before protocol version 3: the nearest version-1 ones.
-    func testProjectReasonsAreSentAsVersionOneCodes() {
-        XCTAssertEqual(WireMapping.code(.unknownProject), .invalidAccount)
-        XCTAssertEqual(WireMapping.code(.projectClosed), .noPartnerAvailable)
-        XCTAssertEqual(WireMapping.code(.projectRefunded), .partnerReversed)
-        XCTAssertEqual(WireMapping.code(.partnerRejected), .partnerRejected)
+    /// The project reasons have codes from protocol version 3 on; earlier connections get the
+    /// nearest version-1 ones.
+    func testProjectReasonsAreSentAsTheirVersionsCodes() {
+        for version: UInt8 in [1, 2] {
+            XCTAssertEqual(WireMapping.code(.unknownProject, version: version), .invalidAccount)
+            XCTAssertEqual(WireMapping.code(.projectClosed, version: version), .noPartnerAvailable)
+            XCTAssertEqual(WireMapping.code(.projectRefunded, version: version), .partnerReversed)
+            XCTAssertEqual(WireMapping.code(.partnerRejected, version: version), .partnerRejected)
+        }
+        XCTAssertEqual(WireMapping.code(.unknownProject, version: 3), .unknownProject)
+        XCTAssertEqual(WireMapping.code(.projectClosed, version: 3), .projectClosed)
+        XCTAssertEqual(WireMapping.code(.projectRefunded, version: 3), .projectRefunded)
+        XCTAssertEqual(WireMapping.code(.partnerRejected, version: 3), .partnerRejected)
+        XCTAssertEqual(ReasonCode.unknownProject.rawValue, ErrorCode.unknownProject.rawValue)
+        XCTAssertEqual(ReasonCode.projectClosed.rawValue, ErrorCode.projectClosed.rawValue)
+        XCTAssertEqual(ReasonCode.projectRefunded.rawValue, ErrorCode.projectRefunded.rawValue)
     }
 
     func testAnAcceptedTransferCarriesItsTerms() throws {

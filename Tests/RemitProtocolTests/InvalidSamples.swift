@@ -63,8 +63,8 @@ enum InvalidSamples {
         Invalid(name: "bad-magic", description: "The first two bytes are not \"RM\".",
                 bytes: frame(type: 0x30, body: getTransferBody, magic: [0x52, 0x58]),
                 code: .badMagic, field: .magic, closesConnection: true),
-        Invalid(name: "unsupported-version", description: "Header version 3; the protocol has versions 1 and 2.",
-                bytes: frame(type: 0x30, body: getTransferBody, version: 3),
+        Invalid(name: "unsupported-version", description: "Header version 4; the protocol has versions 1 to 3.",
+                bytes: frame(type: 0x30, body: getTransferBody, version: 4),
                 code: .unsupportedVersion, field: .version, closesConnection: true),
         Invalid(name: "flags-not-zero", description: "Header flags are reserved in version 1.",
                 bytes: frame(type: 0x30, body: getTransferBody, flags: 0x01),
@@ -166,7 +166,36 @@ enum InvalidSamples {
                     + Array(repeating: [4, 0] + le16(100) + str("") + str("SAV-1"), count: 8).flatMap { $0 },
                     version: 2),
                 code: .tooManyEntries, field: .legs, closesConnection: false),
+        Invalid(name: "version-3-type-in-version-2", description: "GetProject (0x0062) in a version-2 frame: the "
+                    + "type does not exist before version 3.",
+                bytes: frame(type: 0x62, body: le16(8) + le64(0) + str("KISUMU-CLINIC"), version: 2),
+                code: .unknownMessageType, field: .type, closesConnection: false),
+        Invalid(name: "project-id-with-space", description: "Version 3: a project id holds a space; ids take "
+                    + "letters, digits, '-', '.' and '_'.",
+                bytes: frame(type: 0x62, body: le16(8) + le64(0) + str("KISUMU CLINIC"), version: 3),
+                code: .invalidValue, field: .projectId, closesConnection: false),
+        Invalid(name: "project-id-with-slash", description: "Version 3: a project id holds a '/', printable "
+                    + "ASCII but not an id character.",
+                bytes: frame(type: 0x62, body: le16(8) + le64(0) + str("KISUMU/CLINIC"), version: 3),
+                code: .invalidValue, field: .projectId, closesConnection: false),
+        Invalid(name: "open-project-no-milestones", description: "Version 3: a project needs 1 to 20 milestones.",
+                bytes: openProject(milestones: 0), code: .tooManyEntries, field: .milestones, closesConnection: false),
+        Invalid(name: "open-project-too-many-milestones", description: "Version 3: 21 milestones; at most 20. "
+                    + "Refused from the count alone.",
+                bytes: openProject(milestones: 21), code: .tooManyEntries, field: .milestones, closesConnection: false),
+        Invalid(name: "open-project-unknown-policy", description: "Version 3: refundPolicy 3 does not exist.",
+                bytes: openProject(milestones: 1, policy: 3), code: .invalidValue, field: .refundPolicy,
+                closesConnection: false),
     ]
+
+    /// An OpenProject frame (version 3) with `milestones` milestones of KES 1.00 each.
+    static func openProject(milestones: Int, policy: UInt8 = 1) -> [UInt8] {
+        let block = le64(100 * UInt64(max(milestones, 1))) + le64(1_830_297_599_000) + Array("KESKE".utf8) + [policy, 0, 0]
+        let strings = str("P-1") + str("HTA-1") + str("Hometown") + str("Well") + str("KMFI") + str("ACC-1")
+        let group = le16(8) + le16(UInt16(milestones))
+            + Array(repeating: le64(100) + str("Stage"), count: milestones).flatMap { $0 }
+        return frame(type: 0x60, body: le16(24) + block + strings + group, version: 3)
+    }
 
     /// The standing-instruction transfer's frame with `options` at byte 73 of its block, in a
     /// frame of `version`.

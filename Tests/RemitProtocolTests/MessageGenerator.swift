@@ -62,6 +62,20 @@ struct MessageGenerator {
     mutating func fieldID() -> FieldID { FieldID(rawValue: FieldID.names.keys.randomElement(using: &rng)!) }
     mutating func count(_ min: Int, _ max: Int) -> Int { int(min...max) }
 
+    /// Version 3: an id string, 1 to 34 of letters, digits, '-', '.' and '_'.
+    mutating func identifier() -> String {
+        let characters = Array("AZaz09-._")
+        return String((0..<int(1...FieldLimit.identifier)).map { _ in characters.randomElement(using: &rng)! })
+    }
+
+    mutating func receipt() -> Receipt {
+        Receipt(number: int(), transferId: bool() ? nil : nonZeroID(), amount: int(), receivedAt: int(),
+                legIndex: int(), state: pick(), sendCountry: country(), contributorName: text(max: FieldLimit.name),
+                matches: (0..<count(0, ProjectLimit.matchesPerReceipt)).map { _ in
+                    Receipt.Match(amount: int(), sponsorId: identifier())
+                })
+    }
+
     mutating func leg() -> Leg {
         Leg(product: pick(), share: int(), institution: ascii(max: FieldLimit.institution),
             account: ascii(max: FieldLimit.account))
@@ -154,6 +168,39 @@ struct MessageGenerator {
                 updatedAt: int(), revision: int(), beneficiaryAccount: ascii(max: FieldLimit.account),
                 reference: text(max: FieldLimit.operatorReference),
                 legs: (0..<count(0, limits.maxLegsPerTransfer - 1)).map { _ in leg() }))
+        case .openProject:
+            return .openProject(OpenProject(
+                projectId: identifier(), associationId: identifier(), associationName: text(max: FieldLimit.projectText),
+                title: text(max: FieldLimit.projectText), target: int(), deadline: int(), currency: currency(),
+                country: country(), refundPolicy: pick(), institution: ascii(max: FieldLimit.institution),
+                account: ascii(max: FieldLimit.account),
+                milestones: (0..<count(1, ProjectLimit.milestones)).map { _ in
+                    OpenProject.Milestone(amount: int(), description: text(max: FieldLimit.projectText))
+                }))
+        case .getProject: return .getProject(GetProject(projectId: identifier(), afterReceipt: int()))
+        case .getContributionReceipt:
+            return .getContributionReceipt(GetContributionReceipt(transferId: id(), legIndex: int()))
+        case .projectStatement:
+            return .projectStatement(ProjectStatement(
+                target: int(), contributed: int(), matched: int(), escrow: int(), disbursed: int(), deadline: int(),
+                contributions: int(), currency: currency(), country: country(), state: pick(), refundPolicy: pick(),
+                projectId: identifier(), associationId: identifier(), associationName: text(max: FieldLimit.projectText),
+                title: text(max: FieldLimit.projectText), institution: ascii(max: FieldLimit.institution),
+                account: ascii(max: FieldLimit.account),
+                sponsors: (0..<count(0, ProjectLimit.sponsors)).map { _ in
+                    ProjectStatement.Sponsor(
+                        ratioPpm: int(), projectCap: int(), contributorCap: int(), minContribution: int(), matched: int(),
+                        returned: int(), sponsorId: identifier(), name: text(max: FieldLimit.projectText),
+                        sendCountries: ascii(max: FieldLimit.sendCountries))
+                },
+                milestones: (0..<count(1, ProjectLimit.milestones)).map { _ in
+                    ProjectStatement.Milestone(amount: int(), disbursed: int(), state: pick(),
+                                               description: text(max: FieldLimit.projectText))
+                },
+                receipts: (0..<count(0, 12)).map { _ in receipt() }))
+        case .contributionReceipt:
+            return .contributionReceipt(ContributionReceipt(
+                receipt: receipt(), currency: currency(), projectId: identifier(), title: text(max: FieldLimit.projectText)))
         }
     }
 
@@ -167,7 +214,7 @@ struct MessageGenerator {
         // Hello and Welcome travel in version 1; others in any version that has them.
         switch type {
         case .hello, .welcome: version = 1
-        default: version = type.version >= 2 ? 2 : (bool() ? 1 : 2)
+        default: version = int(type.version...FrameHeader.versions.upperBound)
         }
         return Frame(version: version, requestId: requestId, message: message(type))
     }

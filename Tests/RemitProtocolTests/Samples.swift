@@ -70,6 +70,45 @@ enum Samples {
         return transfer
     }()
 
+    /// Version 3: the Kisumu Hometown Association's clinic, KES 500,000.00 in two milestones,
+    /// matched one for one by the county and half by a money transfer company.
+    static let clinicMilestones = [
+        OpenProject.Milestone(amount: 30_000_000, description: "Foundations and walls"),
+        OpenProject.Milestone(amount: 20_000_000, description: "Roof, water and solar power"),
+    ]
+    static let clinicDeadline: Int64 = 1_830_297_599_000  // 2027-12-31T23:59:59Z
+    static let openClinic = OpenProject(
+        projectId: "KISUMU-CLINIC", associationId: "KISUMU-HTA", associationName: "Kisumu Hometown Association",
+        title: "Community clinic, Kisumu", target: 50_000_000, deadline: clinicDeadline, currency: kes, country: ke,
+        refundPolicy: .full, institution: "KMFI", account: "CLINIC-0042", milestones: clinicMilestones)
+
+    /// Version 3: the worked example's transfer with its one leg to the clinic: USD 100.00 pays
+    /// KES 12,815.55, matched 12,815.55 by the county and 6,407.77 by ACME.
+    static let contributionTransferId = ID128("0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b0a")!
+    static let clinicReceipt = Receipt(
+        number: 1, transferId: contributionTransferId, amount: 1_281_555, receivedAt: noon + 2_000, legIndex: 0,
+        state: .held, sendCountry: us, contributorName: "Maria Otieno",
+        matches: [Receipt.Match(amount: 1_281_555, sponsorId: "KISUMU-COUNTY"), Receipt.Match(amount: 640_777, sponsorId: "ACME-FOUNDATION")])
+    static let clinicStatement = ProjectStatement(
+        target: 50_000_000, contributed: 2_281_555, matched: 3_422_332, escrow: 5_703_887, disbursed: 0,
+        deadline: clinicDeadline, contributions: 2, currency: kes, country: ke, state: .open, refundPolicy: .full,
+        projectId: "KISUMU-CLINIC", associationId: "KISUMU-HTA", associationName: "Kisumu Hometown Association",
+        title: "Community clinic, Kisumu", institution: "KMFI", account: "CLINIC-0042",
+        sponsors: [
+            .init(ratioPpm: 1_000_000, projectCap: 25_000_000, contributorCap: 5_000_000, matched: 2_281_555,
+                  sponsorId: "KISUMU-COUNTY", name: "County Government of Kisumu"),
+            .init(ratioPpm: 500_000, projectCap: 10_000_000, contributorCap: 1_000_000, minContribution: 100_000,
+                  matched: 1_140_777, sponsorId: "ACME-FOUNDATION", name: "ACME Remit Foundation", sendCountries: "CA,US"),
+        ],
+        milestones: clinicMilestones.map { .init(amount: $0.amount, description: $0.description) },
+        receipts: [
+            clinicReceipt,
+            Receipt(number: 2, transferId: nil, amount: 1_000_000, receivedAt: noon + 5_000, legIndex: 0, state: .held,
+                    sendCountry: CountryCode("CA")!,
+                    matches: [Receipt.Match(amount: 1_000_000, sponsorId: "KISUMU-COUNTY"),
+                              Receipt.Match(amount: 500_000, sponsorId: "ACME-FOUNDATION")]),
+        ])
+
     struct Valid {
         let name: String
         let description: String
@@ -197,6 +236,47 @@ enum Samples {
                   + "the gateway pays 90 % to the wallet as leg 0 and 10 % to savings as leg 1.",
               frame: Frame(version: 2, requestId: 23, message: .submitTransfers(SubmitTransfers(
                   transfers: [standingTransfer])))),
+        Valid(name: "hello-versions-1-3", description: "A client that speaks versions 1 to 3.",
+              frame: Frame(requestId: 1, message: .hello(Hello(minVersion: 1, maxVersion: 3,
+                                                                  clientName: "acme-remit-java/4.0.0")))),
+        Valid(name: "welcome-version-3", description: "The server chose version 3; every later frame's header is 3.",
+              frame: Frame(requestId: 1, message: .welcome(Welcome(
+                  version: 3, serverTime: noon, sessionId: 0x5EED_0000_0000_0003, operatorId: "ACME",
+                  serverName: "remitd gw-1")))),
+        Valid(name: "open-project", description: "Version 3: ACME registers the Kisumu Hometown Association with "
+                  + "its clinic: KES 500,000.00 by the end of 2027 in two milestones, paid to account CLINIC-0042 at "
+                  + "KMFI; contributions are refunded in full if it is not funded by then.",
+              frame: Frame(version: 3, requestId: 30, message: .openProject(openClinic))),
+        Valid(name: "get-project", description: "Version 3: the clinic's statement with every receipt.",
+              frame: Frame(version: 3, requestId: 31, message: .getProject(GetProject(projectId: "KISUMU-CLINIC")))),
+        Valid(name: "project-statement", description: "Version 3: the clinic after two contributions, one through "
+                  + "ACME (its transfer id and sender shown) and one through another operator from Canada (neither "
+                  + "shown); the county matches one for one, ACME's foundation half of contributions of KES 1,000.00 "
+                  + "or more from Canada and the United States.",
+              frame: Frame(version: 3, requestId: 31, message: .projectStatement(clinicStatement))),
+        Valid(name: "submit-transfers-project-contribution", description: "Version 3 (legs of this product exist "
+                  + "in version 1): USD 100.00 from Maria Otieno, all of it to the clinic: the leg's account is the "
+                  + "project's id, its institution empty.",
+              frame: Frame(version: 3, requestId: 32, message: .submitTransfers(SubmitTransfers(transfers: [{
+                  var transfer = walletTransfer
+                  transfer.transferId = contributionTransferId
+                  transfer.operatorReference = "ACME-000126"
+                  transfer.beneficiaryName = "Kisumu Hometown Association"
+                  transfer.beneficiaryPhone = 0
+                  transfer.purpose = .communityProject
+                  transfer.legs = [Leg(product: .projectContribution, share: 10_000, account: "KISUMU-CLINIC")]
+                  return transfer
+              }()])))),
+        Valid(name: "get-contribution-receipt", description: "Version 3: the receipt of that transfer's leg 0.",
+              frame: Frame(version: 3, requestId: 33, message: .getContributionReceipt(GetContributionReceipt(
+                  transferId: contributionTransferId, legIndex: 0)))),
+        Valid(name: "contribution-receipt", description: "Version 3: receipt 1 of the clinic: KES 12,815.55 from the "
+                  + "United States, matched by both sponsors.",
+              frame: Frame(version: 3, requestId: 33, message: .contributionReceipt(ContributionReceipt(
+                  receipt: clinicReceipt, currency: kes, projectId: "KISUMU-CLINIC", title: "Community clinic, Kisumu")))),
+        Valid(name: "error-unknown-project", description: "Version 3: GetProject of an id no project has.",
+              frame: Frame(version: 3, requestId: 34, message: .error(ErrorMessage(
+                  code: .unknownProject, fieldId: .projectId, detail: "projectId: no project KISUMU-SCHOOL")))),
     ]
 
     static func encoded(_ frame: Frame, limits: ProtocolLimits = .default) -> [UInt8] {

@@ -16,10 +16,28 @@ final class VersionTests: XCTestCase {
             XCTAssertEqual(($0 as? ProtocolError)?.code, .invalidValue)
             XCTAssertEqual(($0 as? ProtocolError)?.field, .options)
         }
-        XCTAssertThrowsError(try Frame(version: 3, requestId: 3, message: .heartbeat(Heartbeat(sentAt: 0))).encode(into: &buffer)) {
+        XCTAssertThrowsError(try Frame(version: 4, requestId: 3, message: .heartbeat(Heartbeat(sentAt: 0))).encode(into: &buffer)) {
             XCTAssertEqual(($0 as? ProtocolError)?.code, .unsupportedVersion)
         }
         XCTAssertEqual(buffer.readableBytes, 0, "a refused frame writes nothing")
+    }
+
+    func testVersion3MessagesCannotBeWrittenInVersion2() {
+        var buffer = ByteBuffer()
+        for message in [Message.openProject(Samples.openClinic), .getProject(GetProject(projectId: "KISUMU-CLINIC")),
+                        .getContributionReceipt(GetContributionReceipt(transferId: Samples.transferId))] {
+            XCTAssertThrowsError(try Frame(version: 2, requestId: 3, message: message).encode(into: &buffer)) {
+                XCTAssertEqual(($0 as? ProtocolError)?.code, .unknownMessageType)
+            }
+        }
+        XCTAssertEqual(buffer.readableBytes, 0)
+    }
+
+    func testVersion2MessagesAreTheSameBytesInVersion3() {
+        let two = Samples.encoded(Frame(version: 2, requestId: 7, message: .submitTransfers(SubmitTransfers(transfers: [Samples.standingTransfer]))))
+        let three = Samples.encoded(Frame(version: 3, requestId: 7, message: .submitTransfers(SubmitTransfers(transfers: [Samples.standingTransfer]))))
+        XCTAssertEqual([two[2], three[2]], [2, 3])
+        XCTAssertEqual(two[3...], three[3...])
     }
 
     func testAVersion1TransferIsTheSameBytesInVersion2() throws {

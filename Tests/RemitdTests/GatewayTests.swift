@@ -33,7 +33,7 @@ final class GatewayTests: XCTestCase {
     func testAGoodCertificateGetsAWelcomeNamingItsOperator() async throws {
         let client = try await daemon.connect("ACME")
         XCTAssertEqual(client.welcome.operatorId, "ACME")
-        XCTAssertEqual(client.welcome.version, 2, "the highest version both speak")
+        XCTAssertEqual(client.welcome.version, 3, "the highest version both speak")
         XCTAssertEqual(client.welcome.maxBatchTransfers, 8_189)
         XCTAssertEqual(client.welcome.maxInFlightRequests, 256)
         let ack = try await client.heartbeat(sentAt: 42)

@@ -112,9 +112,16 @@ final class ProjectTests: XCTestCase {
         XCTAssertTrue(csv.hasPrefix("receipt,received_at,operator,transfer,leg,contributor,send_country,currency,amount,"
                                     + "matched_COUNTY,matched_NATIONAL,matched_BANK,state\n"), csv)
 
-        // An unknown project is refused at submission, before anything is held.
+        // An unknown project is refused at submission, before anything is held: 2018 on a
+        // version-3 connection, the nearest version-1 code on an earlier one.
+        XCTAssertEqual(acme.version, 3)
         let unknown = try await acme.submit([contribution("NO-SUCH-PROJECT", sender: "Maria Lopez")])
-        XCTAssertEqual(unknown.first?.errorCode, .invalidAccount)
+        XCTAssertEqual(unknown.first?.errorCode, .unknownProject)
+        var versionTwo = daemon.clientConfiguration("ACME")
+        versionTwo.versions = 1...2
+        let acme2 = try await RemitClient.connect(versionTwo)
+        let unknownInVersion2 = try await acme2.submit([contribution("NO-SUCH-PROJECT", sender: "Maria Lopez")])
+        XCTAssertEqual(unknownInVersion2.first?.errorCode, .invalidAccount)
 
         // A project that misses its deadline: its contribution and match come back.
         let prefund = try daemon.prefund("ACME")
@@ -133,7 +140,9 @@ final class ProjectTests: XCTestCase {
         XCTAssertEqual((refunded["escrowMinor"] as! NSNumber).int64Value, 0)
         let status = try await acme.transfer(late.transferId)
         XCTAssertEqual(status.state, .reversed)
-        XCTAssertEqual(status.legs.first?.errorCode, .partnerReversed, "8005 PROJECT_REFUNDED before version 3")
+        XCTAssertEqual(status.legs.first?.errorCode, .projectRefunded)
+        let statusInVersion2 = try await acme2.transfer(late.transferId)
+        XCTAssertEqual(statusInVersion2.legs.first?.errorCode, .partnerReversed, "8005 PROJECT_REFUNDED before version 3")
         XCTAssertEqual(try daemon.prefund("ACME"), prefund, "policy full: the send amount and fee are back")
 
         // A funded project's milestone is paid to its institution by the simulated MFI.
@@ -161,7 +170,178 @@ final class ProjectTests: XCTestCase {
         XCTAssertEqual(completed["state"] as? String, "completed")
         XCTAssertEqual((completed["escrowMinor"] as! NSNumber).int64Value, 0)
         try await acme.close()
+        try await acme2.close()
         try await beta.close()
         XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
+    static func clinic(_ id: String = "KISUMU-CLINIC", deadline: Date = Date().addingTimeInterval(86_400),
+                       target: Int64 = 50_000_000) -> OpenProject {
+        OpenProject(projectId: id, associationId: "KISUMU-HTA", associationName: "Kisumu Diaspora Association",
+                    title: "Community clinic, Kisumu", target: target,
+                    deadline: Int64(deadline.timeIntervalSince1970 * 1_000), currency: CurrencyCode("KES")!,
+                    country: CountryCode("KE")!, refundPolicy: .full, institution: "KMFI", account: "CLINIC-0042",
+                    milestones: [.init(amount: target - 10_000_000, description: "Foundations and walls"),
+                                 .init(amount: 10_000_000, description: "Roof")])
+    }
+
+    func refusal(_ call: () async throws -> Any) async -> ErrorMessage? {
+        do {
+            _ = try await call()
+            return nil
+        } catch RemitClientError.server(let error) {
+            return error
+        } catch {
+            XCTFail("\(error)")
+            return nil
+        }
+    }
+
+    /// Protocol version 3: ACME opens its association's project over the protocol; the project's
+    /// statement and receipts are read by both operators, each seeing its own senders only; the
+    /// statement agrees with the ledger's (remitctl); every refusal has its code and field.
+    func testAnOperatorOpensAProjectAndReadsItsStatementAndReceiptsOverTheProtocol() async throws {
+        daemon = try Daemon()
+        let acme = try await daemon.connect("ACME"), beta = try await daemon.connect("BETA")
+        XCTAssertEqual([acme.version, beta.version], [3, 3])
+        let opened = try await acme.openProject(Self.clinic())
+        XCTAssertEqual(opened.state, .open)
+        XCTAssertEqual([opened.target, opened.contributed, opened.matched, opened.escrow], [50_000_000, 0, 0, 0])
+        XCTAssertEqual(opened.country.description, "KE")
+        XCTAssertEqual(opened.institution, "KMFI")
+        XCTAssertEqual(opened.milestones.map(\.state), [.pending, .pending])
+        XCTAssertEqual(opened.receipts, [])
+        let again = try await acme.openProject(Self.clinic(deadline: Date(timeIntervalSince1970: Double(opened.deadline) / 1_000)))
+        XCTAssertEqual(again, opened, "the same request again is answered with the stored project")
+
+        // Refusals, each with its code and field.
+        var other = Self.clinic(deadline: Date(timeIntervalSince1970: Double(opened.deadline) / 1_000))
+        other.account = "CLINIC-9999"
+        var error = await refusal { try await acme.openProject(other) }
+        XCTAssertEqual(error?.code, .projectExists)
+        XCTAssertEqual(error?.fieldId, .projectId)
+        error = await refusal { try await beta.openProject(Self.clinic("KISUMU-SCHOOL")) }
+        XCTAssertEqual(error?.code, .projectExists, "KISUMU-HTA is ACME's association")
+        XCTAssertEqual(error?.fieldId, .associationId)
+        var cases: [(OpenProject, ErrorCode, FieldID)] = []
+        var sum = Self.clinic("P-SUM")
+        sum.milestones[1].amount += 1
+        cases.append((sum, .invalidAmount, .target))
+        cases.append((Self.clinic("P-PAST", deadline: Date().addingTimeInterval(-60)), .invalidDate, .deadline))
+        var institution = Self.clinic("P-INSTITUTION")
+        institution.institution = "NOBODY"
+        cases.append((institution, .noPartnerAvailable, .institution))
+        var currency = Self.clinic("P-CURRENCY")
+        currency.currency = CurrencyCode("PHP")!
+        cases.append((currency, .unsupportedCorridor, .currency))
+        var unknownCurrency = Self.clinic("P-XQQ")
+        unknownCurrency.currency = CurrencyCode("XQQ")!
+        cases.append((unknownCurrency, .unknownCurrency, .currency))
+        var title = Self.clinic("P-TITLE")
+        title.title = ""
+        cases.append((title, .missingField, .title))
+        for (request, code, field) in cases {
+            let refused = await refusal { try await acme.openProject(request) }
+            XCTAssertEqual(refused?.code, code, request.projectId)
+            XCTAssertEqual(refused?.fieldId, field, request.projectId)
+        }
+        error = await refusal { try await acme.project("KISUMU-SCHOOL") }
+        XCTAssertEqual(error?.code, .unknownProject)
+        XCTAssertEqual(error?.fieldId, .projectId)
+
+        // Operations add a sponsor; senders of both operators contribute.
+        _ = try remitctl(["projects", "sponsor-register", "COUNTY", "--name", "Kisumu County"])
+        _ = try remitctl(["projects", "sponsor-fund", "COUNTY", "100000.00", "KES", "--reference", "deposit 1"])
+        _ = try remitctl(["projects", "sponsor", "KISUMU-CLINIC", "COUNTY", "--ratio", "1", "--project-cap", "100000.00",
+                          "--contributor-cap", "100000.00"])
+        let maria = contribution("KISUMU-CLINIC", sender: "Maria Lopez")
+        let amina = contribution("KISUMU-CLINIC", from: "GB", sender: "Amina Otieno")
+        for (client, transfer) in [(acme, maria), (beta, amina)] {
+            let result = try await client.submit([transfer])
+            XCTAssertEqual(result.first?.errorCode, ErrorCode.none, "\(result)")
+            let status = try await final(transfer.transferId, client)
+            XCTAssertEqual(status.state, .paid)
+        }
+
+        let seenByAcme = try await acme.project("KISUMU-CLINIC")
+        XCTAssertEqual(seenByAcme.contributions, 2)
+        XCTAssertEqual(seenByAcme.receipts.map(\.number), [1, 2])
+        XCTAssertEqual(seenByAcme.receipts.map(\.transferId), [maria.transferId, nil], "BETA's transfer is not ACME's to see")
+        XCTAssertEqual(seenByAcme.receipts.map(\.contributorName), ["Maria Lopez", ""])
+        XCTAssertEqual(seenByAcme.receipts.map(\.sendCountry.description), ["US", "GB"])
+        XCTAssertEqual(seenByAcme.receipts.map(\.state), [.held, .held])
+        let contributed = seenByAcme.receipts.map(\.amount).reduce(0, +)
+        XCTAssertEqual(seenByAcme.contributed, contributed)
+        XCTAssertEqual(seenByAcme.matched, contributed, "one for one")
+        XCTAssertEqual(seenByAcme.receipts.flatMap(\.matches).map(\.sponsorId), ["COUNTY", "COUNTY"])
+        XCTAssertEqual(seenByAcme.receipts.flatMap(\.matches).map(\.amount), seenByAcme.receipts.map(\.amount))
+        XCTAssertEqual(seenByAcme.escrow, 2 * contributed)
+        XCTAssertEqual(seenByAcme.sponsors.map(\.sponsorId), ["COUNTY"])
+        XCTAssertEqual(seenByAcme.sponsors.first?.matched, contributed)
+        XCTAssertEqual(seenByAcme.sponsors.first?.ratioPpm, 1_000_000)
+        let seenByBeta = try await beta.project("KISUMU-CLINIC")
+        XCTAssertEqual(seenByBeta.receipts.map(\.transferId), [nil, amina.transferId])
+        XCTAssertEqual(seenByBeta.receipts.map(\.contributorName), ["", "Amina Otieno"])
+        let after = try await beta.project("KISUMU-CLINIC", afterReceipt: 1)
+        XCTAssertEqual(after.receipts.map(\.number), [2])
+
+        // The protocol's statement is the ledger's.
+        let ledger = try json(try remitctl(["projects", "show", "KISUMU-CLINIC", "--json"]))
+        XCTAssertEqual((ledger["escrowMinor"] as! NSNumber).int64Value, seenByAcme.escrow)
+        XCTAssertEqual((ledger["contributedMinor"] as? NSNumber)?.int64Value, seenByAcme.contributed)
+        XCTAssertEqual((ledger["matchedMinor"] as? NSNumber)?.int64Value, seenByAcme.matched)
+
+        // Receipts: the operator's own contributions only.
+        let receipt = try await acme.contributionReceipt(transferId: maria.transferId)
+        XCTAssertEqual(receipt.receipt, seenByAcme.receipts[0])
+        XCTAssertEqual([receipt.projectId, receipt.title, receipt.currency.description],
+                       ["KISUMU-CLINIC", "Community clinic, Kisumu", "KES"])
+        error = await refusal { try await beta.contributionReceipt(transferId: maria.transferId) }
+        XCTAssertEqual(error?.code, .notFound)
+        error = await refusal { try await acme.contributionReceipt(transferId: maria.transferId, legIndex: 1) }
+        XCTAssertEqual(error?.code, .notFound)
+
+        // A version-2 connection cannot ask; the codec refuses before anything is sent.
+        var versionTwo = daemon.clientConfiguration("ACME")
+        versionTwo.versions = 1...2
+        let acme2 = try await RemitClient.connect(versionTwo)
+        do {
+            _ = try await acme2.project("KISUMU-CLINIC")
+            XCTFail("a version-3 request went out on a version-2 connection")
+        } catch RemitClientError.needsVersion(let needed, let negotiated) {
+            XCTAssertEqual([needed, negotiated], [3, 2])
+        }
+        try await acme2.close()
+        try await acme.close()
+        try await beta.close()
+        XCTAssertEqual(try daemon.remitctl(["verify"]).status, 0)
+    }
+
+    /// A statement carries at most 256 receipts; the client asks again after the last one.
+    func testAStatementCarries256ReceiptsAndTheRestFollowOnRequest() async throws {
+        daemon = try Daemon()
+        let acme = try await daemon.connect("ACME")
+        _ = try await acme.openProject(Self.clinic(target: 1_000_000_000))
+        let transfers = (0..<257).map { index in
+            var transfer = contribution("KISUMU-CLINIC", sender: "Maria Lopez")
+            transfer.senderAccount = "ACC-\(index)"
+            return transfer
+        }
+        let results = try await acme.submit(transfers)
+        XCTAssertEqual(Set(results.map(\.errorCode)), [ErrorCode.none])
+        var statement = try await acme.project("KISUMU-CLINIC")
+        for _ in 0..<600 where statement.contributions < 257 {
+            try await Task.sleep(for: .milliseconds(100))
+            statement = try await acme.project("KISUMU-CLINIC")
+        }
+        XCTAssertEqual(statement.contributions, 257)
+        XCTAssertEqual(statement.receipts.count, ProjectLimit.receiptsPerStatement)
+        XCTAssertEqual(statement.receipts.last?.number, 256)
+        let rest = try await acme.project("KISUMU-CLINIC", afterReceipt: 256)
+        XCTAssertEqual(rest.receipts.map(\.number), [257])
+        let all = try await acme.projectWithAllReceipts("KISUMU-CLINIC")
+        XCTAssertEqual(all.receipts.map(\.number), Array(1...257))
+        XCTAssertEqual(all.receipts.map(\.amount).reduce(0, +), all.contributed)
+        try await acme.close()
     }
 }

@@ -26,7 +26,7 @@ final class StandingInstructionTests: XCTestCase {
     func testAnOptedInTransferIsSplitByTheInstructionAndPaidLegByLeg() async throws {
         daemon = try Daemon()
         let client = try await daemon.connect()
-        XCTAssertEqual(client.version, 2)
+        XCTAssertEqual(client.version, FrameHeader.versions.upperBound, "the highest both speak")
         let none = try await client.standingInstruction(beneficiaryAccount: Self.beneficiary)
         XCTAssertEqual(none.revision, 0)
         XCTAssertEqual(none.legs, [])

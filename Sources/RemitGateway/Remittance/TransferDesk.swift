@@ -304,15 +304,16 @@ public struct TransferDesk: Sendable {
         return true
     }
 
-    /// A contribution leg's account names a project (`2015 INVALID_ACCOUNT` otherwise) that
-    /// takes contributions now, in the transfer's payout currency (`8001 NO_PARTNER_AVAILABLE`
-    /// otherwise, the nearest code before protocol version 3): nothing is held for a
-    /// contribution no project would take. The project is checked again when the leg is settled.
+    /// A contribution leg's account names a project (`2018 UNKNOWN_PROJECT` otherwise) that
+    /// takes contributions now, in the transfer's payout currency (`4007 PROJECT_CLOSED`
+    /// otherwise): nothing is held for a contribution no project would take. Connections before
+    /// protocol version 3 see the nearest codes their version has (`WireMapping.code`). The
+    /// project is checked again when the leg is settled.
     static func checkProjects(_ legs: [Leg], payoutCurrency: String, _ context: Context) throws(Refusal) {
         for (index, leg) in legs.enumerated() where leg.product == .projectContribution {
-            guard let project = context.projects[leg.account] else { throw Refusal(.invalidAccount, .legAccount, leg: index) }
+            guard let project = context.projects[leg.account] else { throw Refusal(.unknownProject, .legAccount, leg: index) }
             guard project.takesContributions(at: context.now, in: payoutCurrency) else {
-                throw Refusal(.noPartnerAvailable, .legAccount, leg: index)
+                throw Refusal(.projectClosed, .legAccount, leg: index)
             }
         }
     }

@@ -14,34 +14,36 @@ enum WireMapping {
         RemitProtocol.LegState.allCases.first { "\($0)" == state.rawValue }!
     }
 
-    /// A ledger reason as the protocol's error code. The collective-remittance reasons have no
-    /// code before protocol version 3 (docs/projects.md): they are sent as the nearest version-1
-    /// code, so that no connection sees a code its version does not define.
-    static func code(_ reason: ReasonCode) -> ErrorCode {
+    /// A ledger reason as the protocol's error code on a connection of `version`. The
+    /// collective-remittance reasons have codes from version 3 on; earlier connections get the
+    /// nearest code their version defines (PROTOCOL.md section 6, *Collective remittances*), so
+    /// that no connection sees a code its version does not define.
+    static func code(_ reason: ReasonCode, version: UInt8) -> ErrorCode {
+        if version >= 3 { return ErrorCode(rawValue: reason.rawValue) }
         switch reason {
-        case .unknownProject: .invalidAccount
-        case .projectClosed: .noPartnerAvailable
-        case .projectRefunded: .partnerReversed
-        default: ErrorCode(rawValue: reason.rawValue)
+        case .unknownProject: return .invalidAccount
+        case .projectClosed: return .noPartnerAvailable
+        case .projectRefunded: return .partnerReversed
+        default: return ErrorCode(rawValue: reason.rawValue)
         }
     }
 
     static func id(_ id: TransferID) -> ID128 { ID128(high: id.high, low: id.low) }
     static func id(_ id: ID128) -> TransferID { TransferID(high: id.high, low: id.low) }
 
-    static func result(_ receipt: TransferReceipt) -> TransferResult {
+    static func result(_ receipt: TransferReceipt, version: UInt8) -> TransferResult {
         TransferResult(
             transferId: id(receipt.transferId), sendAmount: receipt.sendAmount, fee: receipt.fee,
             payoutAmount: receipt.payoutAmount, recordedAt: receipt.recordedAt,
-            errorCode: code(receipt.reason), fieldId: FieldID(rawValue: receipt.field),
+            errorCode: code(receipt.reason, version: version), fieldId: FieldID(rawValue: receipt.field),
             state: state(receipt.state), replayed: receipt.replayed)
     }
 
-    static func status(_ view: TransferView) -> TransferStatus {
+    static func status(_ view: TransferView, version: UInt8) -> TransferStatus {
         TransferStatus(
             transferId: id(view.transferId), quoteId: view.quoteId.map(id), sendAmount: view.sendAmount, fee: view.fee,
             payoutAmount: view.payoutAmount, rate: view.rate, createdAt: view.createdAt, updatedAt: view.updatedAt,
-            lastEventSequence: view.lastEventSequence, errorCode: code(view.reason),
+            lastEventSequence: view.lastEventSequence, errorCode: code(view.reason, version: version),
             state: state(view.state),
             sendCurrency: view.sendCurrency.flatMap(CurrencyCode.init) ?? CurrencyCode("XXX")!,
             payoutCurrency: view.payoutCurrency.flatMap(CurrencyCode.init) ?? CurrencyCode("XXX")!,
@@ -50,13 +52,13 @@ enum WireMapping {
             operatorReference: view.operatorReference,
             legs: view.legs.map { leg in
                 LegStatus(product: Products.all[leg.product] ?? .mobileWallet, state: state(leg.state), share: leg.share,
-                          errorCode: code(leg.reason), payoutAmount: leg.payoutAmount,
+                          errorCode: code(leg.reason, version: version), payoutAmount: leg.payoutAmount,
                           institution: leg.partner.isEmpty ? leg.institution : leg.partner,
                           partnerReference: leg.partnerReference)
             })
     }
 
-    static func event(_ record: EventRecord) -> Event {
+    static func event(_ record: EventRecord, version: UInt8) -> Event {
         let change: Event.Change
         if let leg = record.leg {
             change = .leg(index: UInt8(leg), state: state(RemitDomain.LegState(rawValue: record.state)!))
@@ -64,7 +66,7 @@ enum WireMapping {
             change = .transfer(state(RemitDomain.TransferState(rawValue: record.state)!))
         }
         return Event(sequence: record.sequence, transferId: id(record.transferId), occurredAt: record.occurredAt,
-                     errorCode: code(record.reason), change: change,
+                     errorCode: code(record.reason, version: version), change: change,
                      partnerReference: record.partnerReference)
     }
 

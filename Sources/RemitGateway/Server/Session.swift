@@ -164,7 +164,7 @@ struct Session {
                         }
                         continue
                     case .quoteRequest, .submitTransfers, .getTransfer, .cancelTransfer, .setStandingInstruction,
-                         .getStandingInstruction:
+                         .getStandingInstruction, .openProject, .getProject, .getContributionReceipt:
                         guard !inFlight.contains(frame.requestId) else {
                             try await refuse(outbound, frame.requestId, .duplicateRequestId,
                                              "request id \(frame.requestId) is still in flight")
@@ -219,6 +219,9 @@ struct Session {
         case .setStandingInstruction(let set): answer = await setStandingInstruction(set, operatorId: operatorId, logger: logger)
         case .getStandingInstruction(let get):
             answer = standingInstruction(operatorId: operatorId, beneficiaryAccount: get.beneficiaryAccount)
+        case .openProject(let open): answer = await openProject(open, operatorId: operatorId, logger: logger)
+        case .getProject(let get): answer = project(get.projectId, after: get.afterReceipt, operatorId: operatorId)
+        case .getContributionReceipt(let get): answer = contributionReceipt(get, operatorId: operatorId)
         default: answer = .error(ErrorMessage(code: .internalError, detail: "no handler for \(name)"))
         }
         if case .error(let error) = answer { environment.metrics.request(name, error.code) } else {
@@ -286,7 +289,7 @@ struct Session {
             let transfer = submit.transfers[position]
             switch outcome {
             case .transfer(let receipt):
-                results[position] = WireMapping.result(receipt)
+                results[position] = WireMapping.result(receipt, version: negotiated.current)
                 environment.metrics.transfer(receipt)
                 if !receipt.replayed {
                     logger.debug("transfer recorded", metadata: [
@@ -323,7 +326,7 @@ struct Session {
             guard let view = try environment.ledger.transfer(operatorId: operatorId, id: WireMapping.id(id)) else {
                 return .error(ErrorMessage(code: .notFound, fieldId: .transferId, detail: "no transfer \(id) for this operator"))
             }
-            return .transferStatus(WireMapping.status(view))
+            return .transferStatus(WireMapping.status(view, version: negotiated.current))
         } catch {
             return .error(ErrorMessage(code: .storageUnavailable, retryAfterMs: 1_000, detail: "the ledger cannot be read now"))
         }
@@ -338,7 +341,7 @@ struct Session {
         guard let view else {
             return .error(ErrorMessage(code: .notFound, fieldId: .transferId, detail: "no transfer \(cancel.transferId) for this operator"))
         }
-        if view.state == .cancelled { return .transferStatus(WireMapping.status(view)) }
+        if view.state == .cancelled { return .transferStatus(WireMapping.status(view, version: negotiated.current)) }
         if negotiated.current >= 2, view.state == .dispatched || view.state == .inDoubt {
             return await cancelWithPartners(view, cancel, operatorId: operatorId, logger: logger)
         }
@@ -490,7 +493,7 @@ struct Session {
                 if room > 0 {
                     let events = try ledger.events(operatorId: operatorId, after: sent, limit: Int(min(room, 512)))
                     for event in events {
-                        try await outbound.write(Frame(version: version, requestId: 0, message: .event(WireMapping.event(event))))
+                        try await outbound.write(Frame(version: version, requestId: 0, message: .event(WireMapping.event(event, version: version))))
                     }
                     if let last = events.last {
                         sent = last.sequence
