@@ -10,7 +10,7 @@ struct ProjectsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "projects", abstract: "Collective remittances: associations, projects, sponsors, statements.",
         subcommands: [List.self, Associate.self, Open.self, SponsorRegister.self, SponsorFund.self, Sponsor.self, Disburse.self,
-                      RefundDue.self, Show.self, Contributions.self])
+                      RefundDue.self, Show.self, Contributions.self, ReceiptCommand.self])
 
     /// Sends one project request to the daemon and prints what it did. Exit codes: 0 done,
     /// 1 refused, 69 daemon not reachable.

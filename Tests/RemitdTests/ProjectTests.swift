@@ -298,6 +298,17 @@ final class ProjectTests: XCTestCase {
                        ["KISUMU-CLINIC", "Community clinic, Kisumu", "KES"])
         error = await refusal { try await beta.contributionReceipt(transferId: maria.transferId) }
         XCTAssertEqual(error?.code, .notFound)
+        // remitctl asks as the operator, as an operator's own system would.
+        let gateway = ["--gateway", "127.0.0.1:\(daemon.port)"]
+        let shown = try remitctl(["projects", "receipt", "--demo", maria.transferId.description] + gateway)
+        XCTAssertTrue(shown.contains("receipt 1 of project KISUMU-CLINIC: Community clinic, Kisumu"), shown)
+        XCTAssertTrue(shown.contains("from Maria Lopez (US) through ACME"), shown)
+        XCTAssertTrue(shown.contains("matched KES"), shown)
+        let shownJSON = try json(try remitctl(["projects", "receipt", "--demo", maria.transferId.description, "--json"] + gateway))
+        XCTAssertEqual((shownJSON["amountMinor"] as? NSNumber)?.int64Value, receipt.receipt.amount)
+        let notBeta = try daemon.remitctl(["projects", "receipt", "--demo", "--as", "BETA", maria.transferId.description] + gateway)
+        XCTAssertEqual(notBeta.status, 1)
+        XCTAssertTrue(notBeta.err.contains("3003"), notBeta.err)
         error = await refusal { try await acme.contributionReceipt(transferId: maria.transferId, legIndex: 1) }
         XCTAssertEqual(error?.code, .notFound)
 

@@ -45,9 +45,18 @@ final class TLSScanTests: XCTestCase {
             }
         }
         XCTAssertEqual(ciphers.contains { $0.id.hasPrefix("cipher-tls1_2") }, tls12, file: file, line: line)
-        for finding in findings where !["OK", "INFO", "DEBUG"].contains(finding.severity) {
+        for finding in findings where !["OK", "INFO", "DEBUG"].contains(finding.severity) && !Self.untestable(finding) {
             XCTFail("\(finding.id) \(finding.severity): \(finding.finding)", file: file, line: line)
         }
+    }
+
+    /// Two checks testssl.sh cannot run against a port that requires a client certificate, when
+    /// it has noticed the request (it does not always: it depends on which of its probes finish
+    /// first): client-initiated renegotiation (BoringSSL's servers never renegotiate) and BREACH
+    /// (HTTP compression; this port speaks no HTTP). Every other warning fails the test.
+    static func untestable(_ finding: Finding) -> Bool {
+        ["secure_client_renego", "BREACH"].contains(finding.id) && finding.severity == "WARN"
+            && finding.finding == "client x509-based authentication prevents this from being tested"
     }
 
     /// Starts the demo (with `tls_minimum` when given), scans its operator port, returns the
