@@ -4,7 +4,8 @@
 # is measured with.
 #
 #   swift build -c release && Benchmarks/growth.sh                 # PREFILL=204725 by default
-#   PREFILL=10000000 Benchmarks/growth.sh                         # the issue's 10 million (hours)
+#   PREFILL=10000000 Benchmarks/growth.sh                         # the issue's 10 million (9 minutes here)
+#   PROBES=5 Benchmarks/growth.sh                                 # rounds of the probe on each side (3)
 #   LOADGEN_FLAGS=--random-ids Benchmarks/growth.sh               # UUIDv4 transfer ids instead of v7
 #   KEEP=1 Benchmarks/growth.sh     # keep the folder (printed) to profile the grown ledger: run
 #                                   # remitd --demo in it again
@@ -23,7 +24,18 @@ start_demo 'text += "\n[payouts]\nenabled = false\n"'
 "$bin/remit-loadgen" --transfers 1 --fund 100000000000.00 --no-verify >/dev/null
 # shellcheck disable=SC2086 # $extra is a list of flags
 probe() { "$bin/remit-loadgen" --transfers 40000 --batch 1 --connections 256 --window 1 --no-verify $extra | sed -n 2p; }
-echo "empty ledger:      $(probe)"
+# This machine's rounds vary by 10 to 30 % from one minute to the next: PROBES rounds of the
+# probe on each side, each printed, and their median.
+probes() {
+  local rates=() line
+  for _ in $(seq "${PROBES:-3}"); do
+    line=$(probe)
+    echo "  $line" >&2
+    rates+=("$(echo "$line" | grep -oE '[0-9]+ transfers/s' | grep -oE '^[0-9]+')")
+  done
+  printf '%s\n' "${rates[@]}" | sort -n | awk '{ r[NR] = $1 } END { print "median " r[int((NR + 1) / 2)] " transfers/s of " NR " rounds" }'
+}
+echo "empty ledger:      $(probes)"
 "$bin/remit-loadgen" --transfers "$prefill" --batch 8189 --connections 2 --window 2 --no-verify $extra | sed -n 2p | sed 's/^/prefill: /'
-echo "after the prefill: $(probe)"
+echo "after the prefill: $(probes)"
 echo "peak RSS: $(( $(awk '/VmHWM/ { print $2 }' "/proc/$pid/status") / 1024 )) MB"

@@ -30,6 +30,24 @@ public struct ID128: Hashable, Sendable, Comparable, CustomStringConvertible {
         return random(using: &generator)
     }
 
+    /// A version-7 UUID (RFC 9562): 48 bits of Unix milliseconds, then random bits, so that ids
+    /// made later sort later. PROTOCOL.md (section 15) recommends them for transfer ids: they land
+    /// together in the gateway's indexes.
+    ///
+    /// ```swift
+    /// let id = ID128.version7(unixMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000))
+    /// ```
+    public static func version7<G: RandomNumberGenerator>(unixMilliseconds: UInt64, using generator: inout G) -> ID128 {
+        let high = (unixMilliseconds & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | (generator.next() & 0xFFF)
+        let low = 0x8000_0000_0000_0000 | (generator.next() & 0x3FFF_FFFF_FFFF_FFFF)
+        return ID128(high: high, low: low)
+    }
+
+    public static func version7(unixMilliseconds: UInt64) -> ID128 {
+        var generator = SystemRandomNumberGenerator()
+        return version7(unixMilliseconds: unixMilliseconds, using: &generator)
+    }
+
     /// Parses the UUID text form (36 characters with hyphens, or 32 hex digits).
     public init?(_ text: String) {
         var value: (UInt64, UInt64) = (0, 0)

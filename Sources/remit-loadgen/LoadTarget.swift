@@ -26,22 +26,12 @@ struct LoadOperator: Sendable {
 
     func transfer(_ sequence: Int, timeOrdered: Bool) -> Transfer {
         var transfer = template
-        transfer.transferId = timeOrdered ? Self.version7() : .random()
+        transfer.transferId = timeOrdered ? .version7(unixMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000)) : .random()
         transfer.senderAccount = "LOAD-\(sequence)"
         return transfer
     }
 }
 
-extension LoadOperator {
-    /// A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so that ids made
-    /// later sort later, as PROTOCOL.md suggests clients generate them.
-    static func version7() -> ID128 {
-        let milliseconds = UInt64(Date().timeIntervalSince1970 * 1_000) & 0xFFFF_FFFF_FFFF
-        let high = milliseconds << 16 | 0x7000 | UInt64.random(in: 0...0xFFF)
-        let low = 0x8000_0000_0000_0000 | UInt64.random(in: 0...0x3FFF_FFFF_FFFF_FFFF)
-        return ID128(high: high, low: low)
-    }
-}
 
 /// Where the load goes: the gateway's address and the operators, from a demo's state folder.
 struct LoadTarget: Sendable {

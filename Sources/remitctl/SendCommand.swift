@@ -75,7 +75,8 @@ struct SendCommand: AsyncParsableCommand {
             guard let parsed = ID128(id) else { throw CommandFailure("--id \(id) is not a UUID", exitCode: 64) }
             transferId = parsed
         } else {
-            transferId = .random()
+            // Time-ordered, as PROTOCOL.md recommends: such ids land together in the ledger's indexes.
+            transferId = .version7(unixMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000))
         }
         let transfer = Transfer(
             transferId: transferId, quoteId: nil, amount: minor, senderPhone: senderPhone,

@@ -50,6 +50,13 @@ final class RoundTripTests: XCTestCase {
         let random = ID128.random()
         XCTAssertEqual(ID128(random.description), random)
         XCTAssertEqual((random.high >> 12) & 0xF, 4, "version 4")
+        // Version 7: the milliseconds first (2026-11-23T12:00:00Z is 0x01a20846fe00), so later sorts later.
+        let early = ID128.version7(unixMilliseconds: 1_795_435_200_000)
+        let later = ID128.version7(unixMilliseconds: 1_795_435_200_001)
+        XCTAssertEqual(early.high >> 16, 1_795_435_200_000)
+        XCTAssertTrue(early.description.hasPrefix("01a20846-fe00-7"), early.description)
+        XCTAssertEqual((early.low >> 62), 0b10, "RFC 9562 variant")
+        XCTAssertLessThan(early.high, later.high)
     }
 
     func testCRC32CCheckValue() {
