@@ -22,7 +22,10 @@ public enum LedgerCommand: Sendable {
     case post(holdId: String, credits: [Posting], final: Bool)
     /// Returns what is left of a pending hold to the prefund.
     case void(holdId: String)
-    /// Voids every pending hold whose expiry is at or before `asOf`.
+    /// Voids every pending hold whose expiry is at or before `asOf`, except transfers' holds: a
+    /// transfer's money stays held until its payout is settled, since a payout may still be in
+    /// doubt (DESIGN.md: never refund while the payout may have happened). A transfer's hold past
+    /// its expiry is overdue (`Ledger.overdueHolds`), for a person to look at.
     case expireHolds(asOf: Int64)
     /// A balanced entry between accounts that already exist (FX, adjustments).
     case journal(kind: String, reference: String, postings: [Posting])
@@ -163,7 +166,8 @@ extension LedgerCommand {
 
         case .expireHolds(let asOf):
             let ids = try String.fetchAll(db.cachedStatement(sql: """
-                SELECT id FROM hold WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id
+                SELECT id FROM hold WHERE state = 'pending' AND expires_at <= ? AND substr(id, 1, 9) <> 'transfer/'
+                ORDER BY expires_at, id
                 """), arguments: [asOf])
             return try ids.map { try Holds.close(db, id: $0, state: "expired", context) }
 

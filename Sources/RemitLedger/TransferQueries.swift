@@ -207,6 +207,16 @@ extension Ledger {
         try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox") ?? 0 }
     }
 
+    /// Pending holds past their expiry at `asOf`: transfers not settled within
+    /// `hold_expiry_hours` of their acceptance. Their money stays held (`expireHolds` leaves
+    /// transfers' holds alone); each wants a person to find out why.
+    public func overdueHolds(asOf: Int64) throws -> Int {
+        try pool.read {
+            try Int.fetchOne($0, sql: "SELECT count(*) FROM hold WHERE state = 'pending' AND expires_at <= ?",
+                             arguments: [asOf]) ?? 0
+        }
+    }
+
     /// Transfers whose payout is in doubt, waiting on a partner's answer or a review.
     public func inDoubtCount() throws -> Int {
         try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM transfer WHERE state = 'inDoubt'") ?? 0 }

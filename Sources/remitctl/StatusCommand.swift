@@ -34,12 +34,13 @@ struct StatusCommand: ParsableCommand {
             }
             let books = try ledger.open()
             let outbox = try books.outboxDepth(), inDoubt = try books.inDoubtCount(), review = try books.payoutsInReview()
+            let overdue = try books.overdueHolds(asOf: Ledger.wallClock())
             let last = try books.lastEntry()
             let operators = try books.operators().count
             if json {
                 var object: [String: Any] = ["daemon": daemonError == nil ? "up" : "down", "database": ledger.database,
                                              "operators": operators, "outbox": outbox, "transfersInDoubt": inDoubt,
-                                             "payoutsInReview": review,
+                                             "payoutsInReview": review, "overdueHolds": overdue,
                                              "partners": partners.map { ["id": $0.id, "enabled": $0.enabled, "circuitOpen": $0.circuitOpen] }]
                 object["serving"] = serving
                 object["error"] = daemonError
@@ -49,6 +50,7 @@ struct StatusCommand: ParsableCommand {
                 var rows = [["daemon", daemonError.map { "DOWN: \($0)" } ?? "up, \(serving ?? "")"], ["ledger", ledger.database],
                             ["operators", String(operators)], ["outbox", "\(outbox) legs waiting to be sent or answered"],
                             ["in doubt", "\(inDoubt) transfers, \(review) payouts waiting for review"],
+                            ["overdue", "\(overdue) holds of transfers not settled within hold_expiry_hours"],
                             ["newest entry", last.map { "\($0.id) at \(Ledger.utcTimestamp($0.at))" } ?? "none"]]
                 for partner in partners {
                     rows.append(["partner \(partner.id)", (partner.enabled ? "enabled" : "DISABLED") + (partner.circuitOpen ? ", circuit OPEN" : "")])

@@ -56,6 +56,25 @@ final class TransferTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// A transfer's hold never lapses by itself (the payout may have happened): `expireHolds`
+    /// leaves it, and past its expiry it is counted as overdue for a person to settle.
+    func testATransfersHoldDoesNotLapseButBecomesOverdue() async throws {
+        var due = submission(id1)
+        guard case .accept(var terms) = due.decision else { return XCTFail() }
+        terms.holdExpiresAt = 500
+        due.decision = .accept(terms)
+        _ = await submit(due)
+        await expectDone(.hold(id: "plain", operatorId: "ACME", amount: usd(1_000), expiresAt: 500))
+        XCTAssertEqual(try ledger.overdueHolds(asOf: 499), 0)
+        XCTAssertEqual(try ledger.overdueHolds(asOf: 500), 3, "both legs' holds and the plain one")
+        let expired = await expectDone(.expireHolds(asOf: 1_000))
+        XCTAssertEqual(expired.count, 1, "only the plain hold")
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 10_299)
+        XCTAssertEqual(try ledger.overdueHolds(asOf: 1_000), 2)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.state, .accepted)
+        try assertWhole()
+    }
+
     func testACrossCurrencyTransferWithoutItsRateIsRefused() async throws {
         var unpriced = submission(id1)
         unpriced.details.rate = 0

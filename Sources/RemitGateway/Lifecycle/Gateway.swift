@@ -86,6 +86,7 @@ public final class Gateway: Sendable {
                         metrics.outboxDepth((try? ledger.outboxDepth()) ?? -1)
                         metrics.inDoubt((try? ledger.inDoubtCount()) ?? -1)
                         metrics.inReview((try? ledger.payoutsInReview()) ?? -1)
+                        metrics.overdueHolds((try? ledger.overdueHolds(asOf: Ledger.wallClock())) ?? -1)
                         metrics.openCircuits(health.openCircuits(now: Ledger.wallClock()).count)
                         return metrics.text()
                     }),

@@ -102,6 +102,11 @@ final class GatewayMetrics: Sendable {
         Metrics.Gauge(label: "remit_transfers_in_doubt", dimensions: [], factory: factory).record(count)
     }
 
+    /// Transfers' holds past `hold_expiry_hours`, still pending (`Ledger.overdueHolds`).
+    func overdueHolds(_ count: Int) {
+        Metrics.Gauge(label: "remit_holds_overdue", dimensions: [], factory: factory).record(count)
+    }
+
     func outboxDepth(_ depth: Int) {
         Metrics.Gauge(label: "remit_outbox_depth", dimensions: [], factory: factory).record(depth)
     }
