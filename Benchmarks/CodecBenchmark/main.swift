@@ -3,7 +3,8 @@ import NIOCore
 import RemitProtocol
 
 // Codec micro-benchmark: encode and decode of a SubmitTransfers frame holding the typical
-// remittance of PROTOCOL.md section 12, at batch sizes 1, 100 and 8,189, plus CRC-32C speed.
+// remittance of PROTOCOL.md section 12, at batch sizes 1, 100 and 8,189, a full ProjectStatement
+// (version 3), plus CRC-32C speed.
 // Reports the best of several rounds, in ns per transfer. Run in release (see BENCHMARKS.md).
 
 func nowNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -46,6 +47,46 @@ for batch in [1, 100, 8_189] {
     }
     print(String(format: "%5d  %11d  %18.0f  %18.0f", batch, encoded.readableBytes, encodeNs, decodeNs))
 }
+
+// Version 3: a full ProjectStatement, 256 receipts each matched by three sponsors (3x1), the
+// receipts another operator's (no transfer id, no name) or the asker's own (both).
+let contribution: Int64 = 1_281_555
+let sponsorIds = ["MUNICIPIO", "ESTADO", "FEDERACION"]
+let sponsors = sponsorIds.map { id -> ProjectStatement.Sponsor in
+    ProjectStatement.Sponsor(ratioPpm: 1_000_000, projectCap: 100_000_000, contributorCap: 5_000_000,
+                             matched: 256 * contribution, sponsorId: id, name: "Gobierno " + id.lowercased())
+}
+let receipts = (1...256).map { number -> Receipt in
+    let own = number % 2 == 0
+    let matches = sponsorIds.map { Receipt.Match(amount: contribution, sponsorId: $0) }
+    return Receipt(number: UInt64(number), transferId: own ? ID128(high: 0x0191_F3C2_7A10_7C4E, low: UInt64(number)) : nil,
+                   amount: contribution, receivedAt: 1_795_435_200_000 + Int64(number), legIndex: 0, state: .held,
+                   sendCountry: us, contributorName: own ? "Maria Otieno" : "", matches: matches)
+}
+let statement = ProjectStatement(
+    target: 50_000_000, contributed: 256 * contribution, matched: 3 * 256 * contribution, escrow: 4 * 256 * contribution,
+    disbursed: 0, deadline: 1_830_297_599_000, contributions: 256, currency: kes, country: ke, state: .open,
+    refundPolicy: .full, projectId: "KISUMU-CLINIC", associationId: "KISUMU-HTA",
+    associationName: "Kisumu Hometown Association", title: "Community clinic, Kisumu", institution: "KMFI",
+    account: "CLINIC-0042",
+    sponsors: sponsors,
+    milestones: [.init(amount: 30_000_000, description: "Foundations and walls"),
+                 .init(amount: 20_000_000, description: "Roof, water and solar power")],
+    receipts: receipts)
+let statementFrame = Frame(version: 3, requestId: 9, message: .projectStatement(statement))
+var statementBytes = ByteBuffer()
+try statementFrame.encode(into: &statementBytes)
+var statementScratch = ByteBuffer()
+let statementEncodeNs = try measure(items: 256, repeats: 500) {
+    statementScratch.clear()
+    try statementFrame.encode(into: &statementScratch)
+}
+let statementDecodeNs = try measure(items: 256, repeats: 500) {
+    var input = statementBytes
+    guard let decoded = try Frame.decode(from: &input), decoded.requestId == 9 else { fatalError("decode") }
+}
+print(String(format: "project statement, 256 receipts: %d bytes, encode %.0f ns/receipt, decode %.0f ns/receipt",
+             statementBytes.readableBytes, statementEncodeNs, statementDecodeNs))
 
 let megabyte = [UInt8](repeating: 0xA5, count: 1 << 20)
 let crcNs = megabyte.withUnsafeBytes { bytes in
