@@ -166,9 +166,9 @@ extension LedgerCommand {
 
         case .expireHolds(let asOf):
             let ids = try String.fetchAll(db.cachedStatement(sql: """
-                SELECT id FROM hold WHERE state = 'pending' AND expires_at <= ? AND substr(id, 1, 9) <> 'transfer/'
+                SELECT id FROM hold WHERE state = 'pending' AND expires_at <= ? AND substr(id, 1, length(?2)) <> ?2
                 ORDER BY expires_at, id
-                """), arguments: [asOf])
+                """), arguments: [asOf, Holds.transferNamespace])
             return try ids.map { try Holds.close(db, id: $0, state: "expired", context) }
 
         case .journal(let kind, let reference, let postings):

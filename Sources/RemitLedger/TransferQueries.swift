@@ -207,9 +207,9 @@ extension Ledger {
         try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox") ?? 0 }
     }
 
-    /// Pending holds past their expiry at `asOf`: transfers not settled within
-    /// `hold_expiry_hours` of their acceptance. Their money stays held (`expireHolds` leaves
-    /// transfers' holds alone); each wants a person to find out why.
+    /// Pending holds past their expiry at `asOf`. In the gateway, which places no other holds,
+    /// these are transfers not settled within `hold_expiry_hours` of their acceptance: their
+    /// money stays held (`expireHolds` leaves transfers' holds alone), and each wants a person.
     public func overdueHolds(asOf: Int64) throws -> Int {
         try pool.read {
             try Int.fetchOne($0, sql: "SELECT count(*) FROM hold WHERE state = 'pending' AND expires_at <= ?",

@@ -116,7 +116,8 @@ public struct TransferSubmission: Hashable, Sendable {
     /// The id of the hold an accepted transfer places on its operator's prefund for a leg: the
     /// first leg's is the transfer's own id, the others' add their index.
     public static func holdId(_ operatorId: String, _ transferId: TransferID, leg: Int = 0) -> String {
-        leg == 0 ? "transfer/\(operatorId)/\(transferId)" : "transfer/\(operatorId)/\(transferId)/\(leg)"
+        let id = Holds.transferNamespace + "\(operatorId)/\(transferId)"
+        return leg == 0 ? id : "\(id)/\(leg)"
     }
 
     /// What each leg holds: its share of the send amount and of the fee, split like the payout

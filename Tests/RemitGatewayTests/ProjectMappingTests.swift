@@ -1,3 +1,4 @@
+import RemitLedger
 import RemitProtocol
 import XCTest
 
@@ -17,7 +18,10 @@ final class ProjectMappingTests: XCTestCase {
         for state in ["held", "refunded"] {
             XCTAssertNotNil(ContributionState(name: state.uppercased()), state)
         }
-        XCTAssertEqual(ProjectMapping.policy(.full), .full)
-        XCTAssertEqual(ProjectMapping.policy(.amount), .amount)
+        XCTAssertEqual(ProjectMapping.policy(RefundPolicy.full), .full)
+        XCTAssertEqual(ProjectMapping.policy(RefundPolicy.amount), .amount)
+        for policy in ProjectRefundPolicy.allCases {
+            XCTAssertEqual(ProjectMapping.policy(ProjectMapping.policy(policy)), policy)
+        }
     }
 }

@@ -44,7 +44,7 @@ extension TransferDesk {
             id: request.projectId, associationId: request.associationId, title: request.title, currency: currency,
             target: request.target, partner: request.institution, institution: request.institution,
             account: request.account, deadline: request.deadline,
-            refundPolicy: request.refundPolicy == .full ? .full : .amount,
+            refundPolicy: ProjectMapping.policy(request.refundPolicy),
             milestones: request.milestones.map { .init(description: $0.description, amount: $0.amount) })
     }
 }

@@ -50,4 +50,11 @@ enum ProjectMapping {
         case .amount: .amount
         }
     }
+
+    static func policy(_ policy: ProjectRefundPolicy) -> RefundPolicy {
+        switch policy {
+        case .full: .full
+        case .amount: .amount
+        }
+    }
 }

@@ -81,7 +81,7 @@ public struct OpenProject: MessageBody {
         w.country(country)
         w.wireEnum(refundPolicy)
         w.u16(0)
-        try ProjectText.encode(&w, (projectId, associationId, associationName, title, institution, account))
+        try ProjectStrings.encode(&w, (projectId, associationId, associationName, title, institution, account))
         try w.groupHeader(.milestones, entryBlockLength: Milestone.blockLength, count: milestones.count, minimumCount: 1,
                           maxCount: ProjectLimit.milestones)
         try w.entries("milestones", milestones, topLevel: true) { (w, m) throws(ProtocolError) in try m.encode(&w) }
@@ -95,7 +95,7 @@ public struct OpenProject: MessageBody {
         let country = try b.country(.country)
         let policy = try b.wireEnum(ProjectRefundPolicy.self, .refundPolicy)
         try b.reserved16()
-        let (projectId, associationId, associationName, title, institution, account) = try ProjectText.decode(&r)
+        let (projectId, associationId, associationName, title, institution, account) = try ProjectStrings.decode(&r)
         let group = try r.group(.milestones, minimumEntryBlock: Milestone.blockLength, minimumCount: 1,
                                 maxCount: ProjectLimit.milestones)
         let milestones = try r.entries("milestones", entryBlockLength: group.entryBlockLength, count: group.count,
@@ -165,7 +165,7 @@ public struct GetContributionReceipt: MessageBody {
 /// The strings that open the variable part of `OpenProject` and `ProjectStatement`: the
 /// project's and association's ids, the association's name, the title, and the beneficiary
 /// institution and account.
-enum ProjectText {
+enum ProjectStrings {
     typealias Fields = (projectId: String, associationId: String, associationName: String, title: String,
                         institution: String, account: String)
 

@@ -167,7 +167,7 @@ public struct ProjectStatement: MessageBody {
         w.wireEnum(state)
         w.wireEnum(refundPolicy)
         w.u8(0)
-        try ProjectText.encode(&w, (projectId, associationId, associationName, title, institution, account))
+        try ProjectStrings.encode(&w, (projectId, associationId, associationName, title, institution, account))
         try w.groupHeader(.sponsors, entryBlockLength: Sponsor.blockLength, count: sponsors.count, minimumCount: 0,
                           maxCount: ProjectLimit.sponsors)
         try w.entries("sponsors", sponsors, topLevel: true) { (w, s) throws(ProtocolError) in try s.encode(&w) }
@@ -192,7 +192,7 @@ public struct ProjectStatement: MessageBody {
         let state = try b.wireEnum(ProjectState.self, .state)
         let policy = try b.wireEnum(ProjectRefundPolicy.self, .refundPolicy)
         try b.reserved8()
-        let (projectId, associationId, associationName, title, institution, account) = try ProjectText.decode(&r)
+        let (projectId, associationId, associationName, title, institution, account) = try ProjectStrings.decode(&r)
         var group = try r.group(.sponsors, minimumEntryBlock: Sponsor.blockLength, minimumCount: 0,
                                 maxCount: ProjectLimit.sponsors)
         let sponsors = try r.entries("sponsors", entryBlockLength: group.entryBlockLength, count: group.count,
