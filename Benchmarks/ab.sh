@@ -8,9 +8,17 @@
 #
 # An older build: `git worktree add /tmp/remit-old REV && (cd /tmp/remit-old && swift build -c release
 # --product remitd)`, then /tmp/remit-old/.build/release/remitd (a first build there takes several
-# minutes). remit-loadgen is this tree's release build. Prints each run, then the medians.
+# minutes). Each build is driven by the remit-loadgen beside it if there is one (its check of
+# the ledger afterwards reads that build's schema), otherwise by this tree's release build.
+# Prints each run, then the medians.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 OLD_REMITD NEW_REMITD" >&2; exit 64; }
+# Each run starts in a folder of its own: the builds' paths must not depend on this one.
+builds=()
+for binary in "$1" "$2"; do
+    [ -x "$binary" ] || { echo "$0: $binary is not an executable" >&2; exit 66; }
+    builds+=("$(realpath "$binary")")
+done
 cd "$(dirname "$0")/.."
 loadgen="$(pwd)/.build/release/remit-loadgen"
 [ -x "$loadgen" ] || swift build -c release --product remit-loadgen >&2
@@ -39,9 +47,14 @@ run() {
     dir=$(mktemp -d /tmp/remit-ab.XXXXXX)
     cd "$dir"
     remitd=$binary start_demo "text += '\\n[payouts]\\nenabled = false\\n'"
-    "$loadgen" --transfers 1 --fund 1000000000.00 >/dev/null
+    local driver="$loadgen"
+    [ -x "$(dirname "$binary")/remit-loadgen" ] && driver="$(dirname "$binary")/remit-loadgen"
+    "$driver" --transfers 1 --fund 1000000000.00 >/dev/null
     # shellcheck disable=SC2046
-    rate=$("$loadgen" $(arguments "$load") --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['transfersPerSecond']))")
+    rate=$("$driver" $(arguments "$load") --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['transfersPerSecond']))") || {
+        echo "$0: the $name run ($binary, $load) measured nothing; its daemon's log: $dir/remitd.log" >&2
+        exit 70
+    }
     kill "$pid"; wait "$pid" 2>/dev/null || true
     pid=""
     cd "$root"
@@ -51,8 +64,8 @@ run() {
 
 for round in $(seq 1 "$rounds"); do
     for load in $loads; do
-        run A "$1" "$load" >>"$results" && tail -n 1 "$results" >&2
-        run B "$2" "$load" >>"$results" && tail -n 1 "$results" >&2
+        run A "${builds[0]}" "$load" >>"$results" && tail -n 1 "$results" >&2
+        run B "${builds[1]}" "$load" >>"$results" && tail -n 1 "$results" >&2
     done
 done
 python3 - "$results" <<'EOF'

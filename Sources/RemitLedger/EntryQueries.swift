@@ -54,13 +54,16 @@ extension Ledger {
     /// ```
     public func entries(operatorId: String, transferId: TransferID) throws -> [EntryRecord] {
         try pool.read { db in
-            // Hold ids are transfer/OP/ID and transfer/OP/ID/LEG: one range of the primary key.
-            let base = TransferSubmission.holdId(operatorId, transferId)
+            // The legs' holds are in their rows; a transfer recorded before holds per leg has one
+            // hold in the hold table, named transfer/OP/ID.
             var ids = Set<Int64>()
             var held = [Int64: Int64]()
             for row in try Row.fetchAll(db, sql: """
-                SELECT created_entry_id, closed_entry_id, amount FROM hold WHERE id = ? OR (id > ? AND id < ?)
-                """, arguments: [base, base + "/", base + "0"]) {
+                SELECT hold_entry_id AS created_entry_id, hold_closed_entry_id AS closed_entry_id, hold_amount AS amount
+                FROM leg WHERE operator_id = ? AND transfer_id = ? AND hold_state IS NOT NULL
+                UNION ALL
+                SELECT created_entry_id, closed_entry_id, amount FROM hold WHERE id = ?
+                """, arguments: [operatorId, Data(transferId.bytes), TransferSubmission.holdId(operatorId, transferId)]) {
                 ids.insert(row["created_entry_id"])
                 held[row["created_entry_id"], default: 0] += row["amount"] as Int64
                 if let closed: Int64 = row["closed_entry_id"] { ids.insert(closed) }

@@ -5,8 +5,22 @@ import RemitDomain
 /// Two-phase holds: the money moves from the operator's prefund to its holds account when the
 /// hold is placed (so pending holds count against the prefund's floor), then leaves the holds
 /// account when it is posted, or goes back when it is voided or expires.
+///
+/// ```swift
+/// let entry = try Holds.place(db, id: "deposit-7", operatorId: "ACME", amount: Money(10_299, usd), expiresAt: .max, context)
+/// try Holds.close(db, id: "deposit-7", state: "voided", context)  // 102.99 back on ACME's prefund
+/// ```
 enum Holds {
+    /// Where a hold is kept: a row of the `hold` table (holds placed by `hold` commands, and the
+    /// one hold of a transfer recorded before holds per leg), or the columns of a transfer's leg
+    /// (schema v21). Either way the journal names it by its id.
+    enum Place {
+        case table(String)
+        case leg(operatorId: String, transfer: Data, index: Int)
+    }
+
     struct Row {
+        let place: Place
         let operatorId: String
         let currency: Currency
         let remaining: Int64
@@ -14,12 +28,45 @@ enum Holds {
     }
 
     static func fetch(_ db: Database, _ id: String) throws -> Row {
+        if let leg = TransferSubmission.legOfHold(id) {
+            let transfer = Data(leg.transferId.bytes)
+            if let row = try GRDB.Row.fetchOne(db.cachedStatement(sql: """
+                SELECT t.send_currency, l.hold_remaining, l.hold_state FROM leg l
+                JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
+                WHERE l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ? AND l.hold_state IS NOT NULL
+                """), arguments: [leg.operatorId, transfer, leg.leg]) {
+                return Row(place: .leg(operatorId: leg.operatorId, transfer: transfer, index: leg.leg),
+                           operatorId: leg.operatorId, currency: try currency(row[0]), remaining: row[1], state: row[2])
+            }
+            // Not a leg's: the one hold of a transfer recorded before holds per leg, in the table.
+        }
         guard let row = try GRDB.Row.fetchOne(db.cachedStatement(sql: "SELECT operator_id, currency, remaining, state FROM hold WHERE id = ?"),
                                               arguments: [id])
         else { throw LedgerError.unknownHold(id) }
-        let currency: Currency
-        do { currency = try Currency(row["currency"]) } catch { throw LedgerError.money(error) }
-        return Row(operatorId: row["operator_id"], currency: currency, remaining: row["remaining"], state: row["state"])
+        return Row(place: .table(id), operatorId: row["operator_id"], currency: try currency(row["currency"]),
+                   remaining: row["remaining"], state: row["state"])
+    }
+
+    private static func currency(_ code: String) throws -> Currency {
+        do { return try Currency(code) } catch { throw LedgerError.money(error) }
+    }
+
+    /// What is left of a hold, and its state (with the entry that closed it, once closed): in the
+    /// hold table, or in its leg's row. On the payout path, so `HotPathTests` compiles both.
+    static let updateTableSQL = "UPDATE hold SET remaining = ?, state = ?, closed_entry_id = ? WHERE id = ?"
+    static let updateLegSQL = """
+        UPDATE leg SET hold_remaining = ?, hold_state = ?, hold_closed_entry_id = ?
+        WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+        """
+
+    private static func write(_ db: Database, _ hold: Row, remaining: Int64, state: String, closedEntry: Int64?) throws {
+        switch hold.place {
+        case .table(let id):
+            try db.cachedStatement(sql: updateTableSQL).execute(arguments: [remaining, state, closedEntry, id])
+        case .leg(let operatorId, let transfer, let index):
+            try db.cachedStatement(sql: updateLegSQL)
+                .execute(arguments: [remaining, state, closedEntry, operatorId, transfer, index])
+        }
     }
 
     /// Ids in this namespace belong to transfers (`TransferSubmission.holdId`); the `hold`
@@ -54,15 +101,16 @@ enum Holds {
         return entry
     }
 
-    /// Places a new transfer's holds for one operator together, so that the floor is checked once
-    /// for them all: a transfer's legs are held together or not at all. Amounts of zero get no
-    /// hold. The holds are written at once, but the money they hold moves once per slice of
-    /// commands: the first hold an operator places in a slice opens an entry (`Journal.open`),
-    /// later ones join it, and `writePlaced` completes it with the total. The writer's record of
-    /// the prefund moves at once, so a later transfer in the same slice sees the floor as it is.
-    static func placeTogether(_ db: Database, ids: [String], operatorId: String, amounts: [Int64], currency: Currency,
-                              expiresAt: Int64, _ context: WriteContext) throws {
-        precondition(ids.count == amounts.count && ids.allSatisfy { $0.hasPrefix(transferNamespace) })
+    /// Takes a new transfer's holds for one operator together, so that the floor is checked once
+    /// for them all: a transfer's legs are held together or not at all. The holds themselves are
+    /// the caller's to write, in the transfer's legs, naming the entry this returns; the money
+    /// they hold moves once per slice of commands: the first hold an operator places in a slice
+    /// opens an entry (`Journal.open`), later ones join it, and `writePlaced` completes it with
+    /// the total. The writer's record of the prefund moves at once, so a later transfer in the
+    /// same slice sees the floor as it is. `reference` names the first hold, for an entry it
+    /// opens (made only then: the hot path builds no string per transfer).
+    static func placeTogether(_ db: Database, reference: @autoclosure () -> String, operatorId: String, amounts: [Int64],
+                              currency: Currency, _ context: WriteContext) throws -> Int64 {
         try context.requireOperator(db, operatorId)
         var total: Int64 = 0
         for amount in amounts {
@@ -85,24 +133,15 @@ enum Holds {
             context.placedHolds[index].total = sum
             group = index
         } else {
-            let entry = try Journal.open(db, context, kind: "hold", reference: ids[0])
-            context.placedHolds.append(.init(operatorId: operatorId, currency: currency, entry: entry, firstHold: ids[0],
+            let firstHold = reference()
+            precondition(firstHold.hasPrefix(transferNamespace))
+            let entry = try Journal.open(db, context, kind: "hold", reference: firstHold)
+            context.placedHolds.append(.init(operatorId: operatorId, currency: currency, entry: entry, firstHold: firstHold,
                                              total: total, count: 0))
             group = context.placedHolds.count - 1
         }
-        let entry = context.placedHolds[group].entry
-        for (id, amount) in zip(ids, amounts) where amount > 0 {
-            try context.hot.run(db, .insertHold) {
-                $0.text(id)
-                $0.text(operatorId)
-                $0.text(currency.code)
-                $0.int(amount)
-                $0.int(amount)
-                $0.int(expiresAt)
-                $0.int(entry.id)
-            }
-            context.placedHolds[group].count += 1
-        }
+        context.placedHolds[group].count += amounts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        return context.placedHolds[group].entry.id
     }
 
     /// Completes the entries opened by `placeTogether` since the last call, in the order they
@@ -146,13 +185,14 @@ enum Holds {
                                        postings: [Posting(holds, debit: Money(fromHold, hold.currency))] + credits)
         var entries = [entry]
         let remaining = hold.remaining - fromHold
-        try db.cachedStatement(sql: "UPDATE hold SET remaining = ? WHERE id = ?").execute(arguments: [remaining, id])
-        if final || remaining == 0 {
-            if remaining > 0 {
-                entries.append(try release(db, id: id, hold: hold, amount: remaining, kind: "release", context))
-            }
-            try db.cachedStatement(sql: "UPDATE hold SET state = 'posted', remaining = 0, closed_entry_id = ? WHERE id = ?").execute(arguments: [entries.last!, id])
+        guard final || remaining == 0 else {
+            try write(db, hold, remaining: remaining, state: "pending", closedEntry: nil)
+            return entries
         }
+        if remaining > 0 {
+            entries.append(try release(db, id: id, hold: hold, amount: remaining, kind: "release", context))
+        }
+        try write(db, hold, remaining: 0, state: "posted", closedEntry: entries.last!)
         return entries
     }
 
@@ -161,8 +201,7 @@ enum Holds {
         let hold = try fetch(db, id)
         guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }
         let entry = try release(db, id: id, hold: hold, amount: hold.remaining, kind: "release", context)
-        try db.cachedStatement(sql: "UPDATE hold SET state = ?, remaining = 0, closed_entry_id = ? WHERE id = ?")
-            .execute(arguments: [postedBefore ? "posted" : "voided", entry, id])
+        try write(db, hold, remaining: 0, state: postedBefore ? "posted" : "voided", closedEntry: entry)
         return entry
     }
 
@@ -171,7 +210,7 @@ enum Holds {
         let hold = try fetch(db, id)
         guard hold.state == "pending" else { throw LedgerError.holdNotPending(id, state: hold.state) }
         let entry = try release(db, id: id, hold: hold, amount: hold.remaining, kind: state == "expired" ? "expire" : "void", context)
-        try db.cachedStatement(sql: "UPDATE hold SET state = ?, remaining = 0, closed_entry_id = ? WHERE id = ?").execute(arguments: [state, entry, id])
+        try write(db, hold, remaining: 0, state: state, closedEntry: entry)
         return entry
     }
 

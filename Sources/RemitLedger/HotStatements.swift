@@ -38,18 +38,18 @@ enum HotSQL: Int, CaseIterable {
             """
         case .insertTransfer:
             """
-            INSERT INTO transfer (operator_id, transfer_id, content_hash, state, hold_id, send_currency, send_amount,
+            INSERT INTO transfer (operator_id, transfer_id, content_hash, state, send_currency, send_amount,
                                   fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence,
                                   operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg,
                                   leg_failure_policy, sender_name, sender_account, beneficiary_name,
                                   standing_instruction_revision)
-            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
             """
         case .insertLeg:
             """
             INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state,
-                             hold_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+                             hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
             """
         case .insertOutbox: "INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES (?, ?, ?, ?)"
         case .insertScreening:

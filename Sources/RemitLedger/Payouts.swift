@@ -198,6 +198,13 @@ enum Payouts {
         // Transfers recorded before holds per leg have one hold, posted in parts.
         let legacyHold: String? = (transfer["holds_per_leg"] as Int64) == 1 ? nil : transfer["hold_id"]
         let outboxKey: [DatabaseValueConvertible?] = [report.operatorId, id, report.leg]
+        // A leg's own hold, kept in its row; a leg whose share rounds to nothing has none.
+        let legHold = TransferSubmission.holdId(report.operatorId, report.transferId, leg: report.leg)
+        func legHasHold() throws -> Bool {
+            try String.fetchOne(db.cachedStatement(sql: """
+                SELECT hold_state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                """), arguments: StatementArguments(outboxKey)) != nil
+        }
         // A redirected leg's payout to the first leg's destination keeps its progress in the
         // outbox; the leg itself stays REDIRECTED until that payout is paid (or refunded).
         let redirectState = try Row.fetchOne(db.cachedStatement(sql: """
@@ -280,7 +287,7 @@ enum Payouts {
 
         case .paid(let partnerReference):
             let legs = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT leg_index, share, payout_amount, partner, product, account, hold_id FROM leg
+                SELECT leg_index, share, payout_amount, partner, product, account, hold_state FROM leg
                 WHERE operator_id = ? AND transfer_id = ?
                 ORDER BY leg_index
                 """), arguments: [report.operatorId, id])
@@ -292,13 +299,12 @@ enum Payouts {
             var entries: [Int64]
             if let legacyHold {
                 entries = try Holds.post(db, id: legacyHold, credits: credits, final: false, context)
-            } else if let legHold: String = legs[position]["hold_id"] {
+            } else if (legs[position]["hold_state"] as String?) != nil {
                 entries = try Holds.post(db, id: legHold, credits: credits, final: true, context)
             } else if !credits.isEmpty {
                 // A leg that holds nothing (its share of a tiny amount rounds to zero): the send
                 // side balances by itself, and the payout side is paid from FX.
-                entries = [try Journal.append(db, context, kind: "post", reference: TransferSubmission.holdId(
-                    report.operatorId, report.transferId, leg: report.leg), postings: credits)]
+                entries = [try Journal.append(db, context, kind: "post", reference: legHold, postings: credits)]
             } else {
                 entries = []
             }
@@ -318,9 +324,7 @@ enum Payouts {
             try moveLeg(.refunded, reason)
             var entries: [Int64] = []
             // Its own hold goes back to the prefund now, whatever the other legs are doing.
-            if legacyHold == nil, let legHold = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT hold_id FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """), arguments: [report.operatorId, id, report.leg]) {
+            if legacyHold == nil, try legHasHold() {
                 entries.append(try Holds.close(db, id: legHold, state: "voided", context))
             }
             return entries + (try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context))
@@ -333,9 +337,7 @@ enum Payouts {
             }
             try moveLeg(.cancelled)
             var entries: [Int64] = []
-            if legacyHold == nil, let legHold = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT hold_id FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """), arguments: [report.operatorId, id, report.leg]) {
+            if legacyHold == nil, try legHasHold() {
                 entries.append(try Holds.close(db, id: legHold, state: "voided", context))
             }
             return entries + (try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context))

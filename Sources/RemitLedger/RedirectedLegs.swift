@@ -15,7 +15,7 @@ enum RedirectedLegs {
         guard leg > 0 else { return false }
         let id = Data(transferId.bytes)
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT t.leg_failure_policy, f.state AS first, l.hold_id
+            SELECT t.leg_failure_policy, f.state AS first
             FROM transfer t
             JOIN leg f ON f.operator_id = t.operator_id AND f.transfer_id = t.transfer_id AND f.leg_index = 0
             JOIN leg l ON l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id AND l.leg_index = ?

@@ -605,6 +605,9 @@ enum Schema {
                 ALTER TABLE milestone ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("v21: a leg's hold in its leg row") { db in
+            try LegHoldMigration.run(db)
+        }
         return migrator
     }
 

@@ -16,6 +16,8 @@ public struct TransferView: Hashable, Sendable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var lastEventSequence: UInt64
+    /// The transfer's one hold, for a transfer recorded before holds per leg; nil otherwise (each
+    /// leg's `hold` says what it holds).
     public var holdId: String?
     public var operatorReference: String
     public var sendCountry: String?
@@ -40,6 +42,26 @@ public struct LegView: Hashable, Sendable {
     public var partnerReference: String
     /// The partner the leg was sent to, once dispatched.
     public var partner: String
+    /// What the leg holds on its operator's prefund; nil when its share rounds to nothing (or its
+    /// transfer has one hold for all its legs).
+    public var hold: LegHold? = nil
+}
+
+/// A leg's hold: its share of send amount and fee, in the transfer's send currency.
+public struct LegHold: Hashable, Sendable {
+    /// Its name in the journal's references: `transfer/OP/ID` for the first leg, `…/LEG` for the others.
+    public var id: String
+    public var amount: Int64
+    public var remaining: Int64
+    /// pending, posted, voided (or expired: builds before 2026-12-04 let `expireHolds` lapse them).
+    public var state: String
+
+    public init(id: String, amount: Int64, remaining: Int64, state: String) {
+        self.id = id
+        self.amount = amount
+        self.remaining = remaining
+        self.state = state
+    }
 }
 
 /// One event of an operator's stream.
@@ -143,7 +165,11 @@ extension Ledger {
                     account: leg["account"], share: UInt16(leg["share"] as Int64),
                     payoutAmount: leg["payout_amount"], state: LegState(rawValue: leg["state"])!,
                     reason: ReasonCode(rawValue: UInt16(leg["reason"] as Int64)),
-                    partnerReference: leg["partner_reference"], partner: leg["partner"])
+                    partnerReference: leg["partner_reference"], partner: leg["partner"],
+                    hold: (leg["hold_state"] as String?).map { state in
+                        LegHold(id: TransferSubmission.holdId(operatorId, TransferID(bytes: [UInt8](idData))!, leg: leg["leg_index"]),
+                                amount: leg["hold_amount"], remaining: leg["hold_remaining"], state: state)
+                    })
         }
         return TransferView(
             operatorId: operatorId, transferId: TransferID(bytes: [UInt8](idData))!,
@@ -212,8 +238,10 @@ extension Ledger {
     /// money stays held (`expireHolds` leaves transfers' holds alone), and each wants a person.
     public func overdueHolds(asOf: Int64) throws -> Int {
         try pool.read {
-            try Int.fetchOne($0, sql: "SELECT count(*) FROM hold WHERE state = 'pending' AND expires_at <= ?",
-                             arguments: [asOf]) ?? 0
+            try Int.fetchOne($0, sql: """
+                SELECT (SELECT count(*) FROM hold WHERE state = 'pending' AND expires_at <= ?1)
+                     + (SELECT count(*) FROM leg WHERE hold_state = 'pending' AND hold_expires_at <= ?1)
+                """, arguments: [asOf]) ?? 0
         }
     }
 

@@ -120,6 +120,23 @@ public struct TransferSubmission: Hashable, Sendable {
         return leg == 0 ? id : "\(id)/\(leg)"
     }
 
+    /// The transfer and leg whose hold `holdId(_:_:leg:)` named `id`; nil for any other id.
+    ///
+    ///     legOfHold("transfer/ACME/0191f3c2-7a10-7c4e-9d2b-3f6a8e1c5b07/1")  // ("ACME", 0191f3c2-…, 1)
+    static func legOfHold(_ id: String) -> (operatorId: String, transferId: TransferID, leg: Int)? {
+        guard id.hasPrefix(Holds.transferNamespace) else { return nil }
+        var parts = id.dropFirst(Holds.transferNamespace.count).split(separator: "/", omittingEmptySubsequences: false)
+        var leg = 0
+        if parts.count >= 3, let index = Int(parts[parts.count - 1]), index > 0, "\(index)" == parts[parts.count - 1] {
+            leg = index
+            parts.removeLast()
+        }
+        guard parts.count >= 2, let transferId = TransferID(uuid: String(parts.removeLast())) else { return nil }
+        let operatorId = parts.joined(separator: "/")
+        guard !operatorId.isEmpty, holdId(operatorId, transferId, leg: leg) == id else { return nil }
+        return (operatorId, transferId, leg)
+    }
+
     /// What each leg holds: its share of the send amount and of the fee, split like the payout
     /// (each rounded down, the remainder to the first leg), so that the legs add up to the whole.
     public static func legHolds(sendAmount: Int64, fee: Int64, shares: [UInt16]) -> [(send: Int64, fee: Int64)] {

@@ -46,21 +46,18 @@ enum Transfers {
             // A hold per leg, placed together: each leg's money is settled on its own.
             let legHolds = TransferSubmission.legHolds(sendAmount: terms.sendAmount.minorUnits, fee: terms.fee.minorUnits,
                                                        shares: shares).map { $0.send + $0.fee }
-            let holdIds = legHolds.indices.map {
-                legHolds[$0] > 0 ? TransferSubmission.holdId(submission.operatorId, submission.transferId, leg: $0) : nil
-            }
-            guard let holdId = holdIds.compactMap({ $0 }).first else { throw LedgerError.invalidAmount(0) }
+            guard legHolds.contains(where: { $0 > 0 }) else { throw LedgerError.invalidAmount(0) }
             if let volume = submission.volume {
                 if let reason = try Volumes.check(db, operatorId: submission.operatorId, volume,
                                                   amount: terms.sendAmount.minorUnits, context) {
                     return try recordRejection(db, submission, reason: reason, field: 0, context)
                 }
             }
+            let holdEntry: Int64
             do {
-                try Holds.placeTogether(db, ids: legHolds.indices.map {
-                    TransferSubmission.holdId(submission.operatorId, submission.transferId, leg: $0)
-                }, operatorId: submission.operatorId, amounts: legHolds, currency: terms.sendAmount.currency,
-                                            expiresAt: terms.holdExpiresAt, context)
+                holdEntry = try Holds.placeTogether(db, reference: TransferSubmission.holdId(submission.operatorId, submission.transferId),
+                                                    operatorId: submission.operatorId, amounts: legHolds,
+                                                    currency: terms.sendAmount.currency, context)
             } catch LedgerError.belowFloor {
                 // Nothing was written: the floor is checked before the entry.
                 return try recordRejection(db, submission, reason: .insufficientFunds, field: 0, context)
@@ -74,7 +71,6 @@ enum Transfers {
                 $0.text(submission.operatorId)
                 $0.blob(idBytes)
                 $0.blob(submission.contentHash)
-                $0.text(holdId)
                 $0.text(terms.sendAmount.currency.code)
                 $0.int(terms.sendAmount.minorUnits)
                 $0.int(terms.fee.minorUnits)
@@ -105,7 +101,19 @@ enum Transfers {
                     $0.text(leg.account)
                     $0.int(Int64(leg.share))
                     $0.int(leg.payoutAmount)
-                    $0.optionalText(holdIds[index])
+                    // The leg's hold: its share of send amount and fee, in the slice's hold entry.
+                    let held = legHolds[index]
+                    $0.int(held)
+                    $0.int(held)
+                    if held > 0 {
+                        $0.text("pending")
+                        $0.int(terms.holdExpiresAt)
+                        $0.int(holdEntry)
+                    } else {
+                        $0.null()
+                        $0.null()
+                        $0.null()
+                    }
                 }
                 // Held for review: nothing goes to a partner until it is approved.
                 if !terms.review {
@@ -167,10 +175,6 @@ enum Transfers {
     static func cancel(_ db: Database, operatorId: String, transferId: TransferID, reason: ReasonCode,
                        _ context: WriteContext) throws -> [Int64] {
         let id = Data(transferId.bytes)
-        guard try String.fetchOne(db.cachedStatement(sql: """
-            SELECT hold_id FROM transfer WHERE operator_id = ? AND transfer_id = ?
-            """), arguments: [operatorId, id]) != nil
-        else { throw LedgerError.unknownTransfer(transferId.description) }
         try move(db, operatorId: operatorId, transferId: transferId, to: .cancelled, reason: reason, context)
         let entries = try voidHolds(db, operatorId: operatorId, transferId: transferId, context)
         let legs = try Int.fetchAll(db.cachedStatement(sql: """
@@ -190,12 +194,13 @@ enum Transfers {
         -> [Int64]
     {
         let id = Data(transferId.bytes)
-        let holds = try String.fetchAll(db.cachedStatement(sql: """
-            SELECT h.id FROM hold h WHERE h.state = 'pending' AND h.id IN (
-                SELECT hold_id FROM transfer WHERE operator_id = ? AND transfer_id = ?
-                UNION SELECT hold_id FROM leg WHERE operator_id = ? AND transfer_id = ? AND hold_id IS NOT NULL)
-            ORDER BY h.id
-            """), arguments: [operatorId, id, operatorId, id])
+        var holds = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT h.id FROM transfer t JOIN hold h ON h.id = t.hold_id
+            WHERE t.operator_id = ? AND t.transfer_id = ? AND h.state = 'pending'
+            """), arguments: [operatorId, id])
+        holds += try Int.fetchAll(db.cachedStatement(sql: """
+            SELECT leg_index FROM leg WHERE operator_id = ? AND transfer_id = ? AND hold_state = 'pending' ORDER BY leg_index
+            """), arguments: [operatorId, id]).map { TransferSubmission.holdId(operatorId, transferId, leg: $0) }
         return try holds.map { try Holds.close(db, id: $0, state: "voided", context) }
     }
 

@@ -74,9 +74,14 @@ extension Ledger {
             }
 
             for row in try Row.fetchAll(db, sql: """
+                WITH pending (code, remaining) AS (
+                    SELECT 'operator/' || operator_id || '/holds/' || currency, remaining FROM hold WHERE state = 'pending'
+                    UNION ALL
+                    SELECT 'operator/' || l.operator_id || '/holds/' || t.send_currency, l.hold_remaining FROM leg l
+                    JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
+                    WHERE l.hold_state = 'pending')
                 SELECT a.code, -a.balance AS held,
-                       coalesce((SELECT sum(h.remaining) FROM hold h WHERE h.state = 'pending'
-                                 AND 'operator/' || h.operator_id || '/holds/' || h.currency = a.code), 0) AS pending
+                       coalesce((SELECT sum(p.remaining) FROM pending p WHERE p.code = a.code), 0) AS pending
                 FROM account a WHERE a.code LIKE 'operator/%/holds/%'
                 """) where (row["held"] as Int64) != (row["pending"] as Int64) {
                 report.problems.append("account \(row["code"] as String): holds \(row["held"] as Int64), "
@@ -85,8 +90,12 @@ extension Ledger {
             // Each hold entry moves into the holds account what the holds it created hold: one
             // hold, or (since a slice of new transfers moves its money in one entry) many.
             var created = [Int64: Int64]()
-            for row in try Row.fetchAll(db, sql: "SELECT created_entry_id, sum(amount) FROM hold GROUP BY created_entry_id") {
-                created[row[0]] = row[1]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT created_entry_id, sum(amount) FROM hold GROUP BY created_entry_id
+                UNION ALL
+                SELECT hold_entry_id, sum(hold_amount) FROM leg WHERE hold_entry_id IS NOT NULL GROUP BY hold_entry_id
+                """) {
+                created[row[0], default: 0] += row[1] as Int64
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT e.id, coalesce(sum(CASE WHEN p.amount > 0 THEN p.amount END), 0) FROM entry e
@@ -113,14 +122,13 @@ extension Ledger {
                 }
             }
 
-            // What a transfer holds: its one hold, or its legs' holds, together send amount plus fee.
+            // What a transfer holds: its legs' holds, or its one hold, together send amount plus fee.
             for row in try Row.fetchAll(db, sql: """
                 SELECT t.operator_id, hex(t.transfer_id) AS id FROM transfer t
-                WHERE t.state <> 'rejected' AND t.send_amount + t.fee IS NOT (
-                    SELECT sum(h.amount) FROM hold h WHERE h.operator_id = t.operator_id AND h.id IN (
-                        SELECT t.hold_id
-                        UNION SELECT l.hold_id FROM leg l
-                        WHERE l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id AND l.hold_id IS NOT NULL))
+                WHERE t.state <> 'rejected' AND t.send_amount + t.fee IS NOT (CASE t.holds_per_leg
+                    WHEN 1 THEN (SELECT sum(l.hold_amount) FROM leg l
+                                 WHERE l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id)
+                    ELSE (SELECT h.amount FROM hold h WHERE h.id = t.hold_id AND h.operator_id = t.operator_id) END)
                 """) {
                 report.problems.append("transfer \(row["operator_id"] as String)/\(row["id"] as String): "
                                        + "its holds are missing or differ from send amount plus fee")

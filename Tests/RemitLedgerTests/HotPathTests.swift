@@ -11,12 +11,9 @@ final class HotPathTests: LedgerTestCase {
     func testNoWriteStatementBuildsATemporaryTable() async throws {
         ledger = nil
         var statements = HotSQL.allCases.filter { ![.savepoint, .release, .rollbackTo].contains($0) }.map(\.sql)
-        // A hold's state changes on the payout path (Holds.finish and close).
-        statements += [
-            "UPDATE hold SET state = 'posted', remaining = 0, closed_entry_id = ? WHERE id = ?",
-            "UPDATE hold SET state = ?, remaining = 0, closed_entry_id = ? WHERE id = ?",
-            "UPDATE hold SET remaining = ? WHERE id = ?",
-        ]
+        // A hold's state changes on the payout path (Holds.post, finish and close), in its leg's
+        // row or, for other holds, in the hold table.
+        statements += [Holds.updateTableSQL, Holds.updateLegSQL]
         let queue = try DatabaseQueue(path: path)
         for sql in statements {
             let opcodes = try await queue.read { db in

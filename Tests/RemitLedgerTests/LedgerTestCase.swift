@@ -57,8 +57,14 @@ class LedgerTestCase: XCTestCase {
     func submitSplit(_ id: TransferID, redirect: Bool = false) async {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
         await expectDone(.fund(operatorId: "ACME", amount: usd(100_000), reference: "w"))
-        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
-            operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: 1, count: 32),
+        let outcome = await ledger.apply(split(id, redirect: redirect))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+    }
+
+    /// The command `submitSplit` applies; its legs hold 72.10 and 30.89.
+    func split(_ id: TransferID, redirect: Bool = false, content: UInt8 = 1) -> LedgerCommand {
+        .submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: content, count: 32),
             decision: .accept(.init(
                 sendAmount: usd(10_000), fee: usd(299), payoutAmount: kes(1_281_555),
                 legs: [.init(product: "mobileWallet", institution: "", account: "254712345678", share: 7_000,
@@ -66,7 +72,6 @@ class LedgerTestCase: XCTestCase {
                        .init(product: "savingsDeposit", institution: "KMFI", account: "SAV-1", share: 3_000,
                              payoutAmount: 384_466)],
                 holdExpiresAt: .max)),
-            details: .init(rate: 128_155_500_000, referenceRate: 130_000_000_000, redirectToFirstLeg: redirect))))
-        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+            details: .init(rate: 128_155_500_000, referenceRate: 130_000_000_000, redirectToFirstLeg: redirect)))
     }
 }

@@ -151,9 +151,89 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertFalse(applied.contains { $0.hasPrefix("v17") }, "nothing of v17 is left behind")
     }
 
+    /// The ledger as v20 left it: a row of the hold table per leg that holds something, named by
+    /// the leg (`leg.hold_id`) and, for the first, by its transfer (`transfer.hold_id`).
+    func rewindToV20() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            let uuid = "lower(substr(hex(l.transfer_id), 1, 8) || '-' || substr(hex(l.transfer_id), 9, 4) || '-' || "
+                + "substr(hex(l.transfer_id), 13, 4) || '-' || substr(hex(l.transfer_id), 17, 4) || '-' || "
+                + "substr(hex(l.transfer_id), 21))"
+            let holdId = "'transfer/' || l.operator_id || '/' || \(uuid) || CASE l.leg_index WHEN 0 THEN '' ELSE '/' || l.leg_index END"
+            try db.execute(sql: """
+                PRAGMA foreign_keys = OFF;
+                INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id, closed_entry_id)
+                    SELECT \(holdId), l.operator_id, t.send_currency, l.hold_amount, l.hold_remaining, l.hold_state,
+                           l.hold_expires_at, l.hold_entry_id, l.hold_closed_entry_id
+                    FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
+                    WHERE l.hold_state IS NOT NULL;
+                CREATE TABLE leg_v20 (
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    leg_index INTEGER NOT NULL CHECK (leg_index >= 0),
+                    product TEXT NOT NULL,
+                    institution TEXT NOT NULL,
+                    account TEXT NOT NULL,
+                    share INTEGER NOT NULL CHECK (share > 0 AND share <= 10000),
+                    payout_amount INTEGER NOT NULL CHECK (payout_amount >= 0),
+                    state TEXT NOT NULL,
+                    reason INTEGER NOT NULL DEFAULT 0,
+                    partner_reference TEXT NOT NULL DEFAULT '', partner TEXT NOT NULL DEFAULT '', hold_id TEXT REFERENCES hold(id),
+                    PRIMARY KEY (operator_id, transfer_id, leg_index),
+                    FOREIGN KEY (operator_id, transfer_id) REFERENCES transfer(operator_id, transfer_id)
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO leg_v20 SELECT l.operator_id, l.transfer_id, l.leg_index, l.product, l.institution, l.account,
+                    l.share, l.payout_amount, l.state, l.reason, l.partner_reference, l.partner,
+                    CASE WHEN l.hold_state IS NULL THEN NULL ELSE \(holdId) END
+                    FROM leg l;
+                CREATE TABLE transfer_v20 (
+                    operator_id TEXT NOT NULL REFERENCES operator(id),
+                    transfer_id BLOB NOT NULL CHECK (length(transfer_id) = 16),
+                    content_hash BLOB NOT NULL CHECK (length(content_hash) = 32),
+                    state TEXT NOT NULL,
+                    reason INTEGER NOT NULL DEFAULT 0,
+                    field INTEGER NOT NULL DEFAULT 0,
+                    hold_id TEXT REFERENCES hold(id),
+                    send_currency TEXT,
+                    send_amount INTEGER NOT NULL DEFAULT 0,
+                    fee INTEGER NOT NULL DEFAULT 0,
+                    payout_currency TEXT,
+                    payout_amount INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    last_event_sequence INTEGER NOT NULL DEFAULT 0, operator_reference TEXT NOT NULL DEFAULT '',
+                    send_country TEXT, payout_country TEXT, quote_id BLOB CHECK (quote_id IS NULL OR length(quote_id) = 16),
+                    rate INTEGER NOT NULL DEFAULT 0 CHECK (rate >= 0),
+                    reference_rate INTEGER NOT NULL DEFAULT 0 CHECK (reference_rate >= 0),
+                    holds_per_leg INTEGER NOT NULL DEFAULT 0 CHECK (holds_per_leg IN (0, 1)),
+                    leg_failure_policy TEXT NOT NULL DEFAULT 'refund' CHECK (leg_failure_policy IN ('refund', 'redirect')),
+                    sender_name TEXT NOT NULL DEFAULT '', sender_account TEXT NOT NULL DEFAULT '',
+                    beneficiary_name TEXT NOT NULL DEFAULT '', standing_instruction_revision INTEGER,
+                    PRIMARY KEY (operator_id, transfer_id),
+                    CHECK ((state = 'rejected') = (hold_id IS NULL))
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO transfer_v20 SELECT t.operator_id, t.transfer_id, t.content_hash, t.state, t.reason, t.field,
+                    CASE WHEN t.holds_per_leg = 0 THEN t.hold_id WHEN t.state = 'rejected' THEN NULL
+                         ELSE (SELECT l.hold_id FROM leg_v20 l WHERE l.operator_id = t.operator_id
+                               AND l.transfer_id = t.transfer_id AND l.hold_id IS NOT NULL ORDER BY l.leg_index LIMIT 1) END,
+                    t.send_currency, t.send_amount, t.fee, t.payout_currency, t.payout_amount, t.created_at, t.updated_at,
+                    t.last_event_sequence, t.operator_reference, t.send_country, t.payout_country, t.quote_id, t.rate,
+                    t.reference_rate, t.holds_per_leg, t.leg_failure_policy, t.sender_name, t.sender_account,
+                    t.beneficiary_name, t.standing_instruction_revision
+                    FROM transfer t;
+                DROP TABLE leg;
+                DROP TABLE transfer;
+                ALTER TABLE transfer_v20 RENAME TO transfer;
+                ALTER TABLE leg_v20 RENAME TO leg;
+                CREATE INDEX transfer_in_doubt ON transfer(operator_id) WHERE state = 'inDoubt';
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v21:%';
+                """)
+        }
+    }
+
     /// The ledger as v17 left it: the hold and screening tables' value checks as `IN` lists, and
     /// no collective-remittance tables.
     func rewindToV17() throws {
+        try rewindToV20()
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             let party = { (name: String) in
                 """
@@ -245,7 +325,8 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertFalse(try tableSQL("hold").contains(" IN ("))
         XCTAssertFalse(try tableSQL("screening").contains(" IN ("))
         let holdsAfter = try await read("hold"), screeningsAfter = try await read("screening")
-        XCTAssertEqual(holdsAfter, holds)
+        // The transfers' holds moved into their legs (v21); the others are as they were.
+        XCTAssertEqual(holdsAfter, holds.filter { !($0["id"] as String).hasPrefix("transfer/") })
         XCTAssertEqual(screeningsAfter, screenings)
         let indexes = try await DatabaseQueue(path: path).read {
             try String.fetchAll($0, sql: """
@@ -278,5 +359,108 @@ final class MigrationTests: LedgerTestCase {
         _ = await ledger.apply([transfer(1), transfer(4)])
         XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 4 * 10_299)
         XCTAssertEqual(try ledger.verify().problems, [])
+    }
+
+    func rows(_ sql: String) throws -> [Row] {
+        try DatabaseQueue(path: path).read { try Row.fetchAll($0, sql: sql) }
+    }
+
+    /// Ledgers from v11 to v20 kept a hold row per leg; v21 moves each into its leg's row, in every
+    /// state, keeps the one hold of a transfer recorded before holds per leg where it was, and the
+    /// ledger goes on from there.
+    func testV21MovesEachLegsHoldIntoItsLeg() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1_000_000), reference: "w"))
+        await expectDone(.hold(id: "deposit", operatorId: "ACME", amount: usd(5_000), expiresAt: .max))
+        let ids = (1...6).map { TransferID(high: 0x0191_F3C2_0000_0000, low: UInt64($0)) }
+        for outcome in await ledger.apply(ids.prefix(5).map { split($0) }) {
+            guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        }
+        let report = { (n: Int, leg: Int, outcome: LegReport.Outcome) in
+            LedgerCommand.reportLeg(LegReport(operatorId: "ACME", transferId: ids[n], leg: leg, outcome: outcome))
+        }
+        // 0 pending; 1 one leg paid, one refunded; 2 cancelled; 3 dispatched and in doubt.
+        await expectDone(report(1, 0, .dispatched(partner: "MPESA")))
+        await expectDone(report(1, 0, .paid(partnerReference: "MP-1")))
+        await expectDone(report(1, 1, .failed(.partnerRejected)))
+        await expectDone(.cancelTransfer(operatorId: "ACME", transferId: ids[2], reason: .none))
+        await expectDone(report(3, 0, .dispatched(partner: "MPESA")))
+        await expectDone(report(3, 1, .dispatched(partner: "KMFI")))
+        await expectDone(report(3, 1, .inDoubt(.partnerUnreachable)))
+        await ledger.flush()
+        let entries = try ids.prefix(5).map { try ledger.entries(operatorId: "ACME", transferId: $0) }
+        let balances = try ledger.trialBalance()
+        ledger = nil
+        try rewindToV20()
+        // 4 as a transfer recorded before holds per leg (before v11): one hold for both legs.
+        let legacy = TransferSubmission.holdId("ACME", ids[4])
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE leg SET hold_id = NULL WHERE transfer_id = ?", arguments: [Data(ids[4].bytes)])
+            try db.execute(sql: "DELETE FROM hold WHERE id = ?", arguments: [legacy + "/1"])
+            try db.execute(sql: "UPDATE hold SET amount = 10299, remaining = 10299 WHERE id = ?", arguments: [legacy])
+            try db.execute(sql: "UPDATE transfer SET holds_per_leg = 0 WHERE transfer_id = ?", arguments: [Data(ids[4].bytes)])
+        }
+        XCTAssertEqual(try rows("SELECT id FROM hold").count, 10, "the v20 layout: a row per leg's hold")
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        XCTAssertEqual(try rows("SELECT id FROM hold ORDER BY id").map { $0["id"] as String }, ["deposit", legacy])
+        XCTAssertFalse(try tableSQL("leg").contains("hold_id"))
+        XCTAssertEqual(try rows("SELECT hold_id FROM transfer WHERE hold_id IS NOT NULL").map { $0["hold_id"] as String },
+                       [legacy])
+        let holds = { (n: Int) in try XCTUnwrap(self.ledger.transfer(operatorId: "ACME", id: ids[n])).legs.map(\.hold) }
+        let hold = { (n: Int, leg: Int, amount: Int64, remaining: Int64, state: String) in
+            LegHold(id: TransferSubmission.holdId("ACME", ids[n], leg: leg), amount: amount, remaining: remaining, state: state)
+        }
+        XCTAssertEqual(try holds(0), [hold(0, 0, 7_210, 7_210, "pending"), hold(0, 1, 3_089, 3_089, "pending")])
+        XCTAssertEqual(try holds(1), [hold(1, 0, 7_210, 0, "posted"), hold(1, 1, 3_089, 0, "voided")])
+        XCTAssertEqual(try holds(2), [hold(2, 0, 7_210, 0, "voided"), hold(2, 1, 3_089, 0, "voided")])
+        XCTAssertEqual(try holds(3), [hold(3, 0, 7_210, 7_210, "pending"), hold(3, 1, 3_089, 3_089, "pending")])
+        XCTAssertEqual(try holds(4), [nil, nil])
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[4])?.holdId, legacy)
+        XCTAssertEqual(try ids.prefix(5).map { try ledger.entries(operatorId: "ACME", transferId: $0) }, entries)
+        XCTAssertEqual(try ledger.trialBalance(), balances)
+        XCTAssertEqual(try rows("PRAGMA foreign_key_check"), [])
+        try assertWhole()
+
+        // Settling goes on, from the legs' rows and from the legacy hold alike.
+        await expectDone(report(0, 0, .dispatched(partner: "MPESA")))
+        await expectDone(report(0, 0, .paid(partnerReference: "MP-2")))
+        await expectDone(report(0, 1, .failed(.partnerRejected)))
+        await expectDone(report(3, 1, .paid(partnerReference: "KM-3")))
+        await expectDone(report(3, 0, .paid(partnerReference: "MP-3")))
+        await expectDone(report(4, 0, .dispatched(partner: "MPESA")))
+        await expectDone(report(4, 0, .paid(partnerReference: "MP-4")))
+        await expectDone(report(4, 1, .failed(.partnerRejected)))
+        await expectDone(.void(holdId: "deposit"))
+        _ = await ledger.apply(split(ids[5]))
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[0])?.state, .partiallyPaid)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[3])?.state, .paid)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[4])?.state, .partiallyPaid)
+        XCTAssertEqual(try rows("SELECT state FROM hold WHERE id = '\(legacy)'").first?["state"], "posted")
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 10_299)
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 1_000_000 - 3 * 7_210 - 2 * 10_299)
+        try assertWhole()
+    }
+
+    /// A leg's hold that is not the leg's own (another currency here) was written by no build of
+    /// the gateway: v21 refuses to move it, and leaves the ledger as it was.
+    func testV21RefusesALegsHoldOfAnotherCurrency() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100_000), reference: "w"))
+        let id = TransferID(high: 0x0191_F3C2_0000_0000, low: 1)
+        _ = await ledger.apply(split(id))
+        await ledger.flush()
+        ledger = nil
+        try rewindToV20()
+        let changed = TransferSubmission.holdId("ACME", id, leg: 1)
+        try await DatabaseQueue(path: path).write {
+            try $0.execute(sql: "UPDATE hold SET currency = 'EUR' WHERE id = ?", arguments: [changed])
+        }
+        XCTAssertThrowsError(try Ledger(path: path)) { error in
+            guard case LedgerError.storage(let message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("names hold \(changed), which is missing, another operator's or currency's"), message)
+        }
+        XCTAssertEqual(try rows("SELECT id FROM hold").count, 2)
+        XCTAssertEqual(try rows("SELECT identifier FROM grdb_migrations WHERE identifier LIKE 'v21%'"), [])
     }
 }

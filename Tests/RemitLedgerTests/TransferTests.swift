@@ -191,7 +191,12 @@ final class TransferTests: LedgerTestCase {
     func testACancellationAndItsRefundCommitTogetherOrNotAtAll() async throws {
         _ = await submit(submission(id1))
         // A hold per leg: 70 % and 30 % of 102.99.
-        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.holdId, TransferSubmission.holdId("ACME", id1))
+        let legs = try XCTUnwrap(ledger.transfer(operatorId: "ACME", id: id1)).legs
+        XCTAssertEqual(legs.map(\.hold), [
+            LegHold(id: TransferSubmission.holdId("ACME", id1), amount: 7_210, remaining: 7_210, state: "pending"),
+            LegHold(id: TransferSubmission.holdId("ACME", id1, leg: 1), amount: 3_089, remaining: 3_089, state: "pending"),
+        ])
+        XCTAssertNil(try ledger.transfer(operatorId: "ACME", id: id1)?.holdId, "no hold of the transfer's own")
         let cancel = LedgerCommand.atomic([
             .moveTransfer(operatorId: "ACME", transferId: id1, to: .cancelled, reason: .none),
             .void(holdId: TransferSubmission.holdId("ACME", id1, leg: 0)),

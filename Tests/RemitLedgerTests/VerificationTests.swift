@@ -86,4 +86,31 @@ final class VerificationTests: LedgerTestCase {
             "holds of 1000 name entry 3 as theirs, which is not a hold entry",
         ])
     }
+
+    /// A transfer's holds are in its legs' rows (v21): an edited leg hold is found as a hold row is.
+    func testALegsHoldThatDisagreesIsFound() async throws {
+        let id = TransferID(high: 0x0191_F3C2_0000_0000, low: 1)
+        let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: 1, count: 32),
+            decision: .accept(.init(sendAmount: usd(2_000), fee: usd(100), payoutAmount: usd(2_000),
+                                    legs: [.init(product: "mobileWallet", institution: "", account: "2547", share: 5_000,
+                                                 payoutAmount: 1_000),
+                                           .init(product: "savingsDeposit", institution: "KMFI", account: "SAV-1", share: 5_000,
+                                                 payoutAmount: 1_000)],
+                                    holdExpiresAt: .max)),
+            details: .init(rate: 0))))
+        guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        await ledger.flush()
+        try assertWhole()
+        // Entry 4 moved both legs' holds, 1,050 each.
+        let transfer = "ACME/0191F3C2000000000000000000000001"
+        try tamper("UPDATE leg SET hold_remaining = 1049 WHERE leg_index = 1")
+        XCTAssertEqual(try problems(), ["account operator/ACME/holds/USD: holds 3100, pending holds add up to 3099"])
+        try tamper("UPDATE leg SET hold_amount = 1049, hold_remaining = 1049 WHERE leg_index = 1")
+        XCTAssertEqual(try problems(), [
+            "account operator/ACME/holds/USD: holds 3100, pending holds add up to 3099",
+            "entry 4: holds 2100, the holds it created add up to 2099",
+            "transfer \(transfer): its holds are missing or differ from send amount plus fee",
+        ])
+    }
 }
