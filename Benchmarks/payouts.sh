@@ -7,9 +7,10 @@
 #
 #   swift build -c release && Benchmarks/payouts.sh
 #   RATE=1500 DURATION=30 Benchmarks/payouts.sh
+#   BIN=/tmp/old-build DURATION=30 Benchmarks/payouts.sh    # another build (its remitd and remit-loadgen)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$(pwd)/.build/release"
+bin="${BIN:-$(pwd)/.build/release}"   # BIN=FOLDER: another build's remitd and remit-loadgen
 rate=${RATE:-2000}
 seconds=${DURATION:-60}
 work=$(mktemp -d /tmp/remit-payouts.XXXXXX)

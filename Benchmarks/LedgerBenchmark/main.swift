@@ -114,8 +114,8 @@ struct Raw {
 
 /// Parts of the ledger's rows the raw baseline leaves out, for finding what costs what:
 /// `RAW_SKIP=entry,hold,leg,outbox,event,screening` (default: none; the comparison with the ledger uses all;
-/// `hold` leaves the leg's hold columns empty, `leg` the leg row and its hold), any of the indexes
-/// `screening_by_transfer`, `leg_hold_pending_by_expiry`, `outbox_by_leg`, `posting_by_account`, and
+/// `hold` leaves the leg's hold columns empty, `outbox` its place in the outbox, `leg` the leg row and
+/// both), any of the indexes `screening_by_transfer`, `leg_hold_pending_by_expiry`, `leg_outbox`, `posting_by_account`, and
 /// `foreign_keys` (the checks, which leaving out `entry` or `leg` also turns off).
 let rawSkip = Set((ProcessInfo.processInfo.environment["RAW_SKIP"] ?? "").split(separator: ",").map(String.init))
 
@@ -131,7 +131,7 @@ func rawRun(batch: Int, total: Int) throws -> Double {
     // then are the checks off: they cost about 8 % of the baseline's time, which would otherwise
     // be counted against whatever else is left out.
     if !rawSkip.isDisjoint(with: ["entry", "leg", "foreign_keys"]) { raw.exec("PRAGMA foreign_keys = OFF") }
-    for index in ["screening_by_transfer", "leg_hold_pending_by_expiry", "outbox_by_leg", "posting_by_account"]
+    for index in ["screening_by_transfer", "leg_hold_pending_by_expiry", "leg_outbox", "posting_by_account"]
     where rawSkip.contains(index) {
         raw.exec("DROP INDEX \(index)")
     }
@@ -184,16 +184,11 @@ func rawRun(batch: Int, total: Int) throws -> Double {
             raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy, sender_name, sender_account, beneficiary_name) VALUES ('ACME', ?, ?, 'accepted', 'USD', 10000, 299, 'KES', 1281555, ?, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund', 'Maria Otieno', 'ACC-1001', 'Grace Wanjiru')",
                     [idBytes, open, time, time, sequence])
             if !rawSkip.contains("leg") {
-                // As the ledger (v21): the leg's hold in its row.
-                if rawSkip.contains("hold") {
-                    raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending')", [idBytes])
-                } else {
-                    raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state, hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending', 10299, 10299, 'pending', ?, ?)",
-                            [idBytes, Int64.max, entry])
-                }
-            }
-            if !rawSkip.contains("outbox") {
-                raw.run("INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES ('ACME', ?, 0, ?)", [idBytes, time])
+                // As the ledger: the leg's hold (v21) and its place in the outbox (v22) in its row.
+                let hold: [Any?] = rawSkip.contains("hold") ? [0, 0, nil, nil, nil] : [10299, 10299, "pending", Int64.max, entry]
+                let queued: Any? = rawSkip.contains("outbox") ? nil : time
+                raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state, hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id, queued_at) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending', ?, ?, ?, ?, ?, ?)",
+                        [idBytes] + hold + [queued])
             }
             if !rawSkip.contains("event") {
                 raw.run("INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, occurred_at) VALUES ('ACME', ?, ?, NULL, 'accepted', ?)",

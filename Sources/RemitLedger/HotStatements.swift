@@ -11,7 +11,7 @@ enum HotSQL: Int, CaseIterable {
     case savepoint, release, rollbackTo
     case selectBalance, addBalance, insertEntry, completeEntry, insertPosting
     case holdExists, insertHold
-    case selectTransfer, insertTransfer, insertLeg, insertOutbox
+    case selectTransfer, insertTransfer, insertLeg
     case selectEventSequence, writeEventSequence, insertEvent, insertScreening
 
     var sql: String {
@@ -48,10 +48,9 @@ enum HotSQL: Int, CaseIterable {
         case .insertLeg:
             """
             INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state,
-                             hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
+                             hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id, queued_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
             """
-        case .insertOutbox: "INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at) VALUES (?, ?, ?, ?)"
         case .insertScreening:
             """
             INSERT INTO screening (id, operator_id, transfer_id, screened_at, \(Screenings.decisionColumns), hash)

@@ -53,9 +53,8 @@ extension Ledger {
         try pool.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT l.operator_id, l.transfer_id, l.leg_index, l.state, l.payout_amount, l.partner_reference,
-                       t.payout_currency, t.updated_at, o.redirect, o.redirect_state
+                       t.payout_currency, t.updated_at, l.redirect_state
                 FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-                LEFT JOIN outbox o ON o.operator_id = l.operator_id AND o.transfer_id = l.transfer_id AND o.leg_index = l.leg_index
                 WHERE l.partner = ?
                 """, arguments: [partner])
             var payouts: [PartnerPayout] = []

@@ -159,16 +159,20 @@ public struct PayoutResolution: Hashable, Sendable {
 }
 
 enum Payouts {
+    /// Takes a leg out of the payout outbox (schema v22: the outbox is the legs whose
+    /// `queued_at` is set), clearing its progress, as deleting its outbox row did before.
+    static let leaveOutbox = """
+        queued_at = NULL, due_at = 0, attempts = 0, inquiries = 0, review = 0, taken = 0, redirect = 0, redirect_state = NULL
+        """
+
     static func resolve(_ db: Database, _ resolution: PayoutResolution, _ context: WriteContext) throws -> [Int64] {
         guard !resolution.evidence.isEmpty, resolution.evidence.utf8.count <= 500 else {
             throw LedgerError.invalidEvidence
         }
         // A redirected leg's payout through the first leg's destination is what is in doubt, if any.
         let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT coalesce(o.redirect_state, l.state) AS state, o.redirect_state IS NOT NULL AS redirect
-            FROM leg l LEFT JOIN outbox o
-                ON o.operator_id = l.operator_id AND o.transfer_id = l.transfer_id AND o.leg_index = l.leg_index
-            WHERE l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ?
+            SELECT coalesce(l.redirect_state, l.state) AS state, l.redirect_state IS NOT NULL AS redirect
+            FROM leg l WHERE l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ?
             """), arguments: [resolution.operatorId, Data(resolution.transferId.bytes), resolution.leg])
         guard let row else { throw LedgerError.unknownLeg(resolution.transferId.description, resolution.leg) }
         let state: String = row["state"], redirect: Bool = row["redirect"]
@@ -197,19 +201,19 @@ enum Payouts {
         let transferState = TransferState(rawValue: transfer["state"])!
         // Transfers recorded before holds per leg have one hold, posted in parts.
         let legacyHold: String? = (transfer["holds_per_leg"] as Int64) == 1 ? nil : transfer["hold_id"]
-        let outboxKey: [DatabaseValueConvertible?] = [report.operatorId, id, report.leg]
+        let legKey: [DatabaseValueConvertible?] = [report.operatorId, id, report.leg]
         // A leg's own hold, kept in its row; a leg whose share rounds to nothing has none.
         let legHold = TransferSubmission.holdId(report.operatorId, report.transferId, leg: report.leg)
         func legHasHold() throws -> Bool {
             try String.fetchOne(db.cachedStatement(sql: """
                 SELECT hold_state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """), arguments: StatementArguments(outboxKey)) != nil
+                """), arguments: StatementArguments(legKey)) != nil
         }
         // A redirected leg's payout to the first leg's destination keeps its progress in the
         // outbox; the leg itself stays REDIRECTED until that payout is paid (or refunded).
-        let redirectState = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT redirect, redirect_state FROM outbox WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-            """), arguments: StatementArguments(outboxKey)).map { row -> String? in row["redirect_state"] } ?? nil
+        let redirectState = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT redirect_state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            """), arguments: StatementArguments(legKey))
         let isRedirect = redirectState != nil
         guard isRedirect == report.redirect else {
             throw LedgerError.illegalTransition("\(report.transferId) leg \(report.leg)",
@@ -224,13 +228,13 @@ enum Payouts {
                                                         from: current.rawValue, to: state.rawValue)
                 }
                 try db.cachedStatement(sql: """
-                    UPDATE outbox SET redirect_state = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                    """).execute(arguments: StatementArguments([state.rawValue] + outboxKey))
+                    UPDATE leg SET redirect_state = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                    """).execute(arguments: StatementArguments([state.rawValue] + legKey))
                 if state == .paid {
                     // The leg stays REDIRECTED; its event now carries the paying partner's reference.
                     try db.cachedStatement(sql: """
                         UPDATE leg SET partner_reference = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                        """).execute(arguments: StatementArguments([reference] + outboxKey))
+                        """).execute(arguments: StatementArguments([reference] + legKey))
                     try Transfers.appendEvent(db, context, operatorId: report.operatorId, transferId: report.transferId,
                                               leg: report.leg, state: LegState.redirected.rawValue, reason: .none,
                                               partnerReference: reference)
@@ -249,38 +253,38 @@ enum Payouts {
             // Pending to dispatched; or, after a partner's definite refusal, to the next partner.
             guard let legState = try String.fetchOne(db.cachedStatement(sql: """
                 SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """), arguments: StatementArguments(outboxKey))
+                """), arguments: StatementArguments(legKey))
             else { throw LedgerError.unknownLeg(report.transferId.description, report.leg) }
             let current = redirectState ?? legState
             if current != LegState.dispatched.rawValue { try moveLeg(.dispatched) }
             try db.cachedStatement(sql: """
                 UPDATE leg SET partner = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """).execute(arguments: StatementArguments([partner] + outboxKey))
+                """).execute(arguments: StatementArguments([partner] + legKey))
             // A new partner has not seen the payout.
             try db.cachedStatement(sql: """
-                UPDATE outbox SET attempts = attempts + 1, taken = 0, due_at = max(due_at, ?)
-                WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """).execute(arguments: StatementArguments([answerDueAt] + outboxKey))
+                UPDATE leg SET attempts = attempts + 1, taken = 0, due_at = max(due_at, ?)
+                WHERE operator_id = ? AND transfer_id = ? AND leg_index = ? AND queued_at IS NOT NULL
+                """).execute(arguments: StatementArguments([answerDueAt] + legKey))
             if transferState == .accepted { try moveTransfer(.dispatched) }
             return []
 
         case .retry(let dueAt, let inquiry, let taken):
             try db.cachedStatement(sql: """
-                UPDATE outbox SET due_at = ?, inquiries = inquiries + ?, taken = max(taken, ?)
-                WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """).execute(arguments: StatementArguments([dueAt, inquiry ? 1 : 0, taken ? 1 : 0] + outboxKey))
+                UPDATE leg SET due_at = ?, inquiries = inquiries + ?, taken = max(taken, ?)
+                WHERE operator_id = ? AND transfer_id = ? AND leg_index = ? AND queued_at IS NOT NULL
+                """).execute(arguments: StatementArguments([dueAt, inquiry ? 1 : 0, taken ? 1 : 0] + legKey))
             return []
 
         case .review:
             try db.cachedStatement(sql: """
-                UPDATE outbox SET review = 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """).execute(arguments: StatementArguments(outboxKey))
+                UPDATE leg SET review = 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ? AND queued_at IS NOT NULL
+                """).execute(arguments: StatementArguments(legKey))
             return []
 
         case .inDoubt(let reason):
             try db.cachedStatement(sql: """
-                UPDATE outbox SET taken = 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-                """).execute(arguments: StatementArguments(outboxKey))
+                UPDATE leg SET taken = 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ? AND queued_at IS NOT NULL
+                """).execute(arguments: StatementArguments(legKey))
             try moveLeg(.inDoubt, reason)
             if transferState == .dispatched { try moveTransfer(.inDoubt, reason) }
             return []
@@ -350,14 +354,12 @@ enum Payouts {
     private static func deleteOutboxAndFinish(_ db: Database, _ report: LegReport, legacyHold: String?,
                                               _ context: WriteContext) throws -> [Int64] {
         let id = Data(report.transferId.bytes)
-        try db.cachedStatement(sql: "DELETE FROM outbox WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?")
+        try db.cachedStatement(sql: "UPDATE leg SET \(leaveOutbox) WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?")
             .execute(arguments: [report.operatorId, id, report.leg])
         // A redirected leg is settled once its payout through the first leg's destination is: it
         // counts as paid then, its outbox row gone.
         let states = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT l.state, EXISTS (SELECT 1 FROM outbox o WHERE o.operator_id = l.operator_id AND o.transfer_id = l.transfer_id
-                                    AND o.leg_index = l.leg_index) AS open
-            FROM leg l WHERE l.operator_id = ? AND l.transfer_id = ?
+            SELECT l.state, l.queued_at IS NOT NULL AS open FROM leg l WHERE l.operator_id = ? AND l.transfer_id = ?
             """), arguments: [report.operatorId, id]).map { row -> LegState in
             let state = LegState(rawValue: row["state"])!
             return state == .redirected && !(row["open"] as Bool) ? .paid : state
@@ -394,28 +396,32 @@ extension Ledger {
     /// Legs due for work at `now`, oldest first, not in review: new ones to route, dispatched
     /// ones whose answer never came (after a restart), and ones in doubt due for an inquiry.
     public func payoutWork(now: Int64, limit: Int) throws -> [PayoutWork] {
-        try payoutWork(where: "o.review = 0 AND o.due_at <= ? ORDER BY o.id LIMIT ?", [now, limit])
+        try payoutWork(where: """
+            l.queued_at IS NOT NULL AND l.review = 0 AND l.due_at <= ?
+            ORDER BY l.queued_at, l.operator_id, l.transfer_id, l.leg_index LIMIT ?
+            """, [now, limit])
     }
 
     /// One leg's outbox work, due or not, in review or not; nil once it is settled.
     public func payoutWork(_ key: PayoutKey) throws -> PayoutWork? {
-        try payoutWork(where: "o.operator_id = ? AND o.transfer_id = ? AND o.leg_index = ? AND o.redirect = ?",
+        try payoutWork(where: """
+            l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ? AND l.redirect = ? AND l.queued_at IS NOT NULL
+            """,
                        [key.operatorId, Data(key.transferId.bytes), key.leg, key.redirect ? 1 : 0]).first
     }
 
     private func payoutWork(where condition: String, _ arguments: StatementArguments) throws -> [PayoutWork] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT o.operator_id, o.transfer_id, o.leg_index, o.attempts, o.inquiries, o.taken, o.redirect,
-                       coalesce(o.redirect_state, l.state) AS state, l.partner, l.payout_amount,
-                       CASE o.redirect WHEN 1 THEN f.product ELSE l.product END AS product,
-                       CASE o.redirect WHEN 1 THEN f.institution ELSE l.institution END AS institution,
-                       CASE o.redirect WHEN 1 THEN f.account ELSE l.account END AS account,
+                SELECT l.operator_id, l.transfer_id, l.leg_index, l.attempts, l.inquiries, l.taken, l.redirect,
+                       coalesce(l.redirect_state, l.state) AS state, l.partner, l.payout_amount,
+                       CASE l.redirect WHEN 1 THEN f.product ELSE l.product END AS product,
+                       CASE l.redirect WHEN 1 THEN f.institution ELSE l.institution END AS institution,
+                       CASE l.redirect WHEN 1 THEN f.account ELSE l.account END AS account,
                        t.payout_currency, t.payout_country, t.send_country, t.sender_name, t.beneficiary_name
-                FROM outbox o
-                JOIN leg l ON l.operator_id = o.operator_id AND l.transfer_id = o.transfer_id AND l.leg_index = o.leg_index
-                JOIN leg f ON f.operator_id = o.operator_id AND f.transfer_id = o.transfer_id AND f.leg_index = 0
-                JOIN transfer t ON t.operator_id = o.operator_id AND t.transfer_id = o.transfer_id
+                FROM leg l
+                JOIN leg f ON f.operator_id = l.operator_id AND f.transfer_id = l.transfer_id AND f.leg_index = 0
+                JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
                 WHERE \(condition)
                 """, arguments: arguments).map { row in
                 PayoutWork(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
@@ -434,12 +440,10 @@ extension Ledger {
     public func legsInDoubt(limit: Int) throws -> [LegInDoubt] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT l.operator_id, l.transfer_id, l.leg_index, coalesce(o.redirect_state, l.state) AS state, l.partner,
-                       l.payout_amount, t.payout_currency, t.updated_at, coalesce(o.inquiries, 0) AS inquiries,
-                       coalesce(o.review, 0) AS review, coalesce(o.redirect, 0) AS redirect
+                SELECT l.operator_id, l.transfer_id, l.leg_index, coalesce(l.redirect_state, l.state) AS state, l.partner,
+                       l.payout_amount, t.payout_currency, t.updated_at, l.inquiries, l.review, l.redirect
                 FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-                LEFT JOIN outbox o ON o.operator_id = l.operator_id AND o.transfer_id = l.transfer_id AND o.leg_index = l.leg_index
-                WHERE l.state = 'inDoubt' OR o.redirect_state = 'inDoubt' OR o.review = 1
+                WHERE l.state = 'inDoubt' OR l.redirect_state = 'inDoubt' OR l.review = 1
                 ORDER BY t.updated_at LIMIT ?
                 """, arguments: [limit]).map { row in
                 LegInDoubt(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
@@ -453,6 +457,6 @@ extension Ledger {
 
     /// Legs waiting for operations after their inquiries ran out.
     public func payoutsInReview() throws -> Int {
-        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox WHERE review = 1") ?? 0 }
+        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM leg WHERE queued_at IS NOT NULL AND review = 1") ?? 0 }
     }
 }

@@ -26,16 +26,14 @@ enum RedirectedLegs {
         else { return false }
         try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .redirected,
                               reason: reason, partnerReference: "", context)
+        // Back into the outbox, at its end, as a new payout with none of the failed one's progress.
         try db.cachedStatement(sql: """
-            UPDATE leg SET partner = '' WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            UPDATE leg SET partner = '', \(Payouts.leaveOutbox) WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
             """).execute(arguments: [operatorId, id, leg])
         try db.cachedStatement(sql: """
-            DELETE FROM outbox WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
-            """).execute(arguments: [operatorId, id, leg])
-        try db.cachedStatement(sql: """
-            INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at, due_at, redirect, redirect_state)
-            VALUES (?, ?, ?, ?, 0, 1, 'pending')
-            """).execute(arguments: [operatorId, id, leg, context.time])
+            UPDATE leg SET queued_at = ?, redirect = 1, redirect_state = 'pending'
+            WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            """).execute(arguments: [context.time, operatorId, id, leg])
         return true
     }
 }

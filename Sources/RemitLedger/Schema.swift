@@ -608,6 +608,34 @@ enum Schema {
         migrator.registerMigration("v21: a leg's hold in its leg row") { db in
             try LegHoldMigration.run(db)
         }
+        migrator.registerMigration("v22: the payout outbox in the legs") { db in
+            // A leg is in the outbox while `queued_at` is set (since when: the dispatcher takes
+            // legs oldest first, then by key); the outbox row's other columns move with it, and
+            // leaving the outbox resets them, as deleting the row did. One B-tree row fewer per
+            // leg, and the one-row-per-leg rule is now the leg table's key. Columns added to a
+            // table cost nothing to add, whatever its size; only the legs in the outbox are written.
+            let queued = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0
+            try db.execute(sql: """
+                ALTER TABLE leg ADD COLUMN queued_at INTEGER;
+                ALTER TABLE leg ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE leg ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0);
+                ALTER TABLE leg ADD COLUMN inquiries INTEGER NOT NULL DEFAULT 0 CHECK (inquiries >= 0);
+                ALTER TABLE leg ADD COLUMN review INTEGER NOT NULL DEFAULT 0 CHECK (review = 0 OR review = 1);
+                ALTER TABLE leg ADD COLUMN taken INTEGER NOT NULL DEFAULT 0 CHECK (taken = 0 OR taken = 1);
+                ALTER TABLE leg ADD COLUMN redirect INTEGER NOT NULL DEFAULT 0 CHECK (redirect = 0 OR redirect = 1);
+                ALTER TABLE leg ADD COLUMN redirect_state TEXT CHECK ((redirect = 0) = (redirect_state IS NULL));
+                UPDATE leg SET queued_at = o.created_at, due_at = o.due_at, attempts = o.attempts, inquiries = o.inquiries,
+                               review = o.review, taken = o.taken, redirect = o.redirect, redirect_state = o.redirect_state
+                    FROM outbox o
+                    WHERE o.operator_id = leg.operator_id AND o.transfer_id = leg.transfer_id AND o.leg_index = leg.leg_index;
+                DROP TABLE outbox;
+                CREATE INDEX leg_outbox ON leg(queued_at) WHERE queued_at IS NOT NULL;
+                """)
+            let moved = try Int.fetchOne(db, sql: "SELECT count(*) FROM leg WHERE queued_at IS NOT NULL") ?? 0
+            guard moved == queued else {
+                throw LedgerError.storage("the outbox held \(queued) legs and \(moved) moved into them; nothing was changed")
+            }
+        }
         return migrator
     }
 

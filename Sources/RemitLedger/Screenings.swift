@@ -165,8 +165,7 @@ enum Screenings {
         if approve {
             try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: .accepted, reason: .none, context)
             try db.cachedStatement(sql: """
-                INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at)
-                SELECT operator_id, transfer_id, leg_index, ? FROM leg WHERE operator_id = ? AND transfer_id = ?
+                UPDATE leg SET queued_at = ? WHERE operator_id = ? AND transfer_id = ?
                 """).execute(arguments: [context.time, operatorId, id])
             return []
         }

@@ -230,7 +230,7 @@ extension Ledger {
 
     /// Legs waiting in the payout outbox.
     public func outboxDepth() throws -> Int {
-        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox") ?? 0 }
+        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM leg WHERE queued_at IS NOT NULL") ?? 0 }
     }
 
     /// Pending holds past their expiry at `asOf`. In the gateway, which places no other holds,
@@ -258,7 +258,10 @@ extension Ledger {
     /// Payout legs waiting to be dispatched, oldest first.
     public func outbox(limit: Int) throws -> [(operatorId: String, transferId: TransferID, leg: Int)] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT operator_id, transfer_id, leg_index FROM outbox ORDER BY id LIMIT ?",
+            try Row.fetchAll(db, sql: """
+                SELECT operator_id, transfer_id, leg_index FROM leg WHERE queued_at IS NOT NULL
+                ORDER BY queued_at, operator_id, transfer_id, leg_index LIMIT ?
+                """,
                              arguments: [limit]).map {
                 ($0["operator_id"], TransferID(bytes: [UInt8]($0["transfer_id"] as Data))!, $0["leg_index"])
             }

@@ -3,7 +3,7 @@ import GRDB
 import RemitDomain
 
 /// Transfers, their legs, the payout outbox and the operators' event streams. Every change here
-/// runs inside the command's savepoint, so the state, the postings, the outbox rows and the
+/// runs inside the command's savepoint, so the state, the postings, the legs' outbox places and the
 /// event commit together or not at all.
 enum Transfers {
     static func submit(_ db: Database, _ submission: TransferSubmission, _ context: WriteContext) throws -> TransferReceipt {
@@ -114,15 +114,9 @@ enum Transfers {
                         $0.null()
                         $0.null()
                     }
-                }
-                // Held for review: nothing goes to a partner until it is approved.
-                if !terms.review {
-                    try context.hot.run(db, .insertOutbox) {
-                        $0.text(submission.operatorId)
-                        $0.blob(idBytes)
-                        $0.int(Int64(index))
-                        $0.int(time)
-                    }
+                    // Into the payout outbox, unless held for review: nothing goes to a partner
+                    // until it is approved.
+                    if terms.review { $0.null() } else { $0.int(time) }
                 }
             }
             let state: TransferState = terms.review ? .inReview : .accepted
@@ -184,7 +178,9 @@ enum Transfers {
             try moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .cancelled, reason: reason,
                         partnerReference: "", context)
         }
-        try db.cachedStatement(sql: "DELETE FROM outbox WHERE operator_id = ? AND transfer_id = ?").execute(arguments: [operatorId, id])
+        try db.cachedStatement(sql: """
+            UPDATE leg SET \(Payouts.leaveOutbox) WHERE operator_id = ? AND transfer_id = ? AND queued_at IS NOT NULL
+            """).execute(arguments: [operatorId, id])
         return entries
     }
 

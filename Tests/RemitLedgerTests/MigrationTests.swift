@@ -151,9 +151,47 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertFalse(applied.contains { $0.hasPrefix("v17") }, "nothing of v17 is left behind")
     }
 
+    /// The ledger as v21 left it: the payout outbox a table of its own, a row per leg in it.
+    func rewindToV21() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            try db.execute(sql: """
+                PRAGMA foreign_keys = OFF;
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    leg_index INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL, due_at INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
+                    inquiries INTEGER NOT NULL DEFAULT 0, review INTEGER NOT NULL DEFAULT 0 CHECK (review IN (0, 1)),
+                    taken INTEGER NOT NULL DEFAULT 0 CHECK (taken IN (0, 1)),
+                    redirect INTEGER NOT NULL DEFAULT 0 CHECK (redirect IN (0, 1)), redirect_state TEXT
+                    CHECK ((redirect = 0) = (redirect_state IS NULL)),
+                    FOREIGN KEY (operator_id, transfer_id, leg_index) REFERENCES leg(operator_id, transfer_id, leg_index)
+                ) STRICT;
+                INSERT INTO outbox (operator_id, transfer_id, leg_index, created_at, due_at, attempts, inquiries, review, taken,
+                                    redirect, redirect_state)
+                    SELECT operator_id, transfer_id, leg_index, queued_at, due_at, attempts, inquiries, review, taken, redirect,
+                           redirect_state
+                    FROM leg WHERE queued_at IS NOT NULL ORDER BY queued_at, operator_id, transfer_id, leg_index;
+                CREATE UNIQUE INDEX outbox_by_leg ON outbox(operator_id, transfer_id, leg_index);
+                DROP INDEX leg_outbox;
+                ALTER TABLE leg DROP COLUMN redirect_state;
+                ALTER TABLE leg DROP COLUMN redirect;
+                ALTER TABLE leg DROP COLUMN taken;
+                ALTER TABLE leg DROP COLUMN review;
+                ALTER TABLE leg DROP COLUMN inquiries;
+                ALTER TABLE leg DROP COLUMN attempts;
+                ALTER TABLE leg DROP COLUMN due_at;
+                ALTER TABLE leg DROP COLUMN queued_at;
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v22:%';
+                """)
+        }
+    }
+
     /// The ledger as v20 left it: a row of the hold table per leg that holds something, named by
     /// the leg (`leg.hold_id`) and, for the first, by its transfer (`transfer.hold_id`).
     func rewindToV20() throws {
+        try rewindToV21()
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             let uuid = "lower(substr(hex(l.transfer_id), 1, 8) || '-' || substr(hex(l.transfer_id), 9, 4) || '-' || "
                 + "substr(hex(l.transfer_id), 13, 4) || '-' || substr(hex(l.transfer_id), 17, 4) || '-' || "
@@ -462,5 +500,68 @@ final class MigrationTests: LedgerTestCase {
         }
         XCTAssertEqual(try rows("SELECT id FROM hold").count, 2)
         XCTAssertEqual(try rows("SELECT identifier FROM grdb_migrations WHERE identifier LIKE 'v21%'"), [])
+    }
+
+    /// v21 kept the payout outbox in a table of its own; v22 moves each row into its leg, and the
+    /// dispatcher, operations and partners' statements read the same work after as before.
+    func testV22MovesTheOutboxIntoTheLegs() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1_000_000), reference: "w"))
+        let ids = (1...5).map { TransferID(high: 0x0191_F3C2_0000_0000, low: UInt64($0)) }
+        for outcome in await ledger.apply(ids.map { split($0, redirect: $0 == ids[3]) }) {
+            guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        }
+        let report = { (n: Int, leg: Int, redirect: Bool, outcome: LegReport.Outcome) in
+            LedgerCommand.reportLeg(LegReport(operatorId: "ACME", transferId: ids[n], leg: leg, outcome: outcome, redirect: redirect))
+        }
+        // 0 waiting; 1 sent, and in doubt with an inquiry due; 2 a leg in review; 3 a leg failed
+        // and redirected to the first leg's destination; 4 paid and out of the outbox.
+        await expectDone(report(1, 0, false, .dispatched(partner: "MPESA", answerDueAt: 9_000)))
+        await expectDone(report(1, 1, false, .dispatched(partner: "KMFI")))
+        await expectDone(report(1, 1, false, .inDoubt(.partnerUnreachable)))
+        await expectDone(report(1, 1, false, .retry(dueAt: 7_000, inquiry: true)))
+        await expectDone(report(2, 0, false, .dispatched(partner: "MPESA")))
+        await expectDone(report(2, 0, false, .review))
+        await expectDone(report(3, 1, false, .failed(.partnerRejected)))
+        await expectDone(report(3, 1, true, .dispatched(partner: "MPESA")))
+        for leg in 0...1 {
+            await expectDone(report(4, leg, false, .dispatched(partner: "MPESA")))
+            await expectDone(report(4, leg, false, .paid(partnerReference: "MP-\(leg)")))
+        }
+        await ledger.flush()
+        struct Seen: Equatable {
+            var work: [PayoutWork], inDoubt: [LegInDoubt], review: Int, depth: Int, queue: [String], statement: [PartnerPayout]
+        }
+        let seen = {
+            Seen(work: try self.ledger.payoutWork(now: .max, limit: 100), inDoubt: try self.ledger.legsInDoubt(limit: 100),
+                 review: try self.ledger.payoutsInReview(), depth: try self.ledger.outboxDepth(),
+                 queue: try self.ledger.outbox(limit: 100).map { "\($0.transferId)/\($0.leg)" },
+                 statement: try self.ledger.partnerPayouts("MPESA").sorted { $0.key.text < $1.key.text })
+        }
+        let before = try seen()
+        XCTAssertEqual(before.depth, 8)
+        XCTAssertEqual(before.review, 1)
+        XCTAssertEqual(try ledger.payoutWork(now: 8_000, limit: 100).map { "\($0.transferId.low)/\($0.leg)\($0.redirect ? "r" : "")" },
+                       ["1/0", "1/1", "2/1", "3/1", "4/0", "4/1r"])
+        ledger = nil
+        try rewindToV21()
+        XCTAssertEqual(try rows("SELECT id FROM outbox").count, 8, "the v21 layout: an outbox row per leg")
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        XCTAssertEqual(try seen(), before)
+        XCTAssertEqual(try rows("SELECT name FROM sqlite_master WHERE name = 'outbox'"), [])
+        XCTAssertEqual(try rows("PRAGMA foreign_key_check"), [])
+        try assertWhole()
+
+        // Payouts go on from the legs: the redirected payout is paid, the waiting transfer too.
+        await expectDone(report(3, 1, true, .paid(partnerReference: "MP-3r")))
+        for leg in 0...1 {
+            await expectDone(report(0, leg, false, .dispatched(partner: "MPESA")))
+            await expectDone(report(0, leg, false, .paid(partnerReference: "MP-0\(leg)")))
+        }
+        XCTAssertEqual(try ledger.outboxDepth(), 5)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[0])?.state, .paid)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[3])?.legs.map(\.state), [.pending, .redirected])
+        try assertWhole()
     }
 }
