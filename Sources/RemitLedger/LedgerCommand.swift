@@ -29,8 +29,8 @@ public enum LedgerCommand: Sendable {
     case expireHolds(asOf: Int64)
     /// A balanced entry between accounts that already exist (FX, adjustments).
     case journal(kind: String, reference: String, postings: [Posting])
-    /// Records a submitted transfer (accepted with its hold, legs, outbox rows and event, or
-    /// rejected), or returns what was recorded for the same id before.
+    /// Records a submitted transfer (accepted with its legs, their holds and places in the outbox,
+    /// and its event; or rejected), or returns what was recorded for the same id before.
     case submitTransfer(TransferSubmission)
     /// Moves a transfer forward to `state`, with an event.
     case moveTransfer(operatorId: String, transferId: TransferID, to: TransferState, reason: ReasonCode)

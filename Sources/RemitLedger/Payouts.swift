@@ -312,7 +312,7 @@ enum Payouts {
             } else {
                 entries = []
             }
-            entries += try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context)
+            entries += try leaveOutboxAndFinish(db, report, legacyHold: legacyHold, context)
             return entries
 
         case .failed(let reason):
@@ -331,7 +331,7 @@ enum Payouts {
             if legacyHold == nil, try legHasHold() {
                 entries.append(try Holds.close(db, id: legHold, state: "voided", context))
             }
-            return entries + (try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context))
+            return entries + (try leaveOutboxAndFinish(db, report, legacyHold: legacyHold, context))
 
         case .cancelled:
             // A redirected leg's payout is the gateway's own doing, not the sender's to cancel.
@@ -344,20 +344,20 @@ enum Payouts {
             if legacyHold == nil, try legHasHold() {
                 entries.append(try Holds.close(db, id: legHold, state: "voided", context))
             }
-            return entries + (try deleteOutboxAndFinish(db, report, legacyHold: legacyHold, context))
+            return entries + (try leaveOutboxAndFinish(db, report, legacyHold: legacyHold, context))
         }
     }
 
-    /// The leg is settled: its outbox row goes, and if it was the transfer's last open leg the
+    /// The leg is settled: it leaves the outbox, and if it was the transfer's last open leg the
     /// transfer takes its final state (and, for a transfer with one hold for all its legs, what
     /// is left of that hold returns to the prefund).
-    private static func deleteOutboxAndFinish(_ db: Database, _ report: LegReport, legacyHold: String?,
-                                              _ context: WriteContext) throws -> [Int64] {
+    private static func leaveOutboxAndFinish(_ db: Database, _ report: LegReport, legacyHold: String?,
+                                             _ context: WriteContext) throws -> [Int64] {
         let id = Data(report.transferId.bytes)
         try db.cachedStatement(sql: "UPDATE leg SET \(leaveOutbox) WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?")
             .execute(arguments: [report.operatorId, id, report.leg])
         // A redirected leg is settled once its payout through the first leg's destination is: it
-        // counts as paid then, its outbox row gone.
+        // counts as paid then, out of the outbox.
         let states = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT l.state, l.queued_at IS NOT NULL AS open FROM leg l WHERE l.operator_id = ? AND l.transfer_id = ?
             """), arguments: [report.operatorId, id]).map { row -> LegState in
