@@ -202,8 +202,9 @@ enum Payouts {
         // Transfers recorded before holds per leg have one hold, posted in parts.
         let legacyHold: String? = (transfer["holds_per_leg"] as Int64) == 1 ? nil : transfer["hold_id"]
         let legKey: [DatabaseValueConvertible?] = [report.operatorId, id, report.leg]
-        // A leg's own hold, kept in its row; a leg whose share rounds to nothing has none.
-        let legHold = TransferSubmission.holdId(report.operatorId, report.transferId, leg: report.leg)
+        // A leg's own hold, kept in its row; a leg whose share rounds to nothing has none. Named
+        // only by the reports that settle the leg.
+        var legHold: String { TransferSubmission.holdId(report.operatorId, report.transferId, leg: report.leg) }
         func legHasHold() throws -> Bool {
             try String.fetchOne(db.cachedStatement(sql: """
                 SELECT hold_state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?

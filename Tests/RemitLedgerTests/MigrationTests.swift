@@ -564,4 +564,44 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[3])?.legs.map(\.state), [.pending, .redirected])
         try assertWhole()
     }
+
+    /// A leg's hold that is missing, or named by another leg too, is refused as well.
+    func testV21RefusesALegsHoldMissingOrShared() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100_000), reference: "w"))
+        let id = TransferID(high: 0x0191_F3C2_0000_0000, low: 1)
+        _ = await ledger.apply(split(id))
+        await ledger.flush()
+        ledger = nil
+        try rewindToV20()
+        let first = TransferSubmission.holdId("ACME", id), second = TransferSubmission.holdId("ACME", id, leg: 1)
+        for (edit, named) in [("UPDATE leg SET hold_id = '\(first)' WHERE leg_index = 1", first),
+                              ("UPDATE leg SET hold_id = 'transfer/ACME/nothing' WHERE leg_index = 1", "transfer/ACME/nothing")] {
+            try await DatabaseQueue(path: path).writeWithoutTransaction {
+                try $0.execute(sql: "PRAGMA foreign_keys = OFF; \(edit)")
+            }
+            XCTAssertThrowsError(try Ledger(path: path)) { error in
+                guard case LedgerError.storage(let message) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(message.contains("names hold \(named), which is missing, another operator's or currency's, or shared"),
+                              message)
+            }
+            XCTAssertEqual(try rows("SELECT identifier FROM grdb_migrations WHERE identifier LIKE 'v21%'"), [])
+        }
+        XCTAssertEqual(try rows("SELECT id FROM hold ORDER BY id").map { $0["id"] as String }, [first, second])
+    }
+
+    /// A leg's hold is found by the name the journal gives it; other names are not a leg's.
+    func testAHoldNameNamesItsLeg() {
+        let id = TransferID(high: 0x0191_F3C2_7A10_7C4E, low: 0x9D2B_3F6A_8E1C_5B07)
+        for leg in [0, 1, 12] {
+            let parsed = TransferSubmission.legOfHold(TransferSubmission.holdId("ACME", id, leg: leg))
+            XCTAssertEqual(parsed?.operatorId, "ACME")
+            XCTAssertEqual(parsed?.transferId, id)
+            XCTAssertEqual(parsed?.leg, leg)
+        }
+        for other in ["deposit-7", "transfer/ACME", "transfer//\(id)", "transfer/ACME/not-an-id",
+                      "transfer/ACME/\(id)/0", "transfer/ACME/\(id)/01", "transfer/ACME/\(id.description.uppercased())"] {
+            XCTAssertNil(TransferSubmission.legOfHold(other), other)
+        }
+    }
 }
