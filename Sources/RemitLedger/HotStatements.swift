@@ -42,8 +42,9 @@ enum HotSQL: Int, CaseIterable {
                                   fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence,
                                   operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg,
                                   leg_failure_policy, sender_name, sender_account, beneficiary_name,
-                                  standing_instruction_revision)
-            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+                                  standing_instruction_revision, screening_id, \(Screenings.decisionColumns))
+            VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?,
+                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         case .insertLeg:
             """
@@ -53,8 +54,7 @@ enum HotSQL: Int, CaseIterable {
             """
         case .insertScreening:
             """
-            INSERT INTO screening (id, operator_id, transfer_id, screened_at, \(Screenings.decisionColumns), hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO screening (id, screened_at, transfers, hash) VALUES (?, ?, ?, ?)
             """
         case .selectEventSequence: "SELECT last_event_sequence FROM operator WHERE id = ?"
         case .writeEventSequence: "UPDATE operator SET last_event_sequence = ? WHERE id = ?"

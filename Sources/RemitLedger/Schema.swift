@@ -393,8 +393,8 @@ enum Schema {
                 id += 1
                 let transfer = TransferID(bytes: [UInt8](row.transfer)) ?? TransferID(high: 0, low: 0)
                 let sender = row.decisions["sender"], beneficiary = row.decisions["beneficiary"]
-                let hash = Screenings.rowHash(previous: previous, id: id, operatorId: row.operatorId, transfer: transfer,
-                                              sender: sender, beneficiary: beneficiary, at: row.at)
+                let hash = Screenings.v17RowHash(previous: previous, id: id, operatorId: row.operatorId, transfer: transfer,
+                                                 sender: sender, beneficiary: beneficiary, at: row.at)
                 var arguments: [(any DatabaseValueConvertible)?] = [id, row.operatorId, row.transfer, row.at]
                 for decision in [sender, beneficiary] {
                     arguments += [decision?.decision, decision.map { $0.scoreBps }, decision?.entryId, decision?.matchedName,
@@ -635,6 +635,9 @@ enum Schema {
             guard moved == queued else {
                 throw LedgerError.storage("the outbox held \(queued) legs and \(moved) moved into them; nothing was changed")
             }
+        }
+        migrator.registerMigration("v23: screening decisions in the transfer row, chained per slice") { db in
+            try ScreeningLinkMigration.run(db)
         }
         return migrator
     }

@@ -26,15 +26,26 @@ public struct ScreeningRecord: Hashable, Sendable {
 }
 
 enum Screenings {
-    /// The parties, in the order a row holds them.
+    /// The parties, in the order a transfer row holds them.
     static let parties = ["sender", "beneficiary"]
 
-    /// A transfer's decisions are one row (since v17; one row per decision before), with at most
-    /// one decision per party, and each row is a link of its own hash chain (`Chain.screening`), so
-    /// that a decision changed or removed afterwards shows in `verify`. One row, not two: a row
-    /// per decision was about a third of the accept path's time.
-    static func record(_ db: Database, _ submission: TransferSubmission, _ context: WriteContext) throws {
-        guard !submission.screenings.isEmpty else { return }
+    /// A transfer screened in the current slice of commands: what its link of the chain covers.
+    struct Member {
+        let operatorId: String
+        let transferId: TransferID
+        let sender: ScreeningRecord?
+        let beneficiary: ScreeningRecord?
+
+        /// The transfer table's key order (SQLite compares text and blobs bytewise), in which a
+        /// link hashes its transfers and `verify` reads them back.
+        static func keyOrder(_ a: Member, _ b: Member) -> Bool {
+            if a.operatorId != b.operatorId { return a.operatorId.utf8.lexicographicallyPrecedes(b.operatorId.utf8) }
+            return (a.transferId.high, a.transferId.low) < (b.transferId.high, b.transferId.low)
+        }
+    }
+
+    /// A submission's decisions by party, sender first: at most one each, for a named party.
+    static func byParty(_ submission: TransferSubmission) throws -> (sender: ScreeningRecord?, beneficiary: ScreeningRecord?) {
         var byParty: [ScreeningRecord?] = [nil, nil]
         for screening in submission.screenings {
             guard let index = parties.firstIndex(of: screening.party), byParty[index] == nil else {
@@ -42,55 +53,89 @@ enum Screenings {
             }
             byParty[index] = screening
         }
+        return (byParty[0], byParty[1])
+    }
+
+    /// Records a new transfer's decisions: they are columns of its row (since v23), and the
+    /// transfer joins the link of the screening chain that the end of the slice writes
+    /// (`writeLink`). Returns that link's id for the row's `screening_id`, or nil when no party
+    /// was screened. A row of its own per transfer, hashed on its own, was a quarter of the
+    /// accept path's time; one link per slice of 32 commands keeps every decision in the chain.
+    ///
+    ///     let link = try Screenings.join(db, submission, context)   // before the transfer row
+    static func join(_ db: Database, _ submission: TransferSubmission, _ context: WriteContext) throws
+        -> (link: Int64, sender: ScreeningRecord?, beneficiary: ScreeningRecord?)?
+    {
+        guard !submission.screenings.isEmpty else { return nil }
+        let decided = try byParty(submission)
+        if context.screened.isEmpty { context.screeningLink = try context.chainTail(.screening, db).id + 1 }
+        context.screened.append(Member(operatorId: submission.operatorId, transferId: submission.transferId,
+                                       sender: decided.sender, beneficiary: decided.beneficiary))
+        return (context.screeningLink, decided.sender, decided.beneficiary)
+    }
+
+    /// Binds a transfer row's screening columns: its link, then each party's five.
+    static func bind(_ binder: inout Binder, _ joined: (link: Int64, sender: ScreeningRecord?, beneficiary: ScreeningRecord?)?) {
+        if let joined { binder.int(joined.link) } else { binder.null() }
+        for screening in [joined?.sender, joined?.beneficiary] {
+            if let screening {
+                binder.text(screening.decision)
+                binder.int(Int64(screening.scoreBps))
+                binder.optionalText(screening.entryId)
+                binder.optionalText(screening.matchedName)
+                binder.optionalText(screening.source)
+            } else {
+                for _ in 0..<5 { binder.null() }
+            }
+        }
+    }
+
+    /// Writes the slice's link of the screening chain: its transfers in key order, their
+    /// decisions, hashed after the link before. Called with the writer's other deferred rows.
+    static func writeLink(_ db: Database, _ context: WriteContext) throws {
+        guard !context.screened.isEmpty else { return }
+        context.screened.sort(by: Member.keyOrder)
         let tail = try context.chainTail(.screening, db)
-        let id = tail.id + 1
-        let hash = rowHash(previous: tail.hash, id: id, operatorId: submission.operatorId, transfer: submission.transferId,
-                           sender: byParty[0], beneficiary: byParty[1], at: context.time)
+        let id = context.screeningLink
+        precondition(id == tail.id + 1, "the screening link reserved is the chain's next")
+        let hash = linkHash(previous: tail.hash, id: id, at: context.time, members: context.screened)
         try context.hot.run(db, .insertScreening) {
             $0.int(id)
-            $0.text(submission.operatorId)
-            $0.blob(submission.transferId.bytes)
             $0.int(context.time)
-            for screening in byParty {
-                if let screening {
-                    $0.text(screening.decision)
-                    $0.int(Int64(screening.scoreBps))
-                    $0.optionalText(screening.entryId)
-                    $0.optionalText(screening.matchedName)
-                    $0.optionalText(screening.source)
-                } else {
-                    for _ in 0..<5 { $0.null() }
-                }
-            }
+            $0.int(Int64(context.screened.count))
             $0.blob(hash)
         }
         context.advance(.screening, to: id, hash: hash)
+        context.screened.removeAll(keepingCapacity: true)
     }
 
-    /// A row's hash: the previous row's, then the id, the transfer (operator and id), the time,
-    /// and for each party in order a mark (1 decided, 0 not), then the decision, score, entry,
-    /// matched name and list version.
-    static func rowHash(previous: Data, id: Int64, operatorId: String, transfer: TransferID, sender: ScreeningRecord?,
-                        beneficiary: ScreeningRecord?, at: Int64) -> Data {
+    /// A link's hash: the previous link's, then its id, time and number of transfers, and for
+    /// each transfer in key order its operator and id and each party's decision (`partyHash`).
+    static func linkHash(previous: Data, id: Int64, at: Int64, members: [Member]) -> Data {
         var hasher = ChainHasher(previous: previous)
         hasher.integer(id)
-        hasher.text(operatorId)
-        hasher.integer(Int64(bitPattern: transfer.high))
-        hasher.integer(Int64(bitPattern: transfer.low))
         hasher.integer(at)
-        for screening in [sender, beneficiary] {
-            guard let screening else {
-                hasher.integer(0)
-                continue
-            }
-            hasher.integer(1)
-            hasher.text(screening.decision)
-            hasher.integer(Int64(screening.scoreBps))
-            hasher.text(screening.entryId)
-            hasher.text(screening.matchedName)
-            hasher.text(screening.source)
+        hasher.integer(Int64(members.count))
+        for member in members {
+            hasher.text(member.operatorId)
+            hasher.integer(Int64(bitPattern: member.transferId.high))
+            hasher.integer(Int64(bitPattern: member.transferId.low))
+            partyHash(&hasher, member.sender)
+            partyHash(&hasher, member.beneficiary)
         }
         return hasher.finalize()
+    }
+
+    /// One party's part of a hash: a mark (1 decided, 0 not), then the decision, score, entry,
+    /// matched name and list version.
+    static func partyHash(_ hasher: inout ChainHasher, _ screening: ScreeningRecord?) {
+        guard let screening else { return hasher.integer(0) }
+        hasher.integer(1)
+        hasher.text(screening.decision)
+        hasher.integer(Int64(screening.scoreBps))
+        hasher.text(screening.entryId)
+        hasher.text(screening.matchedName)
+        hasher.text(screening.source)
     }
 
     /// The row's decisions, sender first.
@@ -107,43 +152,6 @@ enum Screenings {
     static let decisionColumns = parties
         .map { "\($0)_decision, \($0)_score_bps, \($0)_entry_id, \($0)_matched_name, \($0)_source" }
         .joined(separator: ", ")
-
-    /// The columns a row's hash covers, besides its id.
-    static let columns = "operator_id, transfer_id, screened_at, " + decisionColumns
-
-    /// A stored row's hash as `rowHash` makes it, from `previous` and `id`.
-    static func rowHash(_ row: Row, previous: Data, id: Int64) -> Data {
-        let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data)) ?? TransferID(high: 0, low: 0)
-        let decided = decisions(row)
-        return rowHash(previous: previous, id: id, operatorId: row["operator_id"], transfer: transfer,
-                       sender: decided.first { $0.party == "sender" }, beneficiary: decided.first { $0.party == "beneficiary" },
-                       at: row["screened_at"])
-    }
-
-    /// Problems in the chain, for `verify`.
-    static func check(_ db: Database) throws -> (lines: Int, problems: [String]) {
-        try Chain.screening.check(db, columns: columns) { row, previous, id in rowHash(row, previous: previous, id: id) }
-    }
-
-    /// The hash of a decision as v15 chained them, one row per decision: the previous row's
-    /// hash, the id, the transfer, the party, decision, score, entry, matched name, list version
-    /// and time. Only the v15 migration uses it, for ledgers older than v17.
-    static func v15RowHash(_ row: Row, previous: Data, id: Int64) -> Data {
-        let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data)) ?? TransferID(high: 0, low: 0)
-        var hasher = ChainHasher(previous: previous)
-        hasher.integer(id)
-        hasher.text(row["operator_id"] as String)
-        hasher.integer(Int64(bitPattern: transfer.high))
-        hasher.integer(Int64(bitPattern: transfer.low))
-        hasher.text(row["party"] as String)
-        hasher.text(row["decision"] as String)
-        hasher.integer(row["score_bps"] as Int64)
-        hasher.text(row["entry_id"] as String?)
-        hasher.text(row["matched_name"] as String?)
-        hasher.text(row["source"] as String?)
-        hasher.integer(row["screened_at"] as Int64)
-        return hasher.finalize()
-    }
 
     /// Approves or rejects a transfer held for review. Approval makes it accepted and queues its
     /// legs for payout; rejection releases its hold and rejects it with `reason`.
@@ -201,11 +209,12 @@ extension Ledger {
         }
     }
 
+    /// The decisions taken on a transfer's parties, sender first (none when it was not screened).
     public func screenings(operatorId: String, id: TransferID) throws -> [ScreeningRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM screening WHERE operator_id = ? AND transfer_id = ? ORDER BY id
-                """, arguments: [operatorId, Data(id.bytes)]).flatMap(Screenings.decisions)
+            try Row.fetchOne(db, sql: """
+                SELECT \(Screenings.decisionColumns) FROM transfer WHERE operator_id = ? AND transfer_id = ?
+                """, arguments: [operatorId, Data(id.bytes)]).map(Screenings.decisions) ?? []
         }
     }
 }

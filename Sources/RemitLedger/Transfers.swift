@@ -67,6 +67,7 @@ enum Transfers {
                 try Volumes.count(db, operatorId: submission.operatorId, volume, amount: terms.sendAmount.minorUnits, context)
             }
             let sequence = try nextSequence(db, submission.operatorId, context)
+            let screened = try Screenings.join(db, submission, context)
             try context.hot.run(db, .insertTransfer) {
                 $0.text(submission.operatorId)
                 $0.blob(idBytes)
@@ -90,6 +91,7 @@ enum Transfers {
                 $0.text(submission.details.senderAccount)
                 $0.text(submission.details.beneficiaryName)
                 if let revision = submission.details.standingInstructionRevision { $0.int(revision) } else { $0.null() }
+                Screenings.bind(&$0, screened)
             }
             for (index, leg) in terms.legs.enumerated() {
                 try context.hot.run(db, .insertLeg) {
@@ -124,7 +126,6 @@ enum Transfers {
                 try db.cachedStatement(sql: "UPDATE transfer SET state = 'inReview' WHERE operator_id = ? AND transfer_id = ?")
                     .execute(arguments: [submission.operatorId, Data(idBytes)])
             }
-            try Screenings.record(db, submission, context)
             try insertEvent(db, context, operatorId: submission.operatorId, sequence: sequence, transferId: idBytes,
                             leg: nil, state: state.rawValue, reason: .none, partnerReference: "")
             return TransferReceipt(transferId: submission.transferId, state: state, reason: .none, field: 0,
@@ -136,16 +137,22 @@ enum Transfers {
     private static func recordRejection(_ db: Database, _ submission: TransferSubmission, reason: ReasonCode,
                                         field: UInt16, _ context: WriteContext) throws -> TransferReceipt {
         let details = submission.details
+        let screened = try Screenings.join(db, submission, context)
+        var arguments: [(any DatabaseValueConvertible)?] = [
+            submission.operatorId, Data(submission.transferId.bytes), Data(submission.contentHash), Int(reason.rawValue),
+            Int(field), context.time, context.time, details.operatorReference, details.sendCurrency, details.payoutCurrency,
+            details.sendCountry, details.payoutCountry, details.quoteId.map { Data($0.bytes) }, screened?.link]
+        for screening in [screened?.sender, screened?.beneficiary] {
+            arguments += [screening?.decision, screening.map { $0.scoreBps }, screening?.entryId, screening?.matchedName,
+                          screening?.source]
+        }
+        // Rejections are rare: GRDB's arguments, not the write path's prepared statements.
         try db.cachedStatement(sql: """
             INSERT INTO transfer (operator_id, transfer_id, content_hash, state, reason, field, created_at, updated_at,
                                   operator_reference, send_currency, payout_currency, send_country, payout_country,
-                                  quote_id)
-            VALUES (?, ?, ?, 'rejected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [submission.operatorId, Data(submission.transferId.bytes), Data(submission.contentHash),
-                             Int(reason.rawValue), Int(field), context.time, context.time, details.operatorReference,
-                             details.sendCurrency, details.payoutCurrency, details.sendCountry, details.payoutCountry,
-                             details.quoteId.map { Data($0.bytes) }])
-        try Screenings.record(db, submission, context)
+                                  quote_id, screening_id, \(Screenings.decisionColumns))
+            VALUES (?, ?, ?, 'rejected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: StatementArguments(arguments))
         return TransferReceipt(transferId: submission.transferId, state: .rejected, reason: reason, field: field,
                                replayed: false, recordedAt: context.time, sendAmount: 0, fee: 0, payoutAmount: 0)
     }

@@ -41,6 +41,12 @@ final class WriteContext: @unchecked Sendable {
 
     var placedHolds: [PlacedHolds] = []
 
+    /// Transfers screened in this slice, and the id their link of the screening chain will
+    /// have: the decisions are in the transfers' rows, and `Screenings.writeLink` chains them
+    /// all in one link.
+    var screened: [Screenings.Member] = []
+    var screeningLink: Int64 = 0
+
     /// Each operator's event counter as this writer last used it, and as it was last written:
     /// the operator row is written once per slice of commands, not once per event (an update per
     /// transfer was a tenth of the accept path's time).
@@ -48,6 +54,7 @@ final class WriteContext: @unchecked Sendable {
 
     func forget() {
         placedHolds.removeAll(keepingCapacity: true)
+        screened.removeAll(keepingCapacity: true)
         sequences.removeAll(keepingCapacity: true)
         accounts.removeAll(keepingCapacity: true)
         floorBalances.removeAll(keepingCapacity: true)
@@ -73,12 +80,13 @@ final class WriteContext: @unchecked Sendable {
         return last + 1
     }
 
-    /// Writes what the writer has kept back: the open hold entries (`Holds.writePlaced`) and the
-    /// operators' event counters. The writer calls it at the end of every savepoint and before
+    /// Writes what the writer has kept back: the open hold entries (`Holds.writePlaced`), the
+    /// slice's link of the screening chain (`Screenings.writeLink`) and the operators' event counters. The writer calls it at the end of every savepoint and before
     /// any command that is not a new transfer, so a rollback never loses what an earlier,
     /// released savepoint did, and no command reads a row that is behind.
     func writeDeferred(_ db: Database) throws {
         try Holds.writePlaced(db, self)
+        try Screenings.writeLink(db, self)
         for (operatorId, sequence) in sequences where sequence.last != sequence.written {
             try hot.run(db, .writeEventSequence) {
                 $0.int(sequence.last)

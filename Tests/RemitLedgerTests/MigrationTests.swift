@@ -151,8 +151,70 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertFalse(applied.contains { $0.hasPrefix("v17") }, "nothing of v17 is left behind")
     }
 
+    /// The ledger as v22 left it: a row of the screening chain per screened transfer, holding its
+    /// decisions and hashed after the row before; no decisions in the transfer rows.
+    func rewindToV22() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            let party = { (name: String) in
+                """
+                \(name)_decision TEXT CHECK (\(Schema.oneOf("\(name)_decision", ["clear", "review", "match"]))),
+                \(name)_score_bps INTEGER CHECK (\(name)_score_bps BETWEEN 0 AND 10000),
+                \(name)_entry_id TEXT,
+                \(name)_matched_name TEXT,
+                \(name)_source TEXT,
+                """
+            }
+            try db.execute(sql: """
+                CREATE TABLE screening_v22 (
+                    id INTEGER PRIMARY KEY,
+                    operator_id TEXT NOT NULL,
+                    transfer_id BLOB NOT NULL,
+                    screened_at INTEGER NOT NULL,
+                    \(party("sender"))
+                    \(party("beneficiary"))
+                    hash BLOB NOT NULL CHECK (length(hash) = 32),
+                    CHECK (sender_decision IS NOT NULL OR beneficiary_decision IS NOT NULL),
+                    CHECK ((sender_decision IS NULL) = (sender_score_bps IS NULL)),
+                    CHECK ((beneficiary_decision IS NULL) = (beneficiary_score_bps IS NULL))
+                ) STRICT;
+                """)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT t.*, s.screened_at FROM transfer t JOIN screening s ON s.id = t.screening_id
+                ORDER BY t.screening_id, t.operator_id, t.transfer_id
+                """)
+            var previous = Chain.screening.genesisHash
+            for (index, row) in rows.enumerated() {
+                let id = Int64(index + 1)
+                let hash = Screenings.v17RowHash(row, previous: previous, id: id)
+                var arguments: [(any DatabaseValueConvertible)?] = [id, row["operator_id"], row["transfer_id"], row["screened_at"]]
+                for column in Screenings.decisionColumns.split(separator: ",") {
+                    arguments.append(row[column.trimmingCharacters(in: .whitespaces)] as DatabaseValue)
+                }
+                arguments.append(hash)
+                try db.execute(sql: """
+                    INSERT INTO screening_v22 (id, operator_id, transfer_id, screened_at, \(Screenings.decisionColumns), hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: StatementArguments(arguments))
+                previous = hash
+            }
+            try db.execute(sql: """
+                DROP TABLE screening;
+                ALTER TABLE screening_v22 RENAME TO screening;
+                CREATE INDEX screening_by_transfer ON screening(operator_id, transfer_id);
+                ALTER TABLE transfer DROP COLUMN screening_id;
+                """)
+            for party in Screenings.parties {
+                for column in ["score_bps", "entry_id", "matched_name", "source", "decision"] {
+                    try db.execute(sql: "ALTER TABLE transfer DROP COLUMN \(party)_\(column)")
+                }
+            }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v23:%'")
+        }
+    }
+
     /// The ledger as v21 left it: the payout outbox a table of its own, a row per leg in it.
     func rewindToV21() throws {
+        try rewindToV22()
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             try db.execute(sql: """
                 PRAGMA foreign_keys = OFF;
@@ -362,17 +424,22 @@ final class MigrationTests: LedgerTestCase {
         ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
         XCTAssertFalse(try tableSQL("hold").contains(" IN ("))
         XCTAssertFalse(try tableSQL("screening").contains(" IN ("))
-        let holdsAfter = try await read("hold"), screeningsAfter = try await read("screening")
-        // The transfers' holds moved into their legs (v21); the others are as they were.
+        XCTAssertFalse(try tableSQL("transfer").contains(" IN ("))
+        let holdsAfter = try await read("hold")
+        // The transfers' holds moved into their legs (v21), their decisions into their rows (v23);
+        // the others are as they were.
         XCTAssertEqual(holdsAfter, holds.filter { !($0["id"] as String).hasPrefix("transfer/") })
-        XCTAssertEqual(screeningsAfter, screenings)
+        for row in screenings {
+            let id = try XCTUnwrap(TransferID(bytes: [UInt8](row["transfer_id"] as Data)))
+            XCTAssertEqual(try ledger.screenings(operatorId: row["operator_id"], id: id), Screenings.decisions(row))
+        }
         let indexes = try await DatabaseQueue(path: path).read {
             try String.fetchAll($0, sql: """
                 SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('hold', 'screening') AND sql IS NOT NULL
                 ORDER BY name
                 """)
         }
-        XCTAssertEqual(indexes, ["hold_pending_by_expiry", "screening_by_transfer"])
+        XCTAssertEqual(indexes, ["hold_pending_by_expiry"])
         let report = try ledger.verify()
         XCTAssertEqual(report.problems, [])
         XCTAssertEqual(report.screenings, 2)
@@ -389,7 +456,7 @@ final class MigrationTests: LedgerTestCase {
             }
         }
         try await refused("UPDATE hold SET state = 'lost' WHERE id = 'pending'")
-        try await refused("UPDATE screening SET sender_decision = 'maybe' WHERE id = 1")
+        try await refused("UPDATE transfer SET sender_decision = 'maybe' WHERE sender_decision IS NOT NULL")
 
         // Holds go on: the pending one expires through the index, a repeated transfer finds its
         // hold by id, a new one places another.
@@ -603,5 +670,131 @@ final class MigrationTests: LedgerTestCase {
                       "transfer/ACME/\(id)/0", "transfer/ACME/\(id)/01", "transfer/ACME/\(id.description.uppercased())"] {
             XCTAssertNil(TransferSubmission.legOfHold(other), other)
         }
+    }
+
+    /// Transfers screened every way, in two batches: two refused for a match (their own
+    /// commands), a batch of three accepted (clear, near a listed name, held for review) that v23
+    /// would chain in one link, and one not screened.
+    func screenEveryWay() async throws -> [TransferID: [ScreeningRecord]] {
+        try await refuseWithScreenings(2)
+        await expectDone(.fund(operatorId: "ACME", amount: usd(100_000), reference: "w1"))
+        let clear = ScreeningRecord(party: "sender", decision: "clear", scoreBps: 0, entryId: nil, matchedName: nil, source: nil)
+        let near = ScreeningRecord(party: "beneficiary", decision: "clear", scoreBps: 4_210, entryId: "7781",
+                                   matchedName: "Grace WANJIKU-EXAMPLE", source: "sdn.csv 2026-11-20")
+        let review = ScreeningRecord(party: "beneficiary", decision: "review", scoreBps: 8_700, entryId: "9001",
+                                     matchedName: "Juan Carlos DOE-EXAMPLE", source: "sdn.csv 2026-11-20")
+        let transfer = { (n: UInt64, screenings: [ScreeningRecord]) in
+            var submission = TransferSubmission(
+                operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: n),
+                contentHash: [UInt8](repeating: UInt8(n), count: 32),
+                decision: .accept(.init(sendAmount: self.usd(10_000), fee: self.usd(299), payoutAmount: self.usd(10_000),
+                                        legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "2547",
+                                                     share: 10_000, payoutAmount: 10_000)],
+                                        holdExpiresAt: .max, review: screenings.contains(review))),
+                details: .init(rate: 0))
+            submission.screenings = screenings
+            return LedgerCommand.submitTransfer(submission)
+        }
+        _ = await ledger.apply([transfer(1, [clear]), transfer(2, [clear, near]), transfer(3, [clear, review]),
+                                transfer(4, [])])
+        var decided: [TransferID: [ScreeningRecord]] = [:]
+        for id in (1...2).map({ TransferID(high: 7, low: $0) }) + (1...4).map({ TransferID(high: 0x0191_F3C2_0000_0000, low: $0) }) {
+            decided[id] = try ledger.screenings(operatorId: "ACME", id: id)
+        }
+        XCTAssertEqual(decided.values.filter(\.isEmpty).count, 1)
+        await ledger.flush()
+        ledger = nil
+        return decided
+    }
+
+    /// Ledgers from v17 to v22 kept a row of the screening chain per transfer; v23 moves each
+    /// transfer's decisions into its row and makes each row a link of one transfer, with its id,
+    /// and the chain goes on from there a link per slice.
+    func testV23MovesEachTransfersDecisionsIntoItsRow() async throws {
+        let decided = try await screenEveryWay()
+        try rewindToV22()
+        XCTAssertEqual(try rows("SELECT id FROM screening").count, 5, "the v22 layout: a row per screened transfer")
+        XCTAssertFalse(try tableSQL("transfer").contains("screening_id"))
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        let report = try ledger.verify()
+        XCTAssertEqual(report.problems, [])
+        XCTAssertEqual(report.screenings, 5)
+        for (id, decisions) in decided {
+            let operatorId = "ACME"
+            XCTAssertEqual(try ledger.screenings(operatorId: operatorId, id: id), decisions, "\(id)")
+        }
+        XCTAssertEqual(try rows("SELECT id, transfers FROM screening ORDER BY id").map { [$0["id"], $0["transfers"]] as [Int64] },
+                       (1...5).map { [$0, 1] })
+        XCTAssertEqual(try rows("SELECT name FROM sqlite_master WHERE name LIKE 'screening%'").map { $0["name"] as String },
+                       ["screening"])
+        XCTAssertEqual(try ledger.transfersInReview(limit: 10).map(\.screenings.count), [2])
+
+        // New transfers join links of their own; the migrated links stay checked.
+        _ = try await screenEveryWayAgain()
+        XCTAssertEqual(try rows("SELECT transfers FROM screening WHERE id > 5").map { $0["transfers"] as Int64 }, [2])
+        XCTAssertEqual(try ledger.verify().problems, [])
+    }
+
+    func screenEveryWayAgain() async throws -> [LedgerOutcome] {
+        let clear = ScreeningRecord(party: "sender", decision: "clear", scoreBps: 0, entryId: nil, matchedName: nil, source: nil)
+        let commands = (10...11).map { (n: UInt64) -> LedgerCommand in
+            var submission = TransferSubmission(
+                operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: n),
+                contentHash: [UInt8](repeating: UInt8(n), count: 32),
+                decision: .accept(.init(sendAmount: usd(10_000), fee: usd(299), payoutAmount: usd(10_000),
+                                        legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "2547",
+                                                     share: 10_000, payoutAmount: 10_000)],
+                                        holdExpiresAt: .max)),
+                details: .init(rate: 0))
+            submission.screenings = [clear]
+            return .submitTransfer(submission)
+        }
+        let outcomes = await ledger.apply(commands)
+        for outcome in outcomes { guard case .transfer = outcome else { XCTFail("\(outcome)"); return outcomes } }
+        return outcomes
+    }
+
+    /// v23 hashes the chain anew, so it first checks the old one, and each row's transfer: a
+    /// changed decision, a row naming no transfer and a second row for one transfer each stop
+    /// the upgrade with nothing changed.
+    func testV23RefusesAChangedChainOrARowOfNoTransfer() async throws {
+        _ = try await screenEveryWay()
+        try rewindToV22()
+        let refused = { (edit: String, undo: String, expected: String) in
+            try await DatabaseQueue(path: self.path).write { try $0.execute(sql: edit) }
+            XCTAssertThrowsError(try Ledger(path: self.path)) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+                XCTAssertTrue("\(error)".contains("nothing was changed"), "\(error)")
+            }
+            XCTAssertFalse(try self.tableSQL("transfer").contains("screening_id"), "nothing of v23 is left behind")
+            XCTAssertEqual(try self.rows("SELECT identifier FROM grdb_migrations WHERE identifier LIKE 'v23%'"), [])
+            try await DatabaseQueue(path: self.path).write { try $0.execute(sql: undo) }
+        }
+        try await refused("UPDATE screening SET beneficiary_decision = 'clear' WHERE id = 2",
+                          "UPDATE screening SET beneficiary_decision = 'match' WHERE id = 2",
+                          "screening decision 2 does not follow from the chain before it")
+        // Rows chained properly after the last, naming a transfer that is not there, or one
+        // that already has its row.
+        let last = try XCTUnwrap(try rows("SELECT * FROM screening ORDER BY id DESC LIMIT 1").first)
+        let append = { (transfer: TransferID) -> String in
+            let hash = Screenings.v17RowHash(
+                previous: last["hash"], id: 6, operatorId: "ACME", transfer: transfer,
+                sender: ScreeningRecord(party: "sender", decision: "clear", scoreBps: 0, entryId: nil, matchedName: nil,
+                                        source: nil),
+                beneficiary: nil, at: 1_795_435_200_000)
+            let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02X", $0) }.joined() }
+            return """
+                INSERT INTO screening (id, operator_id, transfer_id, screened_at, sender_decision, sender_score_bps, hash)
+                VALUES (6, 'ACME', x'\(hex(transfer.bytes))', 1795435200000, 'clear', 0, x'\(hex([UInt8](hash)))')
+                """
+        }
+        try await refused(append(TransferID(high: 0x0191_F3C2_0000_0000, low: 99)), "DELETE FROM screening WHERE id = 6",
+                          "screening decision 6 names no transfer")
+        try await refused(append(TransferID(high: 0x0191_F3C2_0000_0000, low: 1)), "DELETE FROM screening WHERE id = 6",
+                          "screening decision 3 names a transfer that 2 rows name")
+        // Undone, the upgrade goes through.
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        XCTAssertEqual(try ledger.verify().problems, [])
     }
 }

@@ -65,23 +65,23 @@ final class ScreeningIntegrationTests: XCTestCase {
         XCTAssertTrue(audit.out.contains("different person: DOB 1992, passport checked; done"), audit.out)
         XCTAssertTrue(audit.out.contains("review-reject"), audit.out)
 
-        // A decision changed afterwards (the refused match made "clear"), or removed, breaks the
-        // screening decisions' chain, and verify says where.
+        // A decision changed afterwards (the refused match made "clear" in its transfer's row)
+        // breaks the screening chain's link that covers it, and verify says which.
         daemon.stop()
         let edit = try runProgram("/usr/bin/env", ["python3", "-c", """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1])
             where = "sender_decision = 'match' OR beneficiary_decision = 'match'"
-            print(db.execute(f"SELECT id FROM screening WHERE {where} ORDER BY id LIMIT 1").fetchone()[0])
-            db.execute("UPDATE screening SET sender_decision = 'clear' WHERE sender_decision = 'match'")
-            db.execute("UPDATE screening SET beneficiary_decision = 'clear' WHERE beneficiary_decision = 'match'")
+            print(db.execute(f"SELECT min(screening_id) FROM transfer WHERE {where}").fetchone()[0])
+            db.execute("UPDATE transfer SET sender_decision = 'clear' WHERE sender_decision = 'match'")
+            db.execute("UPDATE transfer SET beneficiary_decision = 'clear' WHERE beneficiary_decision = 'match'")
             db.commit()
             """, daemon.path("ledger.sqlite")], holdOpen: 0)
         XCTAssertEqual(edit.status, 0, edit.err)
         let edited = String(decoding: edit.out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let verified = try daemon.remitctl(["verify"])
         XCTAssertEqual(verified.status, 1)
-        XCTAssertTrue(verified.out.contains("screening \(edited): hash does not follow from its content and the row before"),
+        XCTAssertTrue(verified.out.contains("screening \(edited): hash does not follow from its transfers' decisions and the link before"),
                       verified.out)
     }
 }
