@@ -81,8 +81,20 @@ struct Binder {
     }
 
     mutating func text(_ value: String) {
-        sqlite3_bind_text(statement, index, value, -1, Binder.transient)
-        index += 1
+        // withUTF8 reads a native string's bytes in place; passing the String itself made a C
+        // copy of it on the heap for every bind.
+        var value = value
+        let (statement, index) = (statement, index)
+        value.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else {
+                _ = sqlite3_bind_text(statement, index, "", 0, Binder.transient)
+                return
+            }
+            base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                _ = sqlite3_bind_text(statement, index, $0, Int32(bytes.count), Binder.transient)
+            }
+        }
+        self.index += 1
     }
 
     mutating func blob(_ bytes: [UInt8]) {

@@ -8,8 +8,9 @@ import XCTest
 /// share one link of the screening chain (since v23): what `verify` checks, and what breaks it.
 final class ScreeningChainTests: LedgerTestCase {
     let clear = ScreeningRecord(party: "sender", decision: "clear", scoreBps: 0, entryId: nil, matchedName: nil, source: nil)
+    // Not ASCII: the write path binds text by its UTF-8 bytes.
     let near = ScreeningRecord(party: "beneficiary", decision: "clear", scoreBps: 4_210, entryId: "7781",
-                               matchedName: "Grace WANJIKU-EXAMPLE", source: "sdn.csv 2026-11-20")
+                               matchedName: "Grâce WANJIKŨ-EXAMPLE", source: "sdn.csv 2026-11-20")
     let review = ScreeningRecord(party: "beneficiary", decision: "review", scoreBps: 8_700, entryId: "9001",
                                  matchedName: "Juan Carlos DOE-EXAMPLE", source: "sdn.csv 2026-11-20")
     let match = ScreeningRecord(party: "sender", decision: "match", scoreBps: 9_800, entryId: "9002",
@@ -56,7 +57,8 @@ final class ScreeningChainTests: LedgerTestCase {
     }
 
     /// 40 commands in one batch, so two slices: accepted (clear, near a listed name, held for
-    /// review), refused for a match, not screened at all, across two operators.
+    /// review), refused for a match, not screened at all, across two operators (so a slice's
+    /// transfers are not in key order as they come, and the link sorts them).
     func submitMixedBatch() async throws {
         var commands: [LedgerCommand] = []
         for n in UInt64(1)...40 {
