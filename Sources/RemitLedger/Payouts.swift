@@ -437,16 +437,28 @@ extension Ledger {
         }
     }
 
+    /// Legs in doubt or in review, oldest first: read through the partial index
+    /// `leg_awaiting_operations` (v24), whose condition is this query's, so the cost follows the
+    /// legs waiting for operations, not the ledger's size.
+    static let legsInDoubtSQL = """
+        SELECT l.operator_id, l.transfer_id, l.leg_index, coalesce(l.redirect_state, l.state) AS state, l.partner,
+               l.payout_amount, t.payout_currency, t.updated_at, l.inquiries, l.review, l.redirect
+        FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
+        WHERE l.state = 'inDoubt' OR l.redirect_state = 'inDoubt' OR l.review = 1
+        ORDER BY t.updated_at LIMIT ?
+        """
+
+    /// Legs in review and still in the outbox, counted on every metrics scrape: through the same
+    /// index, since `review = 1` implies its condition. Named, since SQLite would otherwise take
+    /// the outbox's index and read every leg waiting in it.
+    static let payoutsInReviewSQL = """
+        SELECT count(*) FROM leg INDEXED BY leg_awaiting_operations WHERE queued_at IS NOT NULL AND review = 1
+        """
+
     /// Legs whose outcome is not known: in doubt, or waiting for operations (review), oldest first.
     public func legsInDoubt(limit: Int) throws -> [LegInDoubt] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT l.operator_id, l.transfer_id, l.leg_index, coalesce(l.redirect_state, l.state) AS state, l.partner,
-                       l.payout_amount, t.payout_currency, t.updated_at, l.inquiries, l.review, l.redirect
-                FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-                WHERE l.state = 'inDoubt' OR l.redirect_state = 'inDoubt' OR l.review = 1
-                ORDER BY t.updated_at LIMIT ?
-                """, arguments: [limit]).map { row in
+            try Row.fetchAll(db, sql: Self.legsInDoubtSQL, arguments: [limit]).map { row in
                 LegInDoubt(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
                            leg: row["leg_index"], state: LegState(rawValue: row["state"])!, partner: row["partner"],
                            payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
@@ -458,6 +470,6 @@ extension Ledger {
 
     /// Legs waiting for operations after their inquiries ran out.
     public func payoutsInReview() throws -> Int {
-        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM leg WHERE queued_at IS NOT NULL AND review = 1") ?? 0 }
+        try pool.read { try Int.fetchOne($0, sql: Self.payoutsInReviewSQL) ?? 0 }
     }
 }

@@ -245,9 +245,12 @@ extension Ledger {
         }
     }
 
+    /// Through the partial index `transfer_in_doubt`: counted on every metrics scrape.
+    static let inDoubtCountSQL = "SELECT count(*) FROM transfer WHERE state = 'inDoubt'"
+
     /// Transfers whose payout is in doubt, waiting on a partner's answer or a review.
     public func inDoubtCount() throws -> Int {
-        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM transfer WHERE state = 'inDoubt'") ?? 0 }
+        try pool.read { try Int.fetchOne($0, sql: Self.inDoubtCountSQL) ?? 0 }
     }
 
     /// Whether the file answers a read now, for readiness checks.
