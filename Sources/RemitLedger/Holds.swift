@@ -121,10 +121,8 @@ enum Holds {
         }
         let money = Money(total, currency)
         try Accounts.requirePositive(money)
-        try Journal.reserve(db, context, postings: [
-            Posting(.operatorPrefund(operatorId, currency), debit: money),
-            Posting(.operatorHolds(operatorId, currency), credit: money),
-        ])
+        let accounts = try context.holdAccounts(db, operatorId, currency)
+        try Journal.reserve(db, context, moving: money.minorUnits, from: accounts.prefund, to: accounts.holds)
         // One group per operator and currency; a group whose total would overflow is left as it
         // is and a new one opened, so no transfer is refused for what others placed.
         let group: Int

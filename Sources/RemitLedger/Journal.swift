@@ -126,13 +126,21 @@ enum Journal {
         }
     }
 
-    /// Checks postings as `append` would and moves the writer's record of floored balances as if
-    /// they were written, without writing them: the caller writes them later with `complete` in
-    /// the same savepoint, or the savepoint rolls back and the writer forgets its record.
-    static func reserve(_ db: Database, _ context: WriteContext, postings: [Posting]) throws {
-        let changes = try changes(db, context, postings)
+    /// Checks the floor of a positive `amount` moved from one account to another of the same
+    /// currency, as `append` would for its two postings, and moves the writer's record of floored
+    /// balances as if they were written, without writing them: the caller writes them later with
+    /// `complete` in the same savepoint, or the savepoint rolls back and the writer forgets its
+    /// record. The accounts come resolved (`WriteContext.holdAccounts`): a new transfer's hold
+    /// runs this, and building, hashing and summing its postings' codes showed in a profile.
+    ///
+    ///     try Journal.reserve(db, context, moving: 10_299, from: accounts.prefund, to: accounts.holds)
+    static func reserve(_ db: Database, _ context: WriteContext, moving amount: Int64,
+                        from debit: WriteContext.Resolved, to credit: WriteContext.Resolved) throws {
+        precondition(amount > 0 && debit.code.currency == credit.code.currency && debit.code != credit.code,
+                     "a reserve moves a positive amount between two accounts of one currency")
+        let changes: [Change] = [(debit.code, debit.account, amount), (credit.code, credit.account, -amount)]
         try checkFloors(db, context, changes)
-        for change in changes where change.delta != 0 { context.adjust(change.account, by: change.delta) }
+        for change in changes { context.adjust(change.account, by: change.delta) }
     }
 
     private typealias Change = (code: AccountCode, account: WriteContext.Account, delta: Int64)

@@ -14,9 +14,25 @@ final class WriteContext: @unchecked Sendable {
         let floor: Int64?
     }
 
+    /// An account with its code, for the floor check's message.
+    typealias Resolved = (code: AccountCode, account: Account)
+
+    /// An operator's prefund and holds accounts in one currency: every new transfer's hold moves
+    /// money between them.
+    struct HoldAccounts {
+        let prefund: Resolved
+        let holds: Resolved
+    }
+
+    private struct HoldAccountsKey: Hashable {
+        let operatorId: String
+        let currency: Currency
+    }
+
     var time: Int64 = 0
     let hot = HotStatements()
     private var accounts: [String: Account] = [:]
+    private var holdAccountsByOperator: [HoldAccountsKey: HoldAccounts] = [:]
     private var operators: Set<String> = []
     private var head: (id: Int64, hash: Data)?
     private var tails: [Chain: (id: Int64, hash: Data)] = [:]
@@ -57,6 +73,7 @@ final class WriteContext: @unchecked Sendable {
         screened.removeAll(keepingCapacity: true)
         sequences.removeAll(keepingCapacity: true)
         accounts.removeAll(keepingCapacity: true)
+        holdAccountsByOperator.removeAll(keepingCapacity: true)
         floorBalances.removeAll(keepingCapacity: true)
         operators.removeAll(keepingCapacity: true)
         head = nil
@@ -104,6 +121,16 @@ final class WriteContext: @unchecked Sendable {
         let account = Account(id: row[0], type: AccountType(rawValue: row[1])!, floor: row[2])
         accounts[code.text] = account
         return account
+    }
+
+    /// The operator's prefund and holds accounts in `currency`, looked up once by their codes.
+    func holdAccounts(_ db: Database, _ operatorId: String, _ currency: Currency) throws -> HoldAccounts {
+        let key = HoldAccountsKey(operatorId: operatorId, currency: currency)
+        if let known = holdAccountsByOperator[key] { return known }
+        let prefund = AccountCode.operatorPrefund(operatorId, currency), holds = AccountCode.operatorHolds(operatorId, currency)
+        let found = HoldAccounts(prefund: (prefund, try account(db, prefund)), holds: (holds, try account(db, holds)))
+        holdAccountsByOperator[key] = found
+        return found
     }
 
     func requireOperator(_ db: Database, _ id: String) throws {
