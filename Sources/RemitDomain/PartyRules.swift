@@ -17,6 +17,16 @@ public enum PartyRules {
                 continue
             }
             afterSpace = false
+            // ASCII first, with the same answers: looking up a scalar's Unicode category was
+            // about 2 % of the session path's time in a profile, for names mostly in ASCII.
+            if scalar.isASCII {
+                switch UInt8(scalar.value) {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"): letters += 1
+                case UInt8(ascii: "'"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ","): continue
+                default: return false
+                }
+                continue
+            }
             switch scalar.properties.generalCategory {
             case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .otherLetter, .modifierLetter:
                 letters += 1

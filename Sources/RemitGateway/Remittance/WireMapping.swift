@@ -3,15 +3,39 @@ import RemitLedger
 import RemitProtocol
 
 /// The ledger's records in the protocol's terms. The domain and the protocol name states alike
-/// (`inDoubt` is `IN_DOUBT`), so the mapping is by name; a state the protocol does not know is a
-/// bug, caught by `WireMappingTests` for every case.
+/// (`inDoubt` is `IN_DOUBT`); the mappings are exhaustive switches, so a state added to one side
+/// and not the other does not compile, and an answer costs no string work (matching the states
+/// by name was 1.5 % of the session path's time in a profile). `WireMappingTests` checks that
+/// each case maps to its namesake.
 enum WireMapping {
     static func state(_ state: RemitDomain.TransferState) -> RemitProtocol.TransferState {
-        RemitProtocol.TransferState.allCases.first { "\($0)" == state.rawValue }!
+        switch state {
+        case .accepted: .accepted
+        case .dispatched: .dispatched
+        case .inDoubt: .inDoubt
+        case .paid: .paid
+        case .failed: .failed
+        case .refunded: .refunded
+        case .cancelled: .cancelled
+        case .reversed: .reversed
+        case .rejected: .rejected
+        case .inReview: .inReview
+        case .partiallyPaid: .partiallyPaid
+        }
     }
 
     static func state(_ state: RemitDomain.LegState) -> RemitProtocol.LegState {
-        RemitProtocol.LegState.allCases.first { "\($0)" == state.rawValue }!
+        switch state {
+        case .pending: .pending
+        case .dispatched: .dispatched
+        case .inDoubt: .inDoubt
+        case .paid: .paid
+        case .failed: .failed
+        case .refunded: .refunded
+        case .redirected: .redirected
+        case .cancelled: .cancelled
+        case .reversed: .reversed
+        }
     }
 
     /// A ledger reason as the protocol's error code on a connection of `version`. The
