@@ -26,7 +26,8 @@ extension Screenings {
                                                 beneficiary: decided.first { $0.party == "beneficiary" }))
         }
         func unlinked(_ named: (link: Int64, member: Member)) -> String {
-            "transfer \(named.member.operatorId)/\(named.member.transferId): names screening \(named.link), which is not a link of the chain"
+            "transfer \(named.member.operatorId)/\(named.member.transferId): names screening \(named.link), "
+                + "which is not a link of the chain"
         }
         var next = try members.next()
         let links = try Row.fetchCursor(db, sql: "SELECT id, screened_at, transfers, hash FROM screening ORDER BY id")

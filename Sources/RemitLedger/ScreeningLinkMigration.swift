@@ -55,7 +55,8 @@ enum ScreeningLinkMigration {
                 SELECT min(s.id) FROM screening s WHERE NOT EXISTS
                     (SELECT 1 FROM transfer t WHERE t.operator_id = s.operator_id AND t.transfer_id = s.transfer_id)
                 """)
-            throw refusal("screening decision \(orphan.map { "\($0)" } ?? "?") names no transfer (\(rows) rows, \(moved) transfers)")
+            let named = orphan.map { "\($0)" } ?? "?"
+            throw refusal("screening decision \(named) names no transfer (\(rows) rows, \(moved) transfers)")
         }
         let links = try Row.fetchCursor(db, sql: """
             SELECT id, operator_id, transfer_id, screened_at, \(Screenings.decisionColumns) FROM screening ORDER BY id
@@ -89,8 +90,9 @@ enum ScreeningLinkMigration {
         while let row = try rows.next() {
             let id: Int64 = row["id"], stored: Data = row["hash"]
             guard id == expected, Screenings.v17RowHash(row, previous: previous, id: id) == stored else {
-                throw refusal("screening decision \(expected) does not follow from the chain before it (remitctl verify of "
-                              + "the previous version shows it): the decisions were changed, and chaining them anew would hide that")
+                throw refusal("screening decision \(expected) does not follow from the chain before it (remitctl verify "
+                              + "of the previous version shows it): the decisions were changed, and chaining them anew "
+                              + "would hide that")
             }
             previous = stored
             expected += 1
@@ -124,7 +126,8 @@ extension Screenings {
         let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data)) ?? TransferID(high: 0, low: 0)
         let decided = decisions(row)
         return v17RowHash(previous: previous, id: id, operatorId: row["operator_id"], transfer: transfer,
-                          sender: decided.first { $0.party == "sender" }, beneficiary: decided.first { $0.party == "beneficiary" },
+                          sender: decided.first { $0.party == "sender" },
+                          beneficiary: decided.first { $0.party == "beneficiary" },
                           at: row["screened_at"])
     }
 

@@ -59,11 +59,13 @@ enum Screenings {
 
     /// Records a new transfer's decisions: they are columns of its row (since v23), and the
     /// transfer joins the link of the screening chain that the end of the slice writes
-    /// (`writeLink`). Returns that link's id for the row's `screening_id`, or nil when no party
-    /// was screened. A row of its own per transfer, hashed on its own, was a quarter of the
-    /// accept path's time; one link per slice of 32 commands keeps every decision in the chain.
+    /// (`writeLink`). Returns that link's id and the decisions by party, for the row's columns
+    /// (`bind`), or nil when no party was screened. A row of its own per transfer, hashed on its
+    /// own, was a quarter of the accept path's time; one link per slice of 32 commands keeps
+    /// every decision in the chain.
     ///
-    ///     let link = try Screenings.join(db, submission, context)   // before the transfer row
+    ///     let screened = try Screenings.join(db, submission, context)   // before the transfer row
+    ///     try context.hot.run(db, .insertTransfer) { ...; Screenings.bind(&$0, screened) }
     static func join(_ db: Database, _ submission: TransferSubmission, _ context: WriteContext) throws
         -> (link: Int64, sender: ScreeningRecord?, beneficiary: ScreeningRecord?)?
     {
