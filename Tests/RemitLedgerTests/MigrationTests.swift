@@ -690,16 +690,7 @@ final class MigrationTests: LedgerTestCase {
         let review = ScreeningRecord(party: "beneficiary", decision: "review", scoreBps: 8_700, entryId: "9001",
                                      matchedName: "Juan Carlos DOE-EXAMPLE", source: "sdn.csv 2026-11-20")
         let transfer = { (n: UInt64, screenings: [ScreeningRecord]) in
-            var submission = TransferSubmission(
-                operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: n),
-                contentHash: [UInt8](repeating: UInt8(n), count: 32),
-                decision: .accept(.init(sendAmount: self.usd(10_000), fee: self.usd(299), payoutAmount: self.usd(10_000),
-                                        legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "2547",
-                                                     share: 10_000, payoutAmount: 10_000)],
-                                        holdExpiresAt: .max, review: screenings.contains(review))),
-                details: .init(rate: 0))
-            submission.screenings = screenings
-            return LedgerCommand.submitTransfer(submission)
+            self.screened(n, screenings, review: screenings.contains(review))
         }
         _ = await ledger.apply([transfer(1, [clear]), transfer(2, [clear, near]), transfer(3, [clear, review]),
                                 transfer(4, [])])
@@ -742,21 +733,23 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertEqual(try ledger.verify().problems, [])
     }
 
+    /// A transfer of USD 100.00 + 2.99 from ACME whose parties were screened with `screenings`.
+    func screened(_ n: UInt64, _ screenings: [ScreeningRecord], review: Bool = false) -> LedgerCommand {
+        var submission = TransferSubmission(
+            operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: n),
+            contentHash: [UInt8](repeating: UInt8(n), count: 32),
+            decision: .accept(.init(sendAmount: usd(10_000), fee: usd(299), payoutAmount: usd(10_000),
+                                    legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "2547",
+                                                 share: 10_000, payoutAmount: 10_000)],
+                                    holdExpiresAt: .max, review: review)),
+            details: .init(rate: 0))
+        submission.screenings = screenings
+        return .submitTransfer(submission)
+    }
+
     func screenEveryWayAgain() async throws -> [LedgerOutcome] {
         let clear = ScreeningRecord(party: "sender", decision: "clear", scoreBps: 0, entryId: nil, matchedName: nil, source: nil)
-        let commands = (10...11).map { (n: UInt64) -> LedgerCommand in
-            var submission = TransferSubmission(
-                operatorId: "ACME", transferId: TransferID(high: 0x0191_F3C2_0000_0000, low: n),
-                contentHash: [UInt8](repeating: UInt8(n), count: 32),
-                decision: .accept(.init(sendAmount: usd(10_000), fee: usd(299), payoutAmount: usd(10_000),
-                                        legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "2547",
-                                                     share: 10_000, payoutAmount: 10_000)],
-                                        holdExpiresAt: .max)),
-                details: .init(rate: 0))
-            submission.screenings = [clear]
-            return .submitTransfer(submission)
-        }
-        let outcomes = await ledger.apply(commands)
+        let outcomes = await ledger.apply((10...11).map { screened($0, [clear]) })
         for outcome in outcomes { guard case .transfer = outcome else { XCTFail("\(outcome)"); return outcomes } }
         return outcomes
     }
