@@ -18,13 +18,7 @@ extension Screenings {
         let members = try Row.fetchCursor(db, sql: """
             SELECT screening_id, operator_id, transfer_id, \(decisionColumns) FROM transfer
             WHERE screening_id IS NOT NULL ORDER BY screening_id, operator_id, transfer_id
-            """).map { row -> (link: Int64, member: Member) in
-            let decided = decisions(row)
-            let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data)) ?? TransferID(high: 0, low: 0)
-            return (row["screening_id"], Member(operatorId: row["operator_id"], transferId: transfer,
-                                                sender: decided.first { $0.party == "sender" },
-                                                beneficiary: decided.first { $0.party == "beneficiary" }))
-        }
+            """).map { row -> (link: Int64, member: Member) in (row["screening_id"], Member(row)) }
         func unlinked(_ named: (link: Int64, member: Member)) -> String {
             "transfer \(named.member.operatorId)/\(named.member.transferId): names screening \(named.link), "
                 + "which is not a link of the chain"

@@ -65,11 +65,7 @@ enum ScreeningLinkMigration {
         var previous = Chain.screening.genesisHash
         while let row = try links.next() {
             let id: Int64 = row["id"], at: Int64 = row["screened_at"]
-            let decided = Screenings.decisions(row)
-            let member = Screenings.Member(
-                operatorId: row["operator_id"],
-                transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data)) ?? TransferID(high: 0, low: 0),
-                sender: decided.first { $0.party == "sender" }, beneficiary: decided.first { $0.party == "beneficiary" })
+            let member = Screenings.Member(row)
             let hash = Screenings.linkHash(previous: previous, id: id, at: at, members: [member])
             try insert.execute(arguments: [id, at, hash])
             previous = hash
@@ -123,12 +119,9 @@ extension Screenings {
 
     /// A stored v17 row's hash as `v17RowHash` makes it, from `previous` and `id`.
     static func v17RowHash(_ row: Row, previous: Data, id: Int64) -> Data {
-        let transfer = TransferID(bytes: [UInt8](row["transfer_id"] as Data)) ?? TransferID(high: 0, low: 0)
-        let decided = decisions(row)
-        return v17RowHash(previous: previous, id: id, operatorId: row["operator_id"], transfer: transfer,
-                          sender: decided.first { $0.party == "sender" },
-                          beneficiary: decided.first { $0.party == "beneficiary" },
-                          at: row["screened_at"])
+        let member = Member(row)
+        return v17RowHash(previous: previous, id: id, operatorId: member.operatorId, transfer: member.transferId,
+                          sender: member.sender, beneficiary: member.beneficiary, at: row["screened_at"])
     }
 
     /// The hash of a decision as v15 chained them, one row per decision: the previous row's

@@ -80,17 +80,20 @@ enum Screenings {
     /// Binds a transfer row's screening columns: its link, then each party's five.
     static func bind(_ binder: inout Binder, _ joined: (link: Int64, sender: ScreeningRecord?, beneficiary: ScreeningRecord?)?) {
         if let joined { binder.int(joined.link) } else { binder.null() }
-        for screening in [joined?.sender, joined?.beneficiary] {
-            if let screening {
-                binder.text(screening.decision)
-                binder.int(Int64(screening.scoreBps))
-                binder.optionalText(screening.entryId)
-                binder.optionalText(screening.matchedName)
-                binder.optionalText(screening.source)
-            } else {
+        // A function per party, not a loop over an array of both: no array per transfer.
+        func party(_ screening: ScreeningRecord?) {
+            guard let screening else {
                 for _ in 0..<5 { binder.null() }
+                return
             }
+            binder.text(screening.decision)
+            binder.int(Int64(screening.scoreBps))
+            binder.optionalText(screening.entryId)
+            binder.optionalText(screening.matchedName)
+            binder.optionalText(screening.source)
         }
+        party(joined?.sender)
+        party(joined?.beneficiary)
     }
 
     /// Writes the slice's link of the screening chain: its transfers in key order, their
@@ -228,5 +231,16 @@ extension Ledger {
                 SELECT \(Screenings.decisionColumns) FROM transfer WHERE operator_id = ? AND transfer_id = ?
                 """, arguments: [operatorId, Data(id.bytes)]).map(Screenings.decisions) ?? []
         }
+    }
+}
+
+extension Screenings.Member {
+    /// A stored row's transfer (`operator_id`, `transfer_id`) and decisions (each party's
+    /// columns): a transfer row since v23, a row of the screening table before.
+    init(_ row: Row) {
+        let decided = Screenings.decisions(row)
+        self.init(operatorId: row["operator_id"],
+                  transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data)) ?? TransferID(high: 0, low: 0),
+                  sender: decided.first { $0.party == "sender" }, beneficiary: decided.first { $0.party == "beneficiary" })
     }
 }
