@@ -67,13 +67,44 @@ enum HotSQL: Int, CaseIterable {
     }
 }
 
+/// Where a statement's bound texts and blobs live until it has run. SQLite copies a value bound
+/// `SQLITE_TRANSIENT` into a buffer of its own, allocated and freed per bind (binding releases
+/// the parameter's previous buffer); bound `SQLITE_STATIC` from here, the bytes are copied once
+/// into memory reused by every statement the writer runs. `query` hands out the space and takes
+/// it back when the statement is reset, so a query run while another one is bound (none today)
+/// would only stack above it.
+final class BindArena {
+    /// Far above one statement's needs: the widest, a new transfer's row, binds about 20 texts
+    /// of at most a few hundred bytes each.
+    static let capacity = 64 * 1024
+    let base = UnsafeMutableRawPointer.allocate(byteCount: BindArena.capacity, alignment: 8)
+    var used = 0
+
+    deinit { base.deallocate() }
+
+    /// Copies `bytes` in and returns where they are, or nil when they do not fit: the caller
+    /// then binds them transient, as SQLite's own copy.
+    func store(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer? {
+        guard bytes.count <= BindArena.capacity - used else { return nil }
+        let target = base + used
+        if let source = bytes.baseAddress, bytes.count > 0 { target.copyMemory(from: source, byteCount: bytes.count) }
+        used += bytes.count
+        return UnsafeRawPointer(target)
+    }
+}
+
 /// Binds parameters left to right.
 struct Binder {
     let statement: OpaquePointer
+    private let arena: BindArena
     private var index: Int32 = 1
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    static let isStatic = unsafeBitCast(0, to: sqlite3_destructor_type.self)
 
-    init(_ statement: OpaquePointer) { self.statement = statement }
+    init(_ statement: OpaquePointer, arena: BindArena) {
+        self.statement = statement
+        self.arena = arena
+    }
 
     mutating func int(_ value: Int64) {
         sqlite3_bind_int64(statement, index, value)
@@ -84,26 +115,34 @@ struct Binder {
         // withUTF8 reads a native string's bytes in place; passing the String itself made a C
         // copy of it on the heap for every bind.
         var value = value
-        let (statement, index) = (statement, index)
+        let (statement, index, arena) = (statement, index, arena)
         value.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else {
-                _ = sqlite3_bind_text(statement, index, "", 0, Binder.transient)
-                return
-            }
-            base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                _ = sqlite3_bind_text(statement, index, $0, Int32(bytes.count), Binder.transient)
+            let count = Int32(bytes.count)
+            if let stored = arena.store(UnsafeRawBufferPointer(bytes)) {
+                _ = sqlite3_bind_text(statement, index, stored.assumingMemoryBound(to: CChar.self), count, Binder.isStatic)
+            } else {
+                let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+                _ = sqlite3_bind_text(statement, index, base, count, Binder.transient)
             }
         }
         self.index += 1
     }
 
     mutating func blob(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Binder.transient) }
-        index += 1
+        bytes.withUnsafeBytes { bind(blob: $0) }
     }
 
     mutating func blob(_ data: Data) {
-        data.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Binder.transient) }
+        data.withUnsafeBytes { bind(blob: $0) }
+    }
+
+    private mutating func bind(blob bytes: UnsafeRawBufferPointer) {
+        // An empty array has no address, which SQLite binds as NULL, as it always has here.
+        if bytes.baseAddress != nil, let stored = arena.store(bytes) {
+            _ = sqlite3_bind_blob(statement, index, stored, Int32(bytes.count), Binder.isStatic)
+        } else {
+            _ = sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), Binder.transient)
+        }
         index += 1
     }
 
@@ -133,6 +172,7 @@ struct Columns {
 /// The prepared statements of one writer connection.
 final class HotStatements {
     private var statements: [Statement?] = Array(repeating: nil, count: HotSQL.allCases.count)
+    private let arena = BindArena()
 
     private func prepared(_ db: Database, _ which: HotSQL) throws -> OpaquePointer {
         if let statement = statements[which.rawValue] { return statement.sqliteStatement }
@@ -149,11 +189,14 @@ final class HotStatements {
     /// Runs a statement and reads its first row, if any.
     func query<T>(_ db: Database, _ which: HotSQL, _ bind: (inout Binder) -> Void, _ read: (Columns) -> T) throws -> T? {
         let statement = try prepared(db, which)
+        let mark = arena.used
         defer {
             sqlite3_reset(statement)
+            // The arena's bytes are reused from here on: no binding may keep pointing at them.
             sqlite3_clear_bindings(statement)
+            arena.used = mark
         }
-        var binder = Binder(statement)
+        var binder = Binder(statement, arena: arena)
         bind(&binder)
         switch sqlite3_step(statement) {
         case SQLITE_ROW:
