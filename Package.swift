@@ -167,7 +167,8 @@ let package = Package(
         ),
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"]),
         .testTarget(name: "RemitFormatsTests", dependencies: ["RemitFormats", "RemitDomain"]),
-        .testTarget(name: "RemitLedgerTests", dependencies: ["RemitLedger", "RemitDomain"]),
+        .testTarget(name: "RemitLedgerTests",
+                    dependencies: ["RemitLedger", "RemitDomain", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RemitReconciliationTests",
                     dependencies: ["RemitReconciliation", "RemitLedger", "RemitFormats", "RemitDomain"]),
         .testTarget(

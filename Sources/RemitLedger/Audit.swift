@@ -90,23 +90,44 @@ enum Audit {
     }
 }
 
-/// SHA-256 over a chain's previous hash and a row's fields, streamed: integers little-endian,
-/// texts length-prefixed, a missing text as length -1. No buffer, no array: it runs per row on
-/// the write path.
+/// SHA-256 over a chain's previous hash and a row's fields: integers little-endian, texts
+/// length-prefixed, a missing text as length -1. The fields are gathered in a buffer and handed
+/// to SHA-256 a kilobyte at a time: a screening link hashes a dozen small fields per transfer,
+/// and each separate update cost more than the bytes it hashed. The digest is the same as
+/// hashing each field as it comes.
 struct ChainHasher {
     private var hasher = SHA256()
+    private var pending: [UInt8] = []
+    private static let flushAt = 1_024
 
-    init(previous: Data) { hasher.update(data: previous) }
+    init(previous: Data) {
+        pending.reserveCapacity(Self.flushAt + 256)
+        pending.append(contentsOf: previous)
+    }
 
-    mutating func integer(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { hasher.update(bufferPointer: $0) } }
+    mutating func integer(_ value: Int64) {
+        withUnsafeBytes(of: value.littleEndian) { pending.append(contentsOf: $0) }
+        flushIfFull()
+    }
 
     mutating func text(_ value: String?) {
         guard var value else { return integer(-1) }
         integer(Int64(value.utf8.count))
-        value.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        value.withUTF8 { pending.append(contentsOf: $0) }
+        flushIfFull()
     }
 
-    func finalize() -> Data { Data(hasher.finalize()) }
+    private mutating func flushIfFull() {
+        guard pending.count >= Self.flushAt else { return }
+        hasher.update(data: pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    func finalize() -> Data {
+        var hasher = hasher
+        hasher.update(data: pending)
+        return Data(hasher.finalize())
+    }
 }
 
 /// The hash chains beside the journal's: the audit log and the screening decisions. Each row
