@@ -5,9 +5,10 @@ import RemitDomain
 import RemitLedger
 
 // Accept-transfer commands per second: a hold on the operator's prefund (in the leg's row since
-// schema v21; per slice of 32 transfers one entry, two postings and two balance updates), the transfer row, one leg,
-// one outbox row, one event (the operator's counter written once per slice) and the two
-// parties' screening decisions (hash-chained), in WAL mode with synchronous=FULL. The raw baseline writes the same rows with prepared statements through the
+// schema v21; per slice of 32 transfers one entry, two postings and two balance updates), the transfer row, one leg
+// (with its place in the outbox since v22), its event (a run per slice since v25; the operator's counter written once
+// per slice) and the two parties' screening decisions (in the transfer row, a chain link per slice since v23), in WAL
+// mode with synchronous=FULL. The raw baseline writes the same rows with prepared statements through the
 // SQLite C API and nothing else.
 //
 //   swift build -c release --product LedgerBenchmark && .build/release/LedgerBenchmark [FOLDER]
@@ -134,6 +135,16 @@ func rawRun(batch: Int, total: Int) throws -> Double {
         raw.exec("PRAGMA journal_mode = DELETE; PRAGMA page_size = \(size); VACUUM; PRAGMA journal_mode = WAL")
     }
     let legInTransfer = ProcessInfo.processInfo.environment["RAW_LEG_IN_TRANSFER"] != nil
+    // As the ledger (v25): a slice's accept events in one row, a run.
+    var runFirst: Int64 = 0, runIds: [UInt8] = [], runFirstId: [UInt8] = []
+    func completeRun(_ raw: inout Raw, _ time: Int64) {
+        guard runFirst > 0 else { return }
+        let events = Int64(runIds.count / 16) + 1
+        raw.run("INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, reason, partner_reference, occurred_at, events, run_transfer_ids) VALUES ('ACME', ?, ?, NULL, 'accepted', 0, '', ?, ?, ?)",
+                [runFirst, runFirstId, time, events, runIds.isEmpty ? nil : runIds])
+        runFirst = 0
+        runIds.removeAll(keepingCapacity: true)
+    }
     if legInTransfer {
         raw.exec("""
             ALTER TABLE transfer ADD COLUMN product TEXT; ALTER TABLE transfer ADD COLUMN institution TEXT;
@@ -238,13 +249,13 @@ func rawRun(batch: Int, total: Int) throws -> Double {
                         [idBytes] + hold + [queued])
             }
             if !rawSkip.contains("event") {
-                raw.run("INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, occurred_at) VALUES ('ACME', ?, ?, NULL, 'accepted', ?)",
-                        [sequence, idBytes, time])
+                if runFirst == 0 { (runFirst, runFirstId) = (sequence, idBytes) } else { runIds += idBytes }
             }
             if inSlice == 32 {
                 if !rawSkip.contains("event") { raw.run("UPDATE operator SET last_event_sequence = ? WHERE id = 'ACME'", [sequence]) }
                 completeEntry(&raw, inSlice, time)
                 completeScreeningLink(&raw, time)
+                completeRun(&raw, time)
                 inSlice = 0
             }
         }
@@ -253,6 +264,7 @@ func rawRun(batch: Int, total: Int) throws -> Double {
         }
         completeEntry(&raw, inSlice, time)
         completeScreeningLink(&raw, time)
+        completeRun(&raw, time)
         raw.exec("COMMIT")
     }
     return Double(total) / (now() - start)

@@ -105,10 +105,12 @@ extension Ledger {
             var events: [EventRecord] = []
             while let row = try rows.next() {
                 if (row["occurred_at"] as Int64) < createdAt { break }
-                guard (row["transfer_id"] as Data) == id else { continue }
-                events.append(EventRecord(sequence: UInt64(row["sequence"] as Int64), transferId: transferId, leg: row["leg_index"],
-                                          state: row["state"], reason: ReasonCode(rawValue: UInt16(row["reason"] as Int64)),
-                                          partnerReference: row["partner_reference"], occurredAt: row["occurred_at"]))
+                if (row["transfer_id"] as Data) == id {
+                    events.append(contentsOf: EventRuns.records(row).prefix(1))
+                } else if let run = row["run_transfer_ids"] as Data?, run.count >= 16 {
+                    // A run of new transfers' events: the transfer's own is at most one of them.
+                    events.append(contentsOf: EventRuns.records(row).dropFirst().filter { $0.transferId == transferId })
+                }
             }
             return events.reversed()
         }

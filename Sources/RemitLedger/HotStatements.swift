@@ -12,7 +12,7 @@ enum HotSQL: Int, CaseIterable {
     case selectBalance, addBalance, insertEntry, completeEntry, insertPosting
     case holdExists, insertHold
     case selectTransfer, insertTransfer, insertLeg
-    case selectEventSequence, writeEventSequence, insertEvent, insertScreening
+    case selectEventSequence, writeEventSequence, insertEvent, insertEventRun, insertScreening
 
     var sql: String {
         switch self {
@@ -62,6 +62,12 @@ enum HotSQL: Int, CaseIterable {
             """
             INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, reason, partner_reference, occurred_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        case .insertEventRun:
+            """
+            INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, reason, partner_reference, occurred_at,
+                               events, run_transfer_ids)
+            VALUES (?, ?, ?, NULL, ?, 0, '', ?, ?, ?)
             """
         }
     }

@@ -650,6 +650,20 @@ enum Schema {
                     WHERE state = 'inDoubt' OR redirect_state = 'inDoubt' OR review = 1;
                 """)
         }
+        migrator.registerMigration("v25: a slice's new transfers' events in one row") { db in
+            // A row holds a run of `events` consecutive events of one operator (EventRuns; 32 is
+            // its `longest`): the first's sequence and transfer as before, the others' transfer
+            // ids in order. Rows written before hold one event each, as the default says:
+            // nothing is rewritten.
+            try db.execute(sql: """
+                ALTER TABLE event ADD COLUMN events INTEGER NOT NULL DEFAULT 1
+                    CHECK (events BETWEEN 1 AND 32
+                           AND (events = 1 OR (leg_index IS NULL AND reason = 0 AND partner_reference = '')));
+                ALTER TABLE event ADD COLUMN run_transfer_ids BLOB
+                    CHECK ((run_transfer_ids IS NULL) = (events = 1)
+                           AND (run_transfer_ids IS NULL OR length(run_transfer_ids) = 16 * (events - 1)));
+                """)
+        }
         return migrator
     }
 

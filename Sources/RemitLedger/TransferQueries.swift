@@ -214,17 +214,21 @@ extension Ledger {
         }
     }
 
-    /// The operator's events after `sequence`, in order, at most `limit`.
+    /// The operator's events after `sequence`, in order, at most `limit`. The first may be
+    /// inside a run (`EventRuns`), whose row starts at most `EventRuns.longest - 1` before it.
     public func events(operatorId: String, after sequence: UInt64, limit: Int) throws -> [EventRecord] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM event WHERE operator_id = ? AND sequence > ? ORDER BY sequence LIMIT ?
-                """, arguments: [operatorId, Int64(clamping: sequence), limit]).map { row in
-                EventRecord(sequence: UInt64(row["sequence"] as Int64),
-                            transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!, leg: row["leg_index"],
-                            state: row["state"], reason: ReasonCode(rawValue: UInt16(row["reason"] as Int64)),
-                            partnerReference: row["partner_reference"], occurredAt: row["occurred_at"])
+        guard limit > 0 else { return [] }
+        return try pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT * FROM event WHERE operator_id = ? AND sequence > ? ORDER BY sequence
+                """, arguments: [operatorId, Int64(clamping: sequence) - Int64(EventRuns.longest - 1)])
+            var events: [EventRecord] = []
+            while events.count < limit, let row = try rows.next() {
+                for event in EventRuns.records(row) where event.sequence > sequence && events.count < limit {
+                    events.append(event)
+                }
             }
+            return events
         }
     }
 

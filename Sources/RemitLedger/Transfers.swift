@@ -126,8 +126,8 @@ enum Transfers {
                 try db.cachedStatement(sql: "UPDATE transfer SET state = 'inReview' WHERE operator_id = ? AND transfer_id = ?")
                     .execute(arguments: [submission.operatorId, Data(idBytes)])
             }
-            try insertEvent(db, context, operatorId: submission.operatorId, sequence: sequence, transferId: idBytes,
-                            leg: nil, state: state.rawValue, reason: .none, partnerReference: "")
+            try EventRuns.append(db, context, operatorId: submission.operatorId, sequence: sequence, transferId: idBytes,
+                                 state: state.rawValue)
             return TransferReceipt(transferId: submission.transferId, state: state, reason: .none, field: 0,
                                    replayed: false, recordedAt: time, sendAmount: terms.sendAmount.minorUnits,
                                    fee: terms.fee.minorUnits, payoutAmount: terms.payoutAmount.minorUnits)

@@ -110,9 +110,11 @@ extension Ledger {
             for (id, amount) in created.sorted(by: { $0.key < $1.key }) {
                 report.problems.append("holds of \(amount) name entry \(id) as theirs, which is not a hold entry")
             }
+            // Each operator's stream is 1...last, each event once: a row (one event, or a run of
+            // them, v25) starts where the one before it ended, and the last ends at the counter.
             for row in try Row.fetchAll(db, sql: """
-                SELECT o.id, o.last_event_sequence AS last, count(e.sequence) AS events,
-                       coalesce(max(e.sequence), 0) AS highest
+                SELECT o.id, o.last_event_sequence AS last, coalesce(sum(e.events), 0) AS events,
+                       coalesce(max(e.sequence + e.events - 1), 0) AS highest
                 FROM operator o LEFT JOIN event e ON e.operator_id = o.id GROUP BY o.id ORDER BY o.id
                 """) {
                 let last: Int64 = row["last"], count: Int64 = row["events"], highest: Int64 = row["highest"]
@@ -120,6 +122,16 @@ extension Ledger {
                     report.problems.append("operator \(row["id"] as String): events 1...\(last) expected, "
                                            + "\(count) found, highest \(highest)")
                 }
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT operator_id, sequence, expected FROM (
+                    SELECT operator_id, sequence,
+                           lag(sequence + events, 1, 1) OVER (PARTITION BY operator_id ORDER BY sequence) AS expected
+                    FROM event)
+                WHERE sequence <> expected
+                """) {
+                report.problems.append("operator \(row["operator_id"] as String): event \(row["sequence"] as Int64) "
+                                       + "where \(row["expected"] as Int64) was next")
             }
 
             // What a transfer holds: its legs' holds, or its one hold, together send amount plus fee.

@@ -63,6 +63,9 @@ final class WriteContext: @unchecked Sendable {
     var screened: [Screenings.Member] = []
     var screeningLink: Int64 = 0
 
+    /// New transfers' events of this slice, a run per operator (`EventRuns`).
+    var eventRuns: [EventRuns.Run] = []
+
     /// Each operator's event counter as this writer last used it, and as it was last written:
     /// the operator row is written once per slice of commands, not once per event (an update per
     /// transfer was a tenth of the accept path's time).
@@ -71,6 +74,7 @@ final class WriteContext: @unchecked Sendable {
     func forget() {
         placedHolds.removeAll(keepingCapacity: true)
         screened.removeAll(keepingCapacity: true)
+        eventRuns.removeAll(keepingCapacity: true)
         sequences.removeAll(keepingCapacity: true)
         accounts.removeAll(keepingCapacity: true)
         holdAccountsByOperator.removeAll(keepingCapacity: true)
@@ -98,13 +102,14 @@ final class WriteContext: @unchecked Sendable {
     }
 
     /// Writes what the writer has kept back: the open hold entries (`Holds.writePlaced`), the
-    /// slice's link of the screening chain (`Screenings.writeLink`) and the operators' event
-    /// counters. The writer calls it at the end of every savepoint and before any command that
+    /// slice's link of the screening chain (`Screenings.writeLink`), its new transfers' events
+    /// (`EventRuns.write`) and the operators' event counters. The writer calls it at the end of every savepoint and before any command that
     /// is not a new transfer, so a rollback never loses what an earlier, released savepoint did,
     /// and no command reads a row that is behind.
     func writeDeferred(_ db: Database) throws {
         try Holds.writePlaced(db, self)
         try Screenings.writeLink(db, self)
+        try EventRuns.write(db, self)
         for (operatorId, sequence) in sequences where sequence.last != sequence.written {
             try hot.run(db, .writeEventSequence) {
                 $0.int(sequence.last)

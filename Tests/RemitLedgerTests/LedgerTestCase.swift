@@ -24,6 +24,14 @@ class LedgerTestCase: XCTestCase {
     }
 
     func usd(_ minor: Int64) -> Money { Money(minor, usd) }
+
+    /// Opens ACME and BETA without credit, each funded with `minor` US cents.
+    func openAcmeAndBeta(funding minor: Int64) async {
+        for id in ["ACME", "BETA"] {
+            await expectDone(.openOperator(id: id, currency: usd, creditLimit: 0))
+            await expectDone(.fund(operatorId: id, amount: usd(minor), reference: "w-\(id)"))
+        }
+    }
     func kes(_ minor: Int64) -> Money { Money(minor, kes) }
 
     @discardableResult

@@ -151,9 +151,32 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertFalse(applied.contains { $0.hasPrefix("v17") }, "nothing of v17 is left behind")
     }
 
+    /// The ledger as v24 left it: an event row per event.
+    func rewindToV24() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM event WHERE events > 1") {
+                for event in EventRuns.records(row).dropFirst() {
+                    try db.execute(sql: """
+                        INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, reason, partner_reference,
+                                           occurred_at)
+                        VALUES (?, ?, ?, NULL, ?, 0, '', ?)
+                        """, arguments: [row["operator_id"] as String, Int64(event.sequence), Data(event.transferId.bytes),
+                                         event.state, event.occurredAt])
+                }
+            }
+            try db.execute(sql: """
+                UPDATE event SET events = 1, run_transfer_ids = NULL WHERE events > 1;
+                ALTER TABLE event DROP COLUMN run_transfer_ids;
+                ALTER TABLE event DROP COLUMN events;
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v25:%';
+                """)
+        }
+    }
+
     /// The ledger as v22 left it: a row of the screening chain per screened transfer, holding its
     /// decisions and hashed after the row before; no decisions in the transfer rows.
     func rewindToV22() throws {
+        try rewindToV24()
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             // v24's indexes name columns that the rewinds below drop.
             try db.execute(sql: """
@@ -752,6 +775,34 @@ final class MigrationTests: LedgerTestCase {
         let outcomes = await ledger.apply((10...11).map { screened($0, [clear]) })
         for outcome in outcomes { guard case .transfer = outcome else { XCTFail("\(outcome)"); return outcomes } }
         return outcomes
+    }
+
+    /// v25 adds the columns of event runs and rewrites nothing: a ledger's events, a row each,
+    /// read as before, and the transfers after it write runs that go on from them.
+    func testV25KeepsEveryEventAndNewTransfersWriteRuns() async throws {
+        _ = try await screenEveryWay()
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        _ = try await screenEveryWayAgain()
+        await ledger.flush()
+        let before = try ledger.events(operatorId: "ACME", after: 0, limit: 100)
+        ledger = nil
+        try rewindToV24()
+        XCTAssertEqual(try rows("SELECT sequence FROM event").count, before.count, "the v24 layout: a row per event")
+        XCTAssertFalse(try tableSQL("event").contains("run_transfer_ids"))
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 0, limit: 100), before)
+        XCTAssertEqual(try rows("SELECT events FROM event").map { $0["events"] as Int64 }, before.map { _ in 1 })
+        XCTAssertEqual(try ledger.verify().problems, [])
+
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1_000_000), reference: "w2"))
+        let outcomes = await ledger.apply((20...29).map { screened($0, []) })
+        XCTAssertTrue(outcomes.allSatisfy { if case .transfer(let r) = $0 { r.state == .accepted } else { false } })
+        let after = try ledger.events(operatorId: "ACME", after: 0, limit: 100)
+        XCTAssertEqual(after.map(\.sequence), Array(1...UInt64(before.count + 10)))
+        XCTAssertEqual(after.suffix(10).map(\.transferId), (20...29).map { TransferID(high: 0x0191_F3C2_0000_0000, low: $0) })
+        XCTAssertEqual(try rows("SELECT events FROM event WHERE sequence > \(before.count)").map { $0["events"] as Int64 }, [10])
+        XCTAssertEqual(try ledger.verify().problems, [])
     }
 
     /// v23 hashes the chain anew, so it first checks the old one, and each row's transfer: a

@@ -19,10 +19,7 @@ final class ProjectTests: LedgerTestCase {
     /// 1,000.00 for the project and MXN 300.00 per contributor, contributions from the US only).
     override func setUp() async throws {
         try await super.setUp()
-        for id in ["ACME", "BETA"] {
-            await expectDone(.openOperator(id: id, currency: usd, creditLimit: 0))
-            await expectDone(.fund(operatorId: id, amount: usd(1_000_000), reference: "w-\(id)"))
-        }
+        await openAcmeAndBeta(funding: 1_000_000)
         await expectDone(.registerAssociation(AssociationRecord(id: "CLUB-JEREZ", operatorId: "ACME",
                                                                 name: "Club Social Jerez", country: "MX")))
         await expectDone(.openProject(plan()))

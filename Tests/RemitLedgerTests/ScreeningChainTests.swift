@@ -18,10 +18,7 @@ final class ScreeningChainTests: LedgerTestCase {
 
     override func setUp() async throws {
         try await super.setUp()
-        for id in ["ACME", "BETA"] {
-            await expectDone(.openOperator(id: id, currency: usd, creditLimit: 0))
-            await expectDone(.fund(operatorId: id, amount: usd(10_000_000), reference: "w"))
-        }
+        await openAcmeAndBeta(funding: 10_000_000)
     }
 
     func id(_ n: UInt64) -> TransferID { TransferID(high: 0x0191_F3C2_0000_0000, low: n) }

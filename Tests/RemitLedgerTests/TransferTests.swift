@@ -225,10 +225,7 @@ final class TransferTests: LedgerTestCase {
 final class SharedHoldEntryTests: LedgerTestCase {
     override func setUp() async throws {
         try await super.setUp()
-        for id in ["ACME", "BETA"] {
-            await expectDone(.openOperator(id: id, currency: usd, creditLimit: 0))
-            await expectDone(.fund(operatorId: id, amount: usd(1_000_000), reference: "w-\(id)"))
-        }
+        await openAcmeAndBeta(funding: 1_000_000)
     }
 
     func submission(_ n: UInt64, operatorId: String = "ACME", amount: Int64 = 10_000, content: UInt8 = 1) -> LedgerCommand {
