@@ -120,7 +120,8 @@ struct Raw {
 /// `foreign_keys` (the checks, which leaving out `entry` or `leg` also turns off). Two sketches of
 /// changes not made: `RAW_LEG_IN_TRANSFER=1` writes a one-leg transfer's leg as columns of its
 /// row, with the leg's two partial indexes on the transfer (the lean accept's step 3), and
-/// `RAW_PAGE_SIZE=16384` rebuilds the file with larger pages before the run.
+/// `RAW_PAGE_SIZE=16384` rebuilds the file with larger pages before the run, and
+/// `RAW_ROWID=transfer,leg` gives those tables a rowid, their key a unique index.
 let rawSkip = Set((ProcessInfo.processInfo.environment["RAW_SKIP"] ?? "").split(separator: ",").map(String.init))
 
 func rawRun(batch: Int, total: Int) throws -> Double {
@@ -133,6 +134,23 @@ func rawRun(batch: Int, total: Int) throws -> Double {
     var raw = Raw(path: path)
     if let size = ProcessInfo.processInfo.environment["RAW_PAGE_SIZE"] {
         raw.exec("PRAGMA journal_mode = DELETE; PRAGMA page_size = \(size); VACUUM; PRAGMA journal_mode = WAL")
+    }
+    // `RAW_ROWID=transfer,leg`: those tables with a rowid and their key as a unique index.
+    for table in (ProcessInfo.processInfo.environment["RAW_ROWID"] ?? "").split(separator: ",") {
+        raw.exec("PRAGMA foreign_keys = OFF; BEGIN")
+        let schema = raw.statement("SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC")
+        sqlite3_bind_text(schema, 1, String(table), -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        var sqls: [String] = []
+        while sqlite3_step(schema) == SQLITE_ROW { sqls.append(String(cString: sqlite3_column_text(schema, 0))) }
+        sqlite3_reset(schema)
+        let create = sqls[0].replacingOccurrences(of: "PRIMARY KEY (operator_id, transfer_id", with: "UNIQUE (operator_id, transfer_id")
+            .replacingOccurrences(of: ", WITHOUT ROWID", with: "")
+            .replacingOccurrences(of: "CREATE TABLE \"\(table)\"", with: "CREATE TABLE \(table)_rowid")
+            .replacingOccurrences(of: "CREATE TABLE \(table) (", with: "CREATE TABLE \(table)_rowid (")
+        raw.exec(create)
+        raw.exec("DROP TABLE \(table); ALTER TABLE \(table)_rowid RENAME TO \(table)")
+        for index in sqls.dropFirst() { raw.exec(index) }
+        raw.exec("COMMIT; PRAGMA foreign_keys = ON")
     }
     let legInTransfer = ProcessInfo.processInfo.environment["RAW_LEG_IN_TRANSFER"] != nil
     // As the ledger (v25): a slice's accept events in one row, a run.
