@@ -102,6 +102,8 @@ actor LedgerWriter {
 
     private static func apply(_ slice: ArraySlice<LedgerCommand>, _ db: Database, _ context: WriteContext) throws -> [LedgerOutcome] {
         do {
+            context.optimistic = true
+            defer { context.optimistic = false }
             return try context.hot.inSavepoint(db) {
                 let outcomes = try slice.map { try $0.outcome(db, context) }
                 try context.writeDeferred(db)
@@ -110,7 +112,7 @@ actor LedgerWriter {
         } catch is LedgerError {
             context.forget()  // a command refused: replay one by one below
         } catch let error as DatabaseError where !error.isTransactionFatal {
-            context.forget()
+            context.forget()  // among them a transfer recorded before, refused by its row's key
         }
         // Anything else (a fatal SQLite error, a failed rollback) has left the catch clauses
         // above and abandons the transaction.

@@ -12,7 +12,9 @@ enum Transfers {
         let idBytes = submission.transferId.bytes
         let time = context.time
 
-        let stored = try context.hot.query(db, .selectTransfer, {
+        // Optimistically not looked up: the transfer row's key refuses an id already recorded
+        // (`WriteContext.optimistic`), and the replay of the slice looks it up here.
+        let stored = context.optimistic ? nil : try context.hot.query(db, .selectTransfer, {
             $0.text(submission.operatorId)
             $0.blob(idBytes)
         }) { row in

@@ -294,6 +294,43 @@ final class SharedHoldEntryTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// A slice does not look its new transfers up before writing them: one already recorded is
+    /// refused by its row's key, and the slice replayed command by command, each looked up. So a
+    /// batch that sends earlier transfers again, one twice within itself and one id with other
+    /// content, gets each stored result back, and nothing is held twice.
+    func testTransfersSentAgainInABatchGetTheirStoredResults() async throws {
+        let earlier = await ledger.apply((1...40).map { submission(UInt64($0)) })
+        var commands: [LedgerCommand] = []
+        for n in 41...80 {
+            commands.append(submission(UInt64(n)))
+            if n % 4 == 0 { commands.append(submission(UInt64(n - 40))) }  // sent again, same content
+        }
+        commands.append(submission(60))  // twice in this batch
+        commands.append(submission(7, content: 9))  // another transfer's id
+        let outcomes = await ledger.apply(commands)
+        var replayed = 0
+        for (command, outcome) in zip(commands, outcomes) {
+            guard case .submitTransfer(let sent) = command else { continue }
+            if sent.contentHash.first == 9 {
+                XCTAssertEqual(outcome, .rejected(.idReused(sent.transferId.description)))
+                continue
+            }
+            guard case .transfer(let receipt) = outcome else { return XCTFail("\(outcome)") }
+            XCTAssertEqual(receipt.state, .accepted)
+            if receipt.replayed {
+                replayed += 1
+                let low = sent.transferId.low
+                if low <= 40, case .transfer(let first) = earlier[Int(low) - 1] {
+                    XCTAssertEqual(receipt.recordedAt, first.recordedAt)
+                }
+            }
+        }
+        XCTAssertEqual(replayed, 11)
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 80 * 10_299)
+        XCTAssertEqual(try ledger.events(operatorId: "ACME", after: 0, limit: 1_000).count, 80)
+        try assertWhole()
+    }
+
     func testEventNumbersKeptBackByTheWriterSurviveRefusalsAroundThem() async throws {
         // Event counters are written once per slice: a refused command of another kind (audited,
         // with its own savepoint), a refused transfer (the slice replayed one by one) and
