@@ -107,7 +107,7 @@ extension Ledger {
                 if (row["occurred_at"] as Int64) < createdAt { break }
                 if (row["transfer_id"] as Data) == id {
                     events.append(contentsOf: EventRuns.records(row).prefix(1))
-                } else if let run = row["run_transfer_ids"] as Data?, run.count >= 16 {
+                } else if row["run_transfer_ids"] as Data? != nil {
                     // A run of new transfers' events: the transfer's own is at most one of them.
                     events.append(contentsOf: EventRuns.records(row).dropFirst().filter { $0.transferId == transferId })
                 }

@@ -10,7 +10,7 @@ import RemitDomain
 /// time; the stream each operator reads is the same, event by event (`records`).
 ///
 ///     // in Transfers.submit, instead of an event row:
-///     try EventRuns.append(context, operatorId: "ACME", sequence: 41, transferId: id, state: "accepted")
+///     try EventRuns.append(db, context, operatorId: "ACME", sequence: 41, transferId: id, state: "accepted")
 ///     // at the end of the slice, with the writer's other deferred rows:
 ///     try EventRuns.write(db, context)
 enum EventRuns {
@@ -68,7 +68,9 @@ enum EventRuns {
         }
     }
 
-    /// The events an event row holds, in sequence order: itself, or each event of its run.
+    /// The events an event row holds, in sequence order: itself, or each event of its run. The
+    /// row's CHECK keeps `events` and the ids in step; a reader still reads whole ids only, so
+    /// a row edited past its check loses events rather than stopping the gateway.
     static func records(_ row: Row) -> [EventRecord] {
         let first = EventRecord(sequence: UInt64(row["sequence"] as Int64),
                                 transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!, leg: row["leg_index"],
@@ -78,7 +80,7 @@ enum EventRuns {
         var records = [first]
         records.reserveCapacity(1 + more.count / 16)
         var offset = more.startIndex
-        while offset < more.endIndex {
+        while more.endIndex - offset >= 16 {
             var next = first
             next.sequence = first.sequence + UInt64(records.count)
             next.transferId = TransferID(bytes: [UInt8](more[offset..<offset + 16]))!
