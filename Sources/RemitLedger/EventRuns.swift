@@ -14,9 +14,9 @@ import RemitDomain
 ///     // at the end of the slice, with the writer's other deferred rows:
 ///     try EventRuns.write(db, context)
 enum EventRuns {
-    /// The most events one row holds: a slice's commands (`LedgerWriter.savepointSlice`), which
-    /// is also the bound v25's CHECK enforces, and what a reader looks back for the run that
-    /// holds a given sequence.
+    /// The most events one row holds: as many as a slice has commands (`LedgerWriter.savepointSlice`);
+    /// an atomic command that submits more starts a new run at the limit. It is the bound v25's
+    /// CHECK enforces, and how far a reader looks back for the run that holds a given sequence.
     static let longest = 32
 
     /// A run being gathered by the writer: kept in the `WriteContext` until the end of the slice,

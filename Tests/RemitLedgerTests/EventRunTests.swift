@@ -144,6 +144,18 @@ final class EventRunTests: LedgerTestCase {
         XCTAssertTrue(problems.contains("operator ACME: event \(end) where \(end + 1) was next"), "\(problems)")
     }
 
+    /// A run holds at most `EventRuns.longest` events. A slice holds no more commands, but one
+    /// atomic command can submit more transfers than that: its run is cut at the limit.
+    func testARunStopsAtItsLimit() async throws {
+        let outcomes = await ledger.apply([.atomic((1...40).map { accepted($0, operatorId: "ACME") })])
+        XCTAssertEqual(outcomes, [.done(entries: [])])
+        XCTAssertEqual(try eventRows().map(\.events), [32, 8])
+        let events = try ledger.events(operatorId: "ACME", after: 0, limit: 100)
+        XCTAssertEqual(events.map(\.sequence), Array(1...40))
+        XCTAssertEqual(events.map(\.transferId), (1...40).map { id($0) })
+        try assertWhole()
+    }
+
     func testARunHoldsOnlyWhatItsRowCanSay() async throws {
         _ = await writeMixedBatch()
         let queue = try DatabaseQueue(path: path)
