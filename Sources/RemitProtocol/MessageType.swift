@@ -36,10 +36,13 @@ public enum MessageType: UInt16, CaseIterable, Sendable, Codable {
     }
 
     /// The name PROTOCOL.md and the vectors use (`SubmitTransfers`).
-    public var name: String {
-        let text = String(describing: self)
-        return text.prefix(1).uppercased() + text.dropFirst()
-    }
+    public var name: String { Self.names[self]! }
+
+    // Made once: the gateway names every request's type in its metrics.
+    private static let names = Dictionary(uniqueKeysWithValues: allCases.map { type in
+        let text = String(describing: type)
+        return (type, text.prefix(1).uppercased() + text.dropFirst())
+    })
 
     public init?(name: String) {
         guard let value = MessageType.allCases.first(where: { $0.name == name }) else { return nil }

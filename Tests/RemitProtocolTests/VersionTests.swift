@@ -51,4 +51,22 @@ final class VersionTests: XCTestCase {
         XCTAssertNotEqual(try withOption.canonicalBytes(), try Samples.walletTransfer.canonicalBytes(),
                           "the option is part of the content a replay compares")
     }
+
+    /// The content a replay compares is the transfer's entry in `SubmitTransfers`, byte for byte,
+    /// also for a transfer larger than the buffer its bytes are first written to.
+    func testCanonicalBytesAreTheTransfersEntryInTheFrame() throws {
+        var large = Samples.splitTransfer
+        large.senderAddress = String(repeating: "Avenida 5 de Mayo ", count: 7)
+        large.legs += (0..<4).map {
+            Leg(product: .educationFund, share: 0, institution: "KWFT", account: "EDU-\($0)-" + String(repeating: "7", count: 24))
+        }
+        for transfer in [Samples.walletTransfer, large] {
+            let canonical = try transfer.canonicalBytes()
+            let submit = SubmitTransfers(transfers: [transfer])
+            let frame = Samples.encoded(Frame(version: 3, requestId: 1, message: .submitTransfers(submit)))
+            XCTAssertNotNil(frame.firstRange(of: canonical), "\(canonical.count) bytes")
+            XCTAssertEqual(try transfer.withCanonicalBytes { Array($0) }, canonical)
+        }
+        XCTAssertGreaterThan(try large.canonicalBytes().count, 512, "past the first buffer's room")
+    }
 }

@@ -104,7 +104,7 @@ public struct TransferDesk: Sendable {
     public func submission(operatorId: String, _ transfer: Transfer, _ context: Context) throws(ProtocolError)
         -> TransferSubmission
     {
-        let hash = Array(SHA256.hash(data: try transfer.canonicalBytes()))
+        let hash = try transfer.withCanonicalBytes { Array(SHA256.hash(data: $0)) }
         let details = TransferSubmission.Details(
             operatorReference: transfer.operatorReference, sendCurrency: transfer.sendCurrency.description,
             payoutCurrency: transfer.payoutCurrency.description, sendCountry: transfer.sendCountry.description,

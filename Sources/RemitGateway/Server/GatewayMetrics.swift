@@ -1,5 +1,6 @@
 import Metrics
 import Prometheus
+import RemitDomain
 import RemitLedger
 import RemitProtocol
 import Synchronization
@@ -49,14 +50,39 @@ final class GatewayMetrics: Sendable {
     }
 
     func request(_ type: String, _ code: ErrorCode) {
-        Metrics.Counter(label: "remit_requests_total", dimensions: [("type", type), ("code", String(code.rawValue))],
-                factory: factory).increment()
+        let key = RequestLabels(type: type, code: code.rawValue)
+        let counter = requests.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Metrics.Counter(label: "remit_requests_total",
+                                          dimensions: [("type", type), ("code", String(code.rawValue))], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     func transfer(_ receipt: TransferReceipt) {
         guard !receipt.replayed else { return }
-        Metrics.Counter(label: "remit_transfers_total", dimensions: [("state", receipt.state.rawValue)], factory: factory).increment()
+        let state = receipt.state
+        let counter = transfers.withLock { counters in
+            if let counter = counters[state] { return counter }
+            let counter = Metrics.Counter(label: "remit_transfers_total", dimensions: [("state", state.rawValue)],
+                                          factory: factory)
+            counters[state] = counter
+            return counter
+        }
+        counter.increment()
     }
+
+    // Counters by their labels, each made on first use (so that /metrics shows only what
+    // happened). Making one through the factory formats its labels, checks its name and looks it
+    // up under the registry's lock: a few microseconds, and every request and transfer counts.
+    private struct RequestLabels: Hashable {
+        let type: String
+        let code: UInt16
+    }
+    private let requests = Mutex<[RequestLabels: Metrics.Counter]>([:])
+    private let transfers = Mutex<[RemitDomain.TransferState: Metrics.Counter]>([:])
 
     /// Commit latency (fsync included) and commands per commit, as Prometheus histograms.
     func commit(_ report: CommitReport) {

@@ -183,10 +183,26 @@ extension Transfer {
     /// Written in the newest version, whose bytes equal version 1's for a transfer without
     /// options, so a version-1 client's transfer compares equal over either version.
     public func canonicalBytes(limits: ProtocolLimits = .default) throws(ProtocolError) -> [UInt8] {
-        var writer = BodyWriter(ByteBuffer(), version: FrameHeader.versions.upperBound)
-        try encode(&writer, limits: limits)
-        return Array(writer.buffer.readableBytesView)
+        try withCanonicalBytes(limits: limits) { Array($0) }
     }
+
+    /// Calls `body` with the transfer's canonical bytes where they were written, without copying
+    /// them out: the gateway hashes every submitted transfer's (`canonicalBytes` would allocate
+    /// an array for each, and the buffer grew by reallocations from empty).
+    ///
+    /// ```swift
+    /// let digest = try transfer.withCanonicalBytes { SHA256.hash(data: $0) }
+    /// ```
+    public func withCanonicalBytes<Result>(limits: ProtocolLimits = .default,
+                                           _ body: (UnsafeRawBufferPointer) -> Result) throws(ProtocolError) -> Result {
+        // Room for a typical transfer: its block, a dozen short strings and a leg or two.
+        var writer = BodyWriter(ByteBufferAllocator().buffer(capacity: Self.typicalEncodedSize),
+                                version: FrameHeader.versions.upperBound)
+        try encode(&writer, limits: limits)
+        return writer.buffer.withUnsafeReadableBytes(body)
+    }
+
+    static let typicalEncodedSize = 512
 }
 
 /// Transfer's byte 73: reserved (zero) in version 1, `options` in version 2.
