@@ -42,9 +42,15 @@ final class StandingInstructionTests: XCTestCase {
         XCTAssertEqual(again.revision, 1)
 
         let id = ID128.random()
-        let result = try await client.submit([optingIn(id)])[0]
+        // In the same batch, a transfer opting in for a beneficiary without an instruction:
+        // refused, not split by the instruction of the transfer before it.
+        var elsewhere = optingIn()
+        elsewhere.beneficiaryAccount = "254700000001"
+        let results = try await client.submit([optingIn(id), elsewhere])
+        let result = results[0]
         XCTAssertEqual(result.errorCode, .none)
         XCTAssertEqual(result.state, .accepted)
+        XCTAssertEqual(results[1].errorCode, .noStandingInstruction)
         let plain = ID128.random()
         let plainCode = try await client.submit([GatewayTests.transfer(plain, amount: 50_000)])[0].errorCode
         XCTAssertEqual(plainCode, .none)
