@@ -10,7 +10,7 @@
 # --product remitd)`, then /tmp/remit-old/.build/release/remitd (a first build there takes several
 # minutes). Each build is driven by the remit-loadgen beside it if there is one (its check of
 # the ledger afterwards reads that build's schema), otherwise by this tree's release build.
-# Prints each run, then the medians.
+# Prints each run, then the medians. The builds alternate which runs first in each round.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 OLD_REMITD NEW_REMITD" >&2; exit 64; }
 # Each run starts in a folder of its own: the builds' paths must not depend on this one.
@@ -62,10 +62,15 @@ run() {
     echo "$name $load $rate"
 }
 
+# The builds take turns going first (A B, then B A, ...): while this machine speeds up or slows
+# down over a set, the build that always ran second would gain or lose by it in every pair.
 for round in $(seq 1 "$rounds"); do
     for load in $loads; do
-        run A "${builds[0]}" "$load" >>"$results" && tail -n 1 "$results" >&2
-        run B "${builds[1]}" "$load" >>"$results" && tail -n 1 "$results" >&2
+        if [ $((round % 2)) -eq 1 ]; then order="A B"; else order="B A"; fi
+        for name in $order; do
+            if [ "$name" = A ]; then binary=${builds[0]}; else binary=${builds[1]}; fi
+            run "$name" "$binary" "$load" >>"$results" && tail -n 1 "$results" >&2
+        done
     done
 done
 python3 - "$results" <<'EOF'
