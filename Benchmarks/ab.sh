@@ -4,7 +4,7 @@
 # build (payouts paused, the request-rate limit lifted), drives it with remit-loadgen and stops it.
 #
 #   Benchmarks/ab.sh OLD_REMITD NEW_REMITD          # 3 rounds of each: batches of 8,189, of 100, 256 × 1
-#   ROUNDS=5 LOADS="single256" Benchmarks/ab.sh A B
+#   ROUNDS=6 LOADS="single256" Benchmarks/ab.sh A B
 #
 # An older build: `git worktree add /tmp/remit-old REV && (cd /tmp/remit-old && swift build -c release
 # --product remitd)`, then /tmp/remit-old/.build/release/remitd (a first build there takes several
