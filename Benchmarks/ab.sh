@@ -10,7 +10,8 @@
 # --product remitd)`, then /tmp/remit-old/.build/release/remitd (a first build there takes several
 # minutes). Each build is driven by the remit-loadgen beside it if there is one (its check of
 # the ledger afterwards reads that build's schema), otherwise by this tree's release build.
-# Prints each run, then the medians. The builds alternate which runs first in each round.
+# Prints each run (transfers a second, remitd's CPU µs per transfer), then the medians. The
+# builds alternate which runs first in each round.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 OLD_REMITD NEW_REMITD" >&2; exit 64; }
 # Each run starts in a folder of its own: the builds' paths must not depend on this one.
@@ -50,17 +51,27 @@ run() {
     local driver="$loadgen"
     [ -x "$(dirname "$binary")/remit-loadgen" ] && driver="$(dirname "$binary")/remit-loadgen"
     "$driver" --transfers 1 --fund 1000000000.00 >/dev/null
+    local before after transfers cpu
+    before=$(cpu_ticks "$pid")
     # shellcheck disable=SC2046
     rate=$("$driver" $(arguments "$load") --json | python3 -c "import json,sys; print(int(json.load(sys.stdin)['transfersPerSecond']))") || {
         echo "$0: the $name run ($binary, $load) measured nothing; its daemon's log: $dir/remitd.log" >&2
         exit 70
     }
+    after=$(cpu_ticks "$pid")
+    transfers=$(arguments "$load" | awk '{ for (i = 1; i < NF; i++) if ($i == "--transfers") print $(i + 1) }')
+    cpu=$(python3 -c "print(round(($after - $before) * 1e6 / $ticks / $transfers, 1))")
     kill "$pid"; wait "$pid" 2>/dev/null || true
     pid=""
     cd "$root"
     rm -rf "$dir"
-    echo "$name $load $rate"
+    echo "$name $load $rate $cpu"
 }
+
+# remitd's user and system time so far, in clock ticks: its CPU per transfer is a steadier
+# measure of a change to the session path than throughput, which the writer bounds.
+ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # The builds take turns going first (A B, then B A, ...): while this machine speeds up or slows
 # down over a set, the build that always ran second would gain or lose by it in every pair.
@@ -75,12 +86,15 @@ for round in $(seq 1 "$rounds"); do
 done
 python3 - "$results" <<'EOF'
 import collections, statistics, sys
-runs = collections.defaultdict(list)
+runs, cpus = collections.defaultdict(list), collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    name, load, rate = line.split()
+    name, load, rate, cpu = line.split()
     runs[(load, name)].append(int(rate))
-print(f"{'load':<12} {'A median/s':>12} {'B median/s':>12} {'B/A':>6}   runs A | B")
+    cpus[(load, name)].append(float(cpu))
+print(f"{'load':<12} {'A median/s':>12} {'B median/s':>12} {'B/A':>6} {'A µs/tr':>8} {'B µs/tr':>8}   runs A | B")
 for load in dict.fromkeys(load for load, _ in runs):
     a, b = statistics.median(runs[(load, 'A')]), statistics.median(runs[(load, 'B')])
-    print(f"{load:<12} {a:>12,.0f} {b:>12,.0f} {b / a:>6.2f}   {runs[(load, 'A')]} | {runs[(load, 'B')]}")
+    ca, cb = statistics.median(cpus[(load, 'A')]), statistics.median(cpus[(load, 'B')])
+    print(f"{load:<12} {a:>12,.0f} {b:>12,.0f} {b / a:>6.2f} {ca:>8.1f} {cb:>8.1f}   {runs[(load, 'A')]} | {runs[(load, 'B')]}")
+print("µs/tr: remitd's CPU (user and system) per transfer, median")
 EOF
