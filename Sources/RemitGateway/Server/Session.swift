@@ -245,8 +245,8 @@ struct Session {
         commands.reserveCapacity(submit.transfers.count)
         var seen = Set<ID128>()
         // One context for the batch: the operator's terms are the same for each transfer, and
-        // making them anew per transfer (a closure, the limits, the screener) was a heap
-        // allocation and a dozen reference counts each. What is the transfer's own is reset below.
+        // making the context anew for each allocated a closure and retained and released the
+        // limits and the screener every time. What is the transfer's own is reset below.
         var context = TransferDesk.Context(now: now, prefundCurrency: member.currency, quoteRequired: member.quoteRequired,
                                            rates: { [rates = environment.rates] in rates.rate($0, $1) })
         context.maxTransaction = member.maxTransaction
