@@ -108,9 +108,9 @@ final class WriteContext: @unchecked Sendable {
 
     /// Writes what the writer has kept back: the open hold entries (`Holds.writePlaced`), the
     /// slice's link of the screening chain (`Screenings.writeLink`), its new transfers' events
-    /// (`EventRuns.write`) and the operators' event counters. The writer calls it at the end of every savepoint and before any command that
-    /// is not a new transfer, so a rollback never loses what an earlier, released savepoint did,
-    /// and no command reads a row that is behind.
+    /// (`EventRuns.write`) and the operators' event counters. The writer calls it at the end of
+    /// every savepoint and before any command that is not a new transfer, so a rollback never
+    /// loses what an earlier, released savepoint did, and no command reads a row that is behind.
     func writeDeferred(_ db: Database) throws {
         try Holds.writePlaced(db, self)
         try Screenings.writeLink(db, self)
