@@ -31,7 +31,7 @@ public final class Gateway: Sendable {
         self.logger = logger
         self.processEnvironment = processEnvironment
         notifier = SystemdNotifier(environment: processEnvironment)
-        ledger = try Ledger(path: configuration.ledger.path)
+        ledger = try Self.openLedger(configuration.ledger.path, notifier)
         try await Self.openOperators(configuration, ledger)
         let hub = EventHub()
         let metrics = GatewayMetrics()
@@ -225,6 +225,27 @@ public final class Gateway: Sendable {
             logger.error("configuration not reloaded; the previous one stays in force", metadata: ["error": "\(error)"])
             notifier.send("READY=1\nSTATUS=serving; reload failed: \(error)")
         }
+    }
+}
+
+extension Gateway {
+    /// How much more time each notice asks systemd for while the ledger opens, and how often.
+    static let openingExtension = (microseconds: 60_000_000, every: DispatchTimeInterval.seconds(20))
+
+    /// Opens the ledger, migrating it: minutes for a large ledger (v26 takes about one per
+    /// million transfers), longer than the unit's `TimeoutStartSec`, after which systemd would
+    /// kill the start, the migration would roll back, and the next start would begin again.
+    /// While it opens, remitd asks for more time, a minute at a time (`EXTEND_TIMEOUT_USEC`):
+    /// a migration that works gets the time it needs, and a stuck start still times out.
+    static func openLedger(_ path: String, _ notifier: SystemdNotifier) throws -> Ledger {
+        let notice = "EXTEND_TIMEOUT_USEC=\(openingExtension.microseconds)\nSTATUS=opening the ledger (migrating it if needed)"
+        notifier.send(notice)
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + openingExtension.every, repeating: openingExtension.every)
+        timer.setEventHandler { notifier.send(notice) }
+        timer.resume()
+        defer { timer.cancel() }
+        return try Ledger(path: path)
     }
 }
 
