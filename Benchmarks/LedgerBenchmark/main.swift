@@ -4,9 +4,9 @@ import GRDBSQLite
 import RemitDomain
 import RemitLedger
 
-// Accept-transfer commands per second: a hold on the operator's prefund (in the leg's row since
-// schema v21; per slice of 32 transfers one entry, two postings and two balance updates), the transfer row, one leg
-// (with its place in the outbox since v22), its event (a run per slice since v25; the operator's counter written once
+// Accept-transfer commands per second: a hold on the operator's prefund (in the leg's columns since
+// schema v21; per slice of 32 transfers one entry, two postings and two balance updates), the transfer row with its
+// one leg (in its row since v26, with its place in the outbox since v22), its event (a run per slice since v25; the operator's counter written once
 // per slice) and the two parties' screening decisions (in the transfer row, a chain link per slice since v23), in WAL
 // mode with synchronous=FULL. The raw baseline writes the same rows with prepared statements through the
 // SQLite C API and nothing else.
@@ -115,13 +115,11 @@ struct Raw {
 
 /// Parts of the ledger's rows the raw baseline leaves out, for finding what costs what:
 /// `RAW_SKIP=entry,hold,leg,outbox,event,screening` (default: none; the comparison with the ledger uses all;
-/// `hold` leaves the leg's hold columns empty, `outbox` its place in the outbox, `leg` the leg row and
-/// both), any of the indexes `leg_hold_pending_by_expiry`, `leg_outbox`, `posting_by_account`, and
-/// `foreign_keys` (the checks, which leaving out `entry` or `leg` also turns off). Two sketches of
-/// changes not made: `RAW_LEG_IN_TRANSFER=1` writes a one-leg transfer's leg as columns of its
-/// row, with the leg's two partial indexes on the transfer (the lean accept's step 3), and
-/// `RAW_PAGE_SIZE=16384` rebuilds the file with larger pages before the run, and
-/// `RAW_ROWID=transfer,leg` gives those tables a rowid, their key a unique index.
+/// `hold` leaves the leg's hold columns empty, `outbox` its place in the outbox, `leg` the leg's
+/// columns and both), any of the indexes `transfer_leg_hold_pending_by_expiry`, `transfer_leg_outbox`,
+/// `posting_by_account`, and `foreign_keys` (the checks, which leaving out `entry` also turns off).
+/// Two sketches of changes not made: `RAW_PAGE_SIZE=16384` rebuilds the file with larger pages
+/// before the run, and `RAW_ROWID=transfer` gives the table a rowid, its key a unique index.
 let rawSkip = Set((ProcessInfo.processInfo.environment["RAW_SKIP"] ?? "").split(separator: ",").map(String.init))
 
 func rawRun(batch: Int, total: Int) throws -> Double {
@@ -135,7 +133,7 @@ func rawRun(batch: Int, total: Int) throws -> Double {
     if let size = ProcessInfo.processInfo.environment["RAW_PAGE_SIZE"] {
         raw.exec("PRAGMA journal_mode = DELETE; PRAGMA page_size = \(size); VACUUM; PRAGMA journal_mode = WAL")
     }
-    // `RAW_ROWID=transfer,leg`: those tables with a rowid and their key as a unique index.
+    // `RAW_ROWID=transfer`: the table with a rowid and its key as a unique index.
     for table in (ProcessInfo.processInfo.environment["RAW_ROWID"] ?? "").split(separator: ",") {
         raw.exec("PRAGMA foreign_keys = OFF; BEGIN")
         let schema = raw.statement("SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC")
@@ -152,7 +150,6 @@ func rawRun(batch: Int, total: Int) throws -> Double {
         for index in sqls.dropFirst() { raw.exec(index) }
         raw.exec("COMMIT; PRAGMA foreign_keys = ON")
     }
-    let legInTransfer = ProcessInfo.processInfo.environment["RAW_LEG_IN_TRANSFER"] != nil
     // As the ledger (v25): a slice's accept events in one row, a run.
     var runFirst: Int64 = 0, runIds: [UInt8] = [], runFirstId: [UInt8] = []
     func completeRun(_ raw: inout Raw, _ time: Int64) {
@@ -163,24 +160,11 @@ func rawRun(batch: Int, total: Int) throws -> Double {
         runFirst = 0
         runIds.removeAll(keepingCapacity: true)
     }
-    if legInTransfer {
-        raw.exec("""
-            ALTER TABLE transfer ADD COLUMN product TEXT; ALTER TABLE transfer ADD COLUMN institution TEXT;
-            ALTER TABLE transfer ADD COLUMN account TEXT; ALTER TABLE transfer ADD COLUMN share INTEGER;
-            ALTER TABLE transfer ADD COLUMN leg_payout_amount INTEGER; ALTER TABLE transfer ADD COLUMN leg_state TEXT;
-            ALTER TABLE transfer ADD COLUMN hold_amount INTEGER; ALTER TABLE transfer ADD COLUMN hold_remaining INTEGER;
-            ALTER TABLE transfer ADD COLUMN hold_state TEXT CHECK (hold_state = 'pending' OR hold_state = 'posted' OR hold_state = 'voided' OR hold_state = 'expired');
-            ALTER TABLE transfer ADD COLUMN hold_expires_at INTEGER; ALTER TABLE transfer ADD COLUMN hold_entry_id INTEGER REFERENCES entry(id);
-            ALTER TABLE transfer ADD COLUMN queued_at INTEGER;
-            CREATE INDEX transfer_hold_pending_by_expiry ON transfer(hold_expires_at) WHERE hold_state = 'pending';
-            CREATE INDEX transfer_outbox ON transfer(queued_at) WHERE queued_at IS NOT NULL;
-            """)
-    }
     // Left-out rows would fail the foreign keys of the rows kept (a transfer's hold, say). Only
     // then are the checks off: they cost about 8 % of the baseline's time, which would otherwise
     // be counted against whatever else is left out.
-    if !rawSkip.isDisjoint(with: ["entry", "leg", "foreign_keys"]) { raw.exec("PRAGMA foreign_keys = OFF") }
-    for index in ["leg_hold_pending_by_expiry", "leg_outbox", "posting_by_account"]
+    if !rawSkip.isDisjoint(with: ["entry", "foreign_keys"]) { raw.exec("PRAGMA foreign_keys = OFF") }
+    for index in ["transfer_leg_hold_pending_by_expiry", "transfer_leg_outbox", "posting_by_account"]
     where rawSkip.contains(index) {
         raw.exec("DROP INDEX \(index)")
     }
@@ -248,23 +232,19 @@ func rawRun(batch: Int, total: Int) throws -> Double {
             if screened, inScreeningLink == 0 { screening += 1 }
             let decision: Any? = screened ? "clear" : nil, score: Any? = screened ? 4210 : nil
             let source: Any? = screened ? "demo-list 2026-12-01" : nil
-            if legInTransfer {
-                raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy, sender_name, sender_account, beneficiary_name, screening_id, sender_decision, sender_score_bps, sender_source, beneficiary_decision, beneficiary_score_bps, beneficiary_source, product, institution, account, share, leg_payout_amount, leg_state, hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id, queued_at) VALUES ('ACME', ?, ?, 'accepted', 'USD', 10000, 299, 'KES', 1281555, ?, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund', 'Maria Otieno', 'ACC-1001', 'Grace Wanjiru', ?, ?, ?, ?, ?, ?, ?, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending', 10299, 10299, 'pending', ?, ?, ?)",
-                        [idBytes, open, time, time, sequence, screened ? screening : nil, decision, score, source, decision, score, source, Int64.max, entry, time])
-            } else {
-            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy, sender_name, sender_account, beneficiary_name, screening_id, sender_decision, sender_score_bps, sender_source, beneficiary_decision, beneficiary_score_bps, beneficiary_source) VALUES ('ACME', ?, ?, 'accepted', 'USD', 10000, 299, 'KES', 1281555, ?, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund', 'Maria Otieno', 'ACC-1001', 'Grace Wanjiru', ?, ?, ?, ?, ?, ?, ?)",
-                    [idBytes, open, time, time, sequence, screened ? screening : nil, decision, score, source, decision, score, source])
-            }
+            // As the ledger (v26): the transfer's one leg in its row, with the leg's hold (v21)
+            // and its place in the outbox (v22).
+            let withLeg = !rawSkip.contains("leg")
+            let leg: [Any?] = withLeg ? ["mobileWallet", "SAFCOM", "254712345678", 10000, 1281555, "pending"]
+                : [nil, nil, nil, nil, nil, nil]
+            let hold: [Any?] = !withLeg || rawSkip.contains("hold") ? [0, 0, nil, nil, nil] : [10299, 10299, "pending", Int64.max, entry]
+            let queued: Any? = !withLeg || rawSkip.contains("outbox") ? nil : time
+            raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy, sender_name, sender_account, beneficiary_name, screening_id, sender_decision, sender_score_bps, sender_source, beneficiary_decision, beneficiary_score_bps, beneficiary_source, leg_product, leg_institution, leg_account, leg_share, leg_payout_amount, leg_state, leg_hold_amount, leg_hold_remaining, leg_hold_state, leg_hold_expires_at, leg_hold_entry_id, leg_queued_at) VALUES ('ACME', ?, ?, 'accepted', 'USD', 10000, 299, 'KES', 1281555, ?, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund', 'Maria Otieno', 'ACC-1001', 'Grace Wanjiru', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [idBytes, open, time, time, sequence, screened ? screening : nil, decision, score, source, decision, score, source]
+                    + leg + hold + [queued])
             if screened {
                 inScreeningLink += 1
                 screeningHasher.update(data: idBytes)
-            }
-            if !rawSkip.contains("leg"), !legInTransfer {
-                // As the ledger: the leg's hold (v21) and its place in the outbox (v22) in its row.
-                let hold: [Any?] = rawSkip.contains("hold") ? [0, 0, nil, nil, nil] : [10299, 10299, "pending", Int64.max, entry]
-                let queued: Any? = rawSkip.contains("outbox") ? nil : time
-                raw.run("INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state, hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id, queued_at) VALUES ('ACME', ?, 0, 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, 'pending', ?, ?, ?, ?, ?, ?)",
-                        [idBytes] + hold + [queued])
             }
             if !rawSkip.contains("event") {
                 if runFirst == 0 { (runFirst, runFirstId) = (sequence, idBytes) } else { runIds += idBytes }

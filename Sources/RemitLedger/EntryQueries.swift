@@ -60,9 +60,10 @@ extension Ledger {
             var held = [Int64: Int64]()
             for row in try Row.fetchAll(db, sql: """
                 SELECT hold_entry_id AS created_entry_id, hold_closed_entry_id AS closed_entry_id, hold_amount AS amount
-                FROM leg WHERE operator_id = ? AND transfer_id = ? AND hold_state IS NOT NULL
+                FROM \(LegPlace.legsOfTransfer(["hold_entry_id", "hold_closed_entry_id", "hold_amount", "hold_state"]))
+                WHERE hold_state IS NOT NULL
                 UNION ALL
-                SELECT created_entry_id, closed_entry_id, amount FROM hold WHERE id = ?
+                SELECT created_entry_id, closed_entry_id, amount FROM hold WHERE id = ?3
                 """, arguments: [operatorId, Data(transferId.bytes), TransferSubmission.holdId(operatorId, transferId)]) {
                 ids.insert(row["created_entry_id"])
                 held[row["created_entry_id"], default: 0] += row["amount"] as Int64

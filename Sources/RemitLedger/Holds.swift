@@ -30,10 +30,12 @@ enum Holds {
     static func fetch(_ db: Database, _ id: String) throws -> Row {
         if let leg = TransferSubmission.legOfHold(id) {
             let transfer = Data(leg.transferId.bytes)
+            let place = LegPlace.of(leg.leg)
+            let (from, alias) = place.withTransfer
             if let row = try GRDB.Row.fetchOne(db.cachedStatement(sql: """
-                SELECT t.send_currency, l.hold_remaining, l.hold_state FROM leg l
-                JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-                WHERE l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ? AND l.hold_state IS NOT NULL
+                SELECT t.send_currency, \(place.column("hold_remaining", alias: alias)), \(place.column("hold_state", alias: alias))
+                FROM \(from)
+                WHERE \(place.key(alias: alias)) AND \(place.column("hold_state", alias: alias)) IS NOT NULL
                 """), arguments: [leg.operatorId, transfer, leg.leg]) {
                 return Row(place: .leg(operatorId: leg.operatorId, transfer: transfer, index: leg.leg),
                            operatorId: leg.operatorId, currency: try currency(row[0]), remaining: row[1], state: row[2])
@@ -54,17 +56,20 @@ enum Holds {
     /// What is left of a hold, and its state (with the entry that closed it, once closed): in the
     /// hold table, or in its leg's row. On the payout path, so `HotPathTests` compiles both.
     static let updateTableSQL = "UPDATE hold SET remaining = ?, state = ?, closed_entry_id = ? WHERE id = ?"
-    static let updateLegSQL = """
-        UPDATE leg SET hold_remaining = ?, hold_state = ?, hold_closed_entry_id = ?
-        WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+    static func updateLegSQL(_ place: LegPlace) -> String {
         """
+        UPDATE \(place.table) SET \(place["hold_remaining"]) = ?, \(place["hold_state"]) = ?, \(place["hold_closed_entry_id"]) = ?
+        WHERE \(place.key)
+        """
+    }
+    private static let updateLegSQLs = (transferRow: updateLegSQL(.transferRow), legTable: updateLegSQL(.legTable))
 
     private static func write(_ db: Database, _ hold: Row, remaining: Int64, state: String, closedEntry: Int64?) throws {
         switch hold.place {
         case .table(let id):
             try db.cachedStatement(sql: updateTableSQL).execute(arguments: [remaining, state, closedEntry, id])
         case .leg(let operatorId, let transfer, let index):
-            try db.cachedStatement(sql: updateLegSQL)
+            try db.cachedStatement(sql: index == 0 ? updateLegSQLs.transferRow : updateLegSQLs.legTable)
                 .execute(arguments: [remaining, state, closedEntry, operatorId, transfer, index])
         }
     }

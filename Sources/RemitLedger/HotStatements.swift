@@ -42,11 +42,16 @@ enum HotSQL: Int, CaseIterable {
                                   fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence,
                                   operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg,
                                   leg_failure_policy, sender_name, sender_account, beneficiary_name,
-                                  standing_instruction_revision, screening_id, \(Screenings.decisionColumns))
+                                  standing_instruction_revision, screening_id, \(Screenings.decisionColumns),
+                                  leg_product, leg_institution, leg_account, leg_share, leg_payout_amount, leg_state,
+                                  leg_hold_amount, leg_hold_remaining, leg_hold_state, leg_hold_expires_at, leg_hold_entry_id,
+                                  leg_queued_at)
             VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?,
-                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                    ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
             """
         case .insertLeg:
+            // Legs 1 and up: leg 0 is in the transfer's row (v26, `LegPlace`).
             """
             INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state,
                              hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id, queued_at)

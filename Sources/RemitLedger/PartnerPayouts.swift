@@ -51,12 +51,15 @@ extension Ledger {
     /// ```
     public func partnerPayouts(_ partner: String) throws -> [PartnerPayout] {
         try pool.read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT l.operator_id, l.transfer_id, l.leg_index, l.state, l.payout_amount, l.partner_reference,
-                       t.payout_currency, t.updated_at, l.redirect_state
-                FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-                WHERE l.partner = ?
-                """, arguments: [partner])
+            let rows = try Row.fetchCursor(db, sql: LegPlace.eachPlace { from, leg in
+                """
+                SELECT t.operator_id, t.transfer_id, \(leg("leg_index")) AS leg_index, \(leg("state")) AS state,
+                       \(leg("payout_amount")) AS payout_amount, \(leg("partner_reference")) AS partner_reference,
+                       t.payout_currency, t.updated_at, \(leg("redirect_state")) AS redirect_state
+                FROM \(from)
+                WHERE \(leg("partner")) = ?1
+                """
+            }, arguments: [partner])
             var payouts: [PartnerPayout] = []
             while let row = try rows.next() {
                 guard let id = TransferID(bytes: [UInt8](row["transfer_id"] as Data)),

@@ -161,18 +161,20 @@ public struct PayoutResolution: Hashable, Sendable {
 enum Payouts {
     /// Takes a leg out of the payout outbox (schema v22: the outbox is the legs whose
     /// `queued_at` is set), clearing its progress, as deleting its outbox row did before.
-    static let leaveOutbox = """
-        queued_at = NULL, due_at = 0, attempts = 0, inquiries = 0, review = 0, taken = 0, redirect = 0, redirect_state = NULL
-        """
+    static func leaveOutbox(_ place: LegPlace) -> String {
+        ["queued_at = NULL", "due_at = 0", "attempts = 0", "inquiries = 0", "review = 0", "taken = 0", "redirect = 0",
+         "redirect_state = NULL"].map { place[$0] }.joined(separator: ", ")
+    }
 
     static func resolve(_ db: Database, _ resolution: PayoutResolution, _ context: WriteContext) throws -> [Int64] {
         guard !resolution.evidence.isEmpty, resolution.evidence.utf8.count <= 500 else {
             throw LedgerError.invalidEvidence
         }
         // A redirected leg's payout through the first leg's destination is what is in doubt, if any.
+        let place = LegPlace.of(resolution.leg)
         let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT coalesce(l.redirect_state, l.state) AS state, l.redirect_state IS NOT NULL AS redirect
-            FROM leg l WHERE l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ?
+            SELECT coalesce(\(place["redirect_state"]), \(place["state"])) AS state, \(place["redirect_state"]) IS NOT NULL AS redirect
+            FROM \(place.table) WHERE \(place.key)
             """), arguments: [resolution.operatorId, Data(resolution.transferId.bytes), resolution.leg])
         guard let row else { throw LedgerError.unknownLeg(resolution.transferId.description, resolution.leg) }
         let state: String = row["state"], redirect: Bool = row["redirect"]
@@ -202,18 +204,19 @@ enum Payouts {
         // Transfers recorded before holds per leg have one hold, posted in parts.
         let legacyHold: String? = (transfer["holds_per_leg"] as Int64) == 1 ? nil : transfer["hold_id"]
         let legKey: [DatabaseValueConvertible?] = [report.operatorId, id, report.leg]
+        let place = LegPlace.of(report.leg)
         // A leg's own hold, kept in its row; a leg whose share rounds to nothing has none. Named
         // only by the reports that settle the leg.
         var legHold: String { TransferSubmission.holdId(report.operatorId, report.transferId, leg: report.leg) }
         func legHasHold() throws -> Bool {
             try String.fetchOne(db.cachedStatement(sql: """
-                SELECT hold_state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                SELECT \(place["hold_state"]) FROM \(place.table) WHERE \(place.key)
                 """), arguments: StatementArguments(legKey)) != nil
         }
         // A redirected leg's payout to the first leg's destination keeps its progress in the
         // outbox; the leg itself stays REDIRECTED until that payout is paid (or refunded).
         let redirectState = try String.fetchOne(db.cachedStatement(sql: """
-            SELECT redirect_state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            SELECT \(place["redirect_state"]) FROM \(place.table) WHERE \(place.key)
             """), arguments: StatementArguments(legKey))
         let isRedirect = redirectState != nil
         guard isRedirect == report.redirect else {
@@ -229,12 +232,12 @@ enum Payouts {
                                                         from: current.rawValue, to: state.rawValue)
                 }
                 try db.cachedStatement(sql: """
-                    UPDATE leg SET redirect_state = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                    UPDATE \(place.table) SET \(place["redirect_state"]) = ? WHERE \(place.key)
                     """).execute(arguments: StatementArguments([state.rawValue] + legKey))
                 if state == .paid {
                     // The leg stays REDIRECTED; its event now carries the paying partner's reference.
                     try db.cachedStatement(sql: """
-                        UPDATE leg SET partner_reference = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                        UPDATE \(place.table) SET \(place["partner_reference"]) = ? WHERE \(place.key)
                         """).execute(arguments: StatementArguments([reference] + legKey))
                     try Transfers.appendEvent(db, context, operatorId: report.operatorId, transferId: report.transferId,
                                               leg: report.leg, state: LegState.redirected.rawValue, reason: .none,
@@ -253,38 +256,40 @@ enum Payouts {
         case .dispatched(let partner, let answerDueAt):
             // Pending to dispatched; or, after a partner's definite refusal, to the next partner.
             guard let legState = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                SELECT \(place["state"]) FROM \(place.table) WHERE \(place.key)
                 """), arguments: StatementArguments(legKey))
             else { throw LedgerError.unknownLeg(report.transferId.description, report.leg) }
             let current = redirectState ?? legState
             if current != LegState.dispatched.rawValue { try moveLeg(.dispatched) }
             try db.cachedStatement(sql: """
-                UPDATE leg SET partner = ? WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+                UPDATE \(place.table) SET \(place["partner"]) = ? WHERE \(place.key)
                 """).execute(arguments: StatementArguments([partner] + legKey))
             // A new partner has not seen the payout.
             try db.cachedStatement(sql: """
-                UPDATE leg SET attempts = attempts + 1, taken = 0, due_at = max(due_at, ?)
-                WHERE operator_id = ? AND transfer_id = ? AND leg_index = ? AND queued_at IS NOT NULL
+                UPDATE \(place.table) SET \(place["attempts"]) = \(place["attempts"]) + 1, \(place["taken"]) = 0,
+                                          \(place["due_at"]) = max(\(place["due_at"]), ?)
+                WHERE \(place.key) AND \(place["queued_at"]) IS NOT NULL
                 """).execute(arguments: StatementArguments([answerDueAt] + legKey))
             if transferState == .accepted { try moveTransfer(.dispatched) }
             return []
 
         case .retry(let dueAt, let inquiry, let taken):
             try db.cachedStatement(sql: """
-                UPDATE leg SET due_at = ?, inquiries = inquiries + ?, taken = max(taken, ?)
-                WHERE operator_id = ? AND transfer_id = ? AND leg_index = ? AND queued_at IS NOT NULL
+                UPDATE \(place.table) SET \(place["due_at"]) = ?, \(place["inquiries"]) = \(place["inquiries"]) + ?,
+                                          \(place["taken"]) = max(\(place["taken"]), ?)
+                WHERE \(place.key) AND \(place["queued_at"]) IS NOT NULL
                 """).execute(arguments: StatementArguments([dueAt, inquiry ? 1 : 0, taken ? 1 : 0] + legKey))
             return []
 
         case .review:
             try db.cachedStatement(sql: """
-                UPDATE leg SET review = 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ? AND queued_at IS NOT NULL
+                UPDATE \(place.table) SET \(place["review"]) = 1 WHERE \(place.key) AND \(place["queued_at"]) IS NOT NULL
                 """).execute(arguments: StatementArguments(legKey))
             return []
 
         case .inDoubt(let reason):
             try db.cachedStatement(sql: """
-                UPDATE leg SET taken = 1 WHERE operator_id = ? AND transfer_id = ? AND leg_index = ? AND queued_at IS NOT NULL
+                UPDATE \(place.table) SET \(place["taken"]) = 1 WHERE \(place.key) AND \(place["queued_at"]) IS NOT NULL
                 """).execute(arguments: StatementArguments(legKey))
             try moveLeg(.inDoubt, reason)
             if transferState == .dispatched { try moveTransfer(.inDoubt, reason) }
@@ -292,8 +297,8 @@ enum Payouts {
 
         case .paid(let partnerReference):
             let legs = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT leg_index, share, payout_amount, partner, product, account, hold_state FROM leg
-                WHERE operator_id = ? AND transfer_id = ?
+                SELECT * FROM \(LegPlace.legsOfTransfer(["leg_index", "share", "payout_amount", "partner", "product",
+                                                          "account", "hold_state"]))
                 ORDER BY leg_index
                 """), arguments: [report.operatorId, id])
             guard let position = legs.firstIndex(where: { ($0["leg_index"] as Int) == report.leg }) else {
@@ -355,12 +360,13 @@ enum Payouts {
     private static func leaveOutboxAndFinish(_ db: Database, _ report: LegReport, legacyHold: String?,
                                              _ context: WriteContext) throws -> [Int64] {
         let id = Data(report.transferId.bytes)
-        try db.cachedStatement(sql: "UPDATE leg SET \(leaveOutbox) WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?")
+        let place = LegPlace.of(report.leg)
+        try db.cachedStatement(sql: "UPDATE \(place.table) SET \(leaveOutbox(place)) WHERE \(place.key)")
             .execute(arguments: [report.operatorId, id, report.leg])
         // A redirected leg is settled once its payout through the first leg's destination is: it
         // counts as paid then, out of the outbox.
         let states = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT l.state, l.queued_at IS NOT NULL AS open FROM leg l WHERE l.operator_id = ? AND l.transfer_id = ?
+            SELECT state, queued_at IS NOT NULL AS open FROM \(LegPlace.legsOfTransfer(["state", "queued_at"]))
             """), arguments: [report.operatorId, id]).map { row -> LegState in
             let state = LegState(rawValue: row["state"])!
             return state == .redirected && !(row["open"] as Bool) ? .paid : state
@@ -397,34 +403,47 @@ extension Ledger {
     /// Legs due for work at `now`, oldest first, not in review: new ones to route, dispatched
     /// ones whose answer never came (after a restart), and ones in doubt due for an inquiry.
     public func payoutWork(now: Int64, limit: Int) throws -> [PayoutWork] {
-        try payoutWork(where: """
-            l.queued_at IS NOT NULL AND l.review = 0 AND l.due_at <= ?
-            ORDER BY l.queued_at, l.operator_id, l.transfer_id, l.leg_index LIMIT ?
-            """, [now, limit])
+        try payoutWork(sql: Self.payoutWorkSQL, [now, limit])
     }
+
+    /// The dispatcher's read, bound as `now` and `limit`: each arm reads its place's outbox index
+    /// in order, and SQLite merges the two (`QueryPlanTests`).
+    static let payoutWorkSQL = LegPlace.eachPlace { from, leg in
+        payoutWorkArm(from, leg, where: "\(leg("queued_at")) IS NOT NULL AND \(leg("review")) = 0 AND \(leg("due_at")) <= ?1")
+    } + " ORDER BY queued_at, operator_id, transfer_id, leg_index LIMIT ?2"
 
     /// One leg's outbox work, due or not, in review or not; nil once it is settled.
     public func payoutWork(_ key: PayoutKey) throws -> PayoutWork? {
-        try payoutWork(where: """
-            l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ? AND l.redirect = ? AND l.queued_at IS NOT NULL
-            """,
-                       [key.operatorId, Data(key.transferId.bytes), key.leg, key.redirect ? 1 : 0]).first
+        let place = LegPlace.of(key.leg)
+        let sql = place.withTransfer { from, leg in
+            Self.payoutWorkArm(from, leg, where: """
+                \(place.key(alias: place.withTransfer.alias)) AND \(leg("redirect")) = ? AND \(leg("queued_at")) IS NOT NULL
+                """)
+        }
+        return try payoutWork(sql: sql, [key.operatorId, Data(key.transferId.bytes), key.leg, key.redirect ? 1 : 0]).first
     }
 
-    private func payoutWork(where condition: String, _ arguments: StatementArguments) throws -> [PayoutWork] {
+    /// The outbox's legs in one place, with the destination a redirected leg pays to: the first
+    /// leg's, which is always in the transfer row (the first leg itself is never redirected).
+    private static func payoutWorkArm(_ from: String, _ leg: (String) -> String, where condition: String) -> String {
+        func destination(_ name: String) -> String {
+            "CASE \(leg("redirect")) WHEN 1 THEN t.leg_\(name) ELSE \(leg(name)) END AS \(name)"
+        }
+        return """
+            SELECT t.operator_id, t.transfer_id, \(leg("leg_index")) AS leg_index, \(leg("queued_at")) AS queued_at,
+                   \(leg("attempts")) AS attempts, \(leg("inquiries")) AS inquiries, \(leg("taken")) AS taken,
+                   \(leg("redirect")) AS redirect, coalesce(\(leg("redirect_state")), \(leg("state"))) AS state,
+                   \(leg("partner")) AS partner, \(leg("payout_amount")) AS payout_amount, \(destination("product")),
+                   \(destination("institution")), \(destination("account")), t.payout_currency, t.payout_country,
+                   t.send_country, t.sender_name, t.beneficiary_name
+            FROM \(from)
+            WHERE \(condition)
+            """
+    }
+
+    private func payoutWork(sql: String, _ arguments: StatementArguments) throws -> [PayoutWork] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT l.operator_id, l.transfer_id, l.leg_index, l.attempts, l.inquiries, l.taken, l.redirect,
-                       coalesce(l.redirect_state, l.state) AS state, l.partner, l.payout_amount,
-                       CASE l.redirect WHEN 1 THEN f.product ELSE l.product END AS product,
-                       CASE l.redirect WHEN 1 THEN f.institution ELSE l.institution END AS institution,
-                       CASE l.redirect WHEN 1 THEN f.account ELSE l.account END AS account,
-                       t.payout_currency, t.payout_country, t.send_country, t.sender_name, t.beneficiary_name
-                FROM leg l
-                JOIN leg f ON f.operator_id = l.operator_id AND f.transfer_id = l.transfer_id AND f.leg_index = 0
-                JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-                WHERE \(condition)
-                """, arguments: arguments).map { row in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 PayoutWork(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
                            leg: row["leg_index"], state: LegState(rawValue: row["state"])!, partner: row["partner"],
                            product: row["product"], institution: row["institution"], account: row["account"],
@@ -437,22 +456,27 @@ extension Ledger {
         }
     }
 
-    /// Legs in doubt or in review, oldest first: read through the partial index
-    /// `leg_awaiting_operations` (v24), whose condition is this query's, so the cost follows the
-    /// legs waiting for operations, not the ledger's size.
-    static let legsInDoubtSQL = """
-        SELECT l.operator_id, l.transfer_id, l.leg_index, coalesce(l.redirect_state, l.state) AS state, l.partner,
-               l.payout_amount, t.payout_currency, t.updated_at, l.inquiries, l.review, l.redirect
-        FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-        WHERE l.state = 'inDoubt' OR l.redirect_state = 'inDoubt' OR l.review = 1
-        ORDER BY t.updated_at LIMIT ?
+    /// Legs in doubt or in review, oldest first: each place read through its partial index
+    /// (`transfer_leg_awaiting_operations`, `leg_awaiting_operations`), whose condition is this
+    /// query's, so the cost follows the legs waiting for operations, not the ledger's size.
+    static let legsInDoubtSQL = LegPlace.eachPlace { from, leg in
         """
+        SELECT t.operator_id, t.transfer_id, \(leg("leg_index")) AS leg_index,
+               coalesce(\(leg("redirect_state")), \(leg("state"))) AS state, \(leg("partner")) AS partner,
+               \(leg("payout_amount")) AS payout_amount, t.payout_currency, t.updated_at,
+               \(leg("inquiries")) AS inquiries, \(leg("review")) AS review, \(leg("redirect")) AS redirect
+        FROM \(from)
+        WHERE \(leg("state")) = 'inDoubt' OR \(leg("redirect_state")) = 'inDoubt' OR \(leg("review")) = 1
+        """
+    } + " ORDER BY updated_at LIMIT ?"
 
     /// Legs in review and still in the outbox, counted on every metrics scrape: through the same
-    /// index, since `review = 1` implies its condition. Named, since SQLite would otherwise take
-    /// the outbox's index and read every leg waiting in it.
+    /// indexes, since `review = 1` implies their condition. Named, since SQLite would otherwise
+    /// take the outbox's indexes and read every leg waiting in them.
     static let payoutsInReviewSQL = """
-        SELECT count(*) FROM leg INDEXED BY leg_awaiting_operations WHERE queued_at IS NOT NULL AND review = 1
+        SELECT (SELECT count(*) FROM transfer INDEXED BY transfer_leg_awaiting_operations
+                WHERE leg_queued_at IS NOT NULL AND leg_review = 1)
+             + (SELECT count(*) FROM leg INDEXED BY leg_awaiting_operations WHERE queued_at IS NOT NULL AND review = 1)
         """
 
     /// Legs whose outcome is not known: in doubt, or waiting for operations (review), oldest first.

@@ -12,11 +12,13 @@ extension Projects {
     static func settle(_ db: Database, operatorId: String, transferId: TransferID, leg: Int,
                        _ context: WriteContext) throws -> [Int64] {
         let id = Data(transferId.bytes)
+        let place = LegPlace.of(leg)
+        let (from, alias) = place.withTransfer
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT l.product, l.account, l.state, l.payout_amount, t.payout_currency, t.send_country, t.sender_name,
-                   t.sender_account
-            FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-            WHERE l.operator_id = ? AND l.transfer_id = ? AND l.leg_index = ?
+            SELECT \(place.select(["product", "account", "state", "payout_amount"], alias: alias)), t.payout_currency,
+                   t.send_country, t.sender_name, t.sender_account
+            FROM \(from)
+            WHERE \(place.key(alias: alias))
             """, arguments: [operatorId, id, leg])
         else { throw LedgerError.unknownLeg(transferId.description, leg) }
         let legState: String = row["state"]

@@ -120,12 +120,14 @@ extension Ledger {
         var flows: [[String]: PayoutFlow] = [:]
         var seen: [[String]: Set<[UInt8]>] = [:]
         try pool.read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT t.created_at, t.send_country, t.payout_country, t.payout_currency, l.partner, l.payout_amount,
-                       t.operator_id, t.transfer_id
-                FROM leg l JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
-                WHERE l.state = 'paid' AND t.created_at >= ? AND t.created_at < ?
-                """, arguments: [from ?? .min, to ?? .max])
+            let rows = try Row.fetchCursor(db, sql: LegPlace.eachPlace { from, leg in
+                """
+                SELECT t.created_at, t.send_country, t.payout_country, t.payout_currency, \(leg("partner")) AS partner,
+                       \(leg("payout_amount")) AS payout_amount, t.operator_id, t.transfer_id
+                FROM \(from)
+                WHERE \(leg("state")) = 'paid' AND t.created_at >= ?1 AND t.created_at < ?2
+                """
+            }, arguments: [from ?? .min, to ?? .max])
             while let row = try rows.next() {
                 let key = [ReportPeriod.month.label(row["created_at"])] + Self.texts(row, "send_country", "payout_country",
                                                                                     "payout_currency", "partner")

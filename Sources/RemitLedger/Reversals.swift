@@ -67,8 +67,8 @@ enum Reversals {
             """), arguments: [operatorId, id])
         else { throw LedgerError.unknownTransfer(transferId.description) }
         let legs = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT leg_index, share, payout_amount, partner, product, account, state FROM leg
-            WHERE operator_id = ? AND transfer_id = ?
+            SELECT * FROM \(LegPlace.legsOfTransfer(["leg_index", "share", "payout_amount", "partner", "product", "account",
+                                                      "state"]))
             ORDER BY leg_index
             """), arguments: [operatorId, id])
         guard let position = legs.firstIndex(where: { ($0["leg_index"] as Int) == leg }) else {

@@ -664,6 +664,9 @@ enum Schema {
                            AND (run_transfer_ids IS NULL OR length(run_transfer_ids) = 16 * (events - 1)));
                 """)
         }
+        migrator.registerMigration("v26: each transfer's first leg in its transfer row") { db in
+            try LegRowMigration.run(db)
+        }
         return migrator
     }
 

@@ -183,9 +183,12 @@ enum Screenings {
             """).execute(arguments: [operatorId, id, approve ? "approved" : "rejected", note, context.time])
         if approve {
             try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: .accepted, reason: .none, context)
-            try db.cachedStatement(sql: """
-                UPDATE leg SET queued_at = ? WHERE operator_id = ? AND transfer_id = ?
-                """).execute(arguments: [context.time, operatorId, id])
+            for place in LegPlace.both {
+                try db.cachedStatement(sql: """
+                    UPDATE \(place.table) SET \(place["queued_at"]) = ? WHERE operator_id = ? AND transfer_id = ?
+                    AND \(place.exists())
+                    """).execute(arguments: [context.time, operatorId, id])
+            }
             return []
         }
         let entries = try Transfers.voidHolds(db, operatorId: operatorId, transferId: transferId, context)
@@ -197,7 +200,7 @@ enum Screenings {
         try Transfers.appendEvent(db, context, operatorId: operatorId, transferId: transferId, leg: nil,
                                   state: TransferState.rejected.rawValue, reason: reason, partnerReference: "")
         for leg in try Int.fetchAll(db.cachedStatement(sql: """
-            SELECT leg_index FROM leg WHERE operator_id = ? AND transfer_id = ? ORDER BY leg_index
+            SELECT leg_index FROM \(LegPlace.legsOfTransfer(["leg_index"])) ORDER BY leg_index
             """), arguments: [operatorId, id]) {
             try Transfers.moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .cancelled, reason: reason,
                                   partnerReference: "", context)

@@ -159,7 +159,7 @@ extension Ledger {
         let operatorId: String = row["operator_id"]
         let idData: Data = row["transfer_id"]
         let legs = try Row.fetchAll(db, sql: """
-            SELECT * FROM leg WHERE operator_id = ? AND transfer_id = ? ORDER BY leg_index
+            SELECT * FROM \(LegPlace.legsOfTransfer(["leg_index"] + LegPlace.columns)) ORDER BY leg_index
             """, arguments: [operatorId, idData]).map { leg in
             LegView(index: leg["leg_index"], product: leg["product"], institution: leg["institution"],
                     account: leg["account"], share: UInt16(leg["share"] as Int64),
@@ -234,7 +234,12 @@ extension Ledger {
 
     /// Legs waiting in the payout outbox.
     public func outboxDepth() throws -> Int {
-        try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM leg WHERE queued_at IS NOT NULL") ?? 0 }
+        try pool.read {
+            try Int.fetchOne($0, sql: """
+                SELECT (SELECT count(*) FROM transfer WHERE leg_queued_at IS NOT NULL)
+                     + (SELECT count(*) FROM leg WHERE queued_at IS NOT NULL)
+                """) ?? 0
+        }
     }
 
     /// Pending holds past their expiry at `asOf`. In the gateway, which places no other holds,
@@ -244,6 +249,7 @@ extension Ledger {
         try pool.read {
             try Int.fetchOne($0, sql: """
                 SELECT (SELECT count(*) FROM hold WHERE state = 'pending' AND expires_at <= ?1)
+                     + (SELECT count(*) FROM transfer WHERE leg_hold_state = 'pending' AND leg_hold_expires_at <= ?1)
                      + (SELECT count(*) FROM leg WHERE hold_state = 'pending' AND hold_expires_at <= ?1)
                 """, arguments: [asOf]) ?? 0
         }
@@ -266,7 +272,10 @@ extension Ledger {
     public func outbox(limit: Int) throws -> [(operatorId: String, transferId: TransferID, leg: Int)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT operator_id, transfer_id, leg_index FROM leg WHERE queued_at IS NOT NULL
+                SELECT operator_id, transfer_id, 0 AS leg_index, leg_queued_at AS queued_at FROM transfer
+                WHERE leg_queued_at IS NOT NULL
+                UNION ALL
+                SELECT operator_id, transfer_id, leg_index, queued_at FROM leg WHERE queued_at IS NOT NULL
                 ORDER BY queued_at, operator_id, transfer_id, leg_index LIMIT ?
                 """,
                              arguments: [limit]).map {

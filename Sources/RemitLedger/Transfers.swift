@@ -70,6 +70,9 @@ enum Transfers {
             }
             let sequence = try nextSequence(db, submission.operatorId, context)
             let screened = try Screenings.join(db, submission, context)
+            // Into the payout outbox, unless held for review: nothing goes to a partner until it
+            // is approved.
+            let queuedAt = terms.review ? nil : time
             try context.hot.run(db, .insertTransfer) {
                 $0.text(submission.operatorId)
                 $0.blob(idBytes)
@@ -94,33 +97,17 @@ enum Transfers {
                 $0.text(submission.details.beneficiaryName)
                 if let revision = submission.details.standingInstructionRevision { $0.int(revision) } else { $0.null() }
                 Screenings.bind(&$0, screened)
+                // Leg 0 in the transfer's row (v26): most transfers write no leg row at all.
+                bindLeg(&$0, terms.legs[0], held: legHolds[0], holdExpiresAt: terms.holdExpiresAt, holdEntry: holdEntry,
+                        queuedAt: queuedAt)
             }
-            for (index, leg) in terms.legs.enumerated() {
+            for index in terms.legs.indices.dropFirst() {
                 try context.hot.run(db, .insertLeg) {
                     $0.text(submission.operatorId)
                     $0.blob(idBytes)
                     $0.int(Int64(index))
-                    $0.text(leg.product)
-                    $0.text(leg.institution)
-                    $0.text(leg.account)
-                    $0.int(Int64(leg.share))
-                    $0.int(leg.payoutAmount)
-                    // The leg's hold: its share of send amount and fee, in the slice's hold entry.
-                    let held = legHolds[index]
-                    $0.int(held)
-                    $0.int(held)
-                    if held > 0 {
-                        $0.text("pending")
-                        $0.int(terms.holdExpiresAt)
-                        $0.int(holdEntry)
-                    } else {
-                        $0.null()
-                        $0.null()
-                        $0.null()
-                    }
-                    // Into the payout outbox, unless held for review: nothing goes to a partner
-                    // until it is approved.
-                    if terms.review { $0.null() } else { $0.int(time) }
+                    bindLeg(&$0, terms.legs[index], held: legHolds[index], holdExpiresAt: terms.holdExpiresAt,
+                            holdEntry: holdEntry, queuedAt: queuedAt)
                 }
             }
             let state: TransferState = terms.review ? .inReview : .accepted
@@ -134,6 +121,30 @@ enum Transfers {
                                    replayed: false, recordedAt: time, sendAmount: terms.sendAmount.minorUnits,
                                    fee: terms.fee.minorUnits, payoutAmount: terms.payoutAmount.minorUnits)
         }
+    }
+
+    /// A new leg's columns, in the order both accept statements name them: from its product to
+    /// its place in the outbox.
+    private static func bindLeg(_ binder: inout Binder, _ leg: TransferSubmission.LegPlan, held: Int64, holdExpiresAt: Int64,
+                                holdEntry: Int64, queuedAt: Int64?) {
+        binder.text(leg.product)
+        binder.text(leg.institution)
+        binder.text(leg.account)
+        binder.int(Int64(leg.share))
+        binder.int(leg.payoutAmount)
+        // The leg's hold: its share of send amount and fee, in the slice's hold entry.
+        binder.int(held)
+        binder.int(held)
+        if held > 0 {
+            binder.text("pending")
+            binder.int(holdExpiresAt)
+            binder.int(holdEntry)
+        } else {
+            binder.null()
+            binder.null()
+            binder.null()
+        }
+        if let queuedAt { binder.int(queuedAt) } else { binder.null() }
     }
 
     private static func recordRejection(_ db: Database, _ submission: TransferSubmission, reason: ReasonCode,
@@ -181,15 +192,18 @@ enum Transfers {
         try move(db, operatorId: operatorId, transferId: transferId, to: .cancelled, reason: reason, context)
         let entries = try voidHolds(db, operatorId: operatorId, transferId: transferId, context)
         let legs = try Int.fetchAll(db.cachedStatement(sql: """
-            SELECT leg_index FROM leg WHERE operator_id = ? AND transfer_id = ? AND state = 'pending' ORDER BY leg_index
+            SELECT leg_index FROM \(LegPlace.legsOfTransfer(["leg_index", "state"])) WHERE state = 'pending' ORDER BY leg_index
             """), arguments: [operatorId, id])
         for leg in legs {
             try moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .cancelled, reason: reason,
                         partnerReference: "", context)
         }
-        try db.cachedStatement(sql: """
-            UPDATE leg SET \(Payouts.leaveOutbox) WHERE operator_id = ? AND transfer_id = ? AND queued_at IS NOT NULL
-            """).execute(arguments: [operatorId, id])
+        for place in LegPlace.both {
+            try db.cachedStatement(sql: """
+                UPDATE \(place.table) SET \(Payouts.leaveOutbox(place))
+                WHERE operator_id = ? AND transfer_id = ? AND \(place["queued_at"]) IS NOT NULL
+                """).execute(arguments: [operatorId, id])
+        }
         return entries
     }
 
@@ -204,24 +218,28 @@ enum Transfers {
             WHERE t.operator_id = ? AND t.transfer_id = ? AND h.state = 'pending'
             """), arguments: [operatorId, id])
         holds += try Int.fetchAll(db.cachedStatement(sql: """
-            SELECT leg_index FROM leg WHERE operator_id = ? AND transfer_id = ? AND hold_state = 'pending' ORDER BY leg_index
+            SELECT leg_index FROM \(LegPlace.legsOfTransfer(["leg_index", "hold_state"])) WHERE hold_state = 'pending'
+            ORDER BY leg_index
             """), arguments: [operatorId, id]).map { TransferSubmission.holdId(operatorId, transferId, leg: $0) }
         return try holds.map { try Holds.close(db, id: $0, state: "voided", context) }
     }
 
     static func moveLeg(_ db: Database, operatorId: String, transferId: TransferID, leg: Int, to next: LegState,
                         reason: ReasonCode, partnerReference: String, _ context: WriteContext) throws {
+        let place = LegPlace.of(leg)
         guard let current = try String.fetchOne(db.cachedStatement(sql: """
-            SELECT state FROM leg WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            SELECT \(place["state"]) FROM \(place.table) WHERE \(place.key)
             """), arguments: [operatorId, Data(transferId.bytes), leg])
         else { throw LedgerError.unknownLeg(transferId.description, leg) }
         let state = LegState(rawValue: current)!
         guard state.canMove(to: next) else {
             throw LedgerError.illegalTransition("\(transferId) leg \(leg)", from: current, to: next.rawValue)
         }
+        let reference = place["partner_reference"]
         try db.cachedStatement(sql: """
-            UPDATE leg SET state = ?, reason = ?, partner_reference = CASE WHEN ? = '' THEN partner_reference ELSE ? END
-            WHERE operator_id = ? AND transfer_id = ? AND leg_index = ?
+            UPDATE \(place.table) SET \(place["state"]) = ?, \(place["reason"]) = ?,
+                                      \(reference) = CASE WHEN ? = '' THEN \(reference) ELSE ? END
+            WHERE \(place.key)
             """).execute(arguments: [next.rawValue, Int(reason.rawValue), partnerReference, partnerReference, operatorId,
                              Data(transferId.bytes), leg])
         try db.cachedStatement(sql: "UPDATE transfer SET updated_at = ? WHERE operator_id = ? AND transfer_id = ?")

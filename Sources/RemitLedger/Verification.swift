@@ -77,6 +77,9 @@ extension Ledger {
                 WITH pending (code, remaining) AS (
                     SELECT 'operator/' || operator_id || '/holds/' || currency, remaining FROM hold WHERE state = 'pending'
                     UNION ALL
+                    SELECT 'operator/' || operator_id || '/holds/' || send_currency, leg_hold_remaining FROM transfer
+                    WHERE leg_hold_state = 'pending'
+                    UNION ALL
                     SELECT 'operator/' || l.operator_id || '/holds/' || t.send_currency, l.hold_remaining FROM leg l
                     JOIN transfer t ON t.operator_id = l.operator_id AND t.transfer_id = l.transfer_id
                     WHERE l.hold_state = 'pending')
@@ -92,6 +95,9 @@ extension Ledger {
             var created = [Int64: Int64]()
             for row in try Row.fetchAll(db, sql: """
                 SELECT created_entry_id, sum(amount) FROM hold GROUP BY created_entry_id
+                UNION ALL
+                SELECT leg_hold_entry_id, sum(leg_hold_amount) FROM transfer WHERE leg_hold_entry_id IS NOT NULL
+                GROUP BY leg_hold_entry_id
                 UNION ALL
                 SELECT hold_entry_id, sum(hold_amount) FROM leg WHERE hold_entry_id IS NOT NULL GROUP BY hold_entry_id
                 """) {
@@ -138,16 +144,18 @@ extension Ledger {
             for row in try Row.fetchAll(db, sql: """
                 SELECT t.operator_id, hex(t.transfer_id) AS id FROM transfer t
                 WHERE t.state <> 'rejected' AND t.send_amount + t.fee IS NOT (CASE t.holds_per_leg
-                    WHEN 1 THEN (SELECT sum(l.hold_amount) FROM leg l
-                                 WHERE l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id)
+                    WHEN 1 THEN CASE WHEN t.leg_state IS NOT NULL THEN t.leg_hold_amount
+                                     + (SELECT coalesce(sum(l.hold_amount), 0) FROM leg l
+                                        WHERE l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id) END
                     ELSE (SELECT h.amount FROM hold h WHERE h.id = t.hold_id AND h.operator_id = t.operator_id) END)
                 """) {
                 report.problems.append("transfer \(row["operator_id"] as String)/\(row["id"] as String): "
                                        + "its holds are missing or differ from send amount plus fee")
             }
             for row in try Row.fetchAll(db, sql: """
-                SELECT t.operator_id, hex(t.transfer_id) AS id, t.payout_amount, coalesce(sum(l.payout_amount), 0) AS legs,
-                       count(l.leg_index) AS count
+                SELECT t.operator_id, hex(t.transfer_id) AS id, t.payout_amount,
+                       coalesce(t.leg_payout_amount, 0) + coalesce(sum(l.payout_amount), 0) AS legs,
+                       (t.leg_state IS NOT NULL) + count(l.leg_index) AS count
                 FROM transfer t LEFT JOIN leg l ON l.operator_id = t.operator_id AND l.transfer_id = t.transfer_id
                 WHERE t.state <> 'rejected' GROUP BY t.operator_id, t.transfer_id
                 HAVING legs <> t.payout_amount OR count = 0
@@ -155,6 +163,26 @@ extension Ledger {
                 report.problems.append("transfer \(row["operator_id"] as String)/\(row["id"] as String): legs pay "
                                        + "\(row["legs"] as Int64) in \(row["count"] as Int64) legs, the transfer "
                                        + "\(row["payout_amount"] as Int64)")
+            }
+            // The first leg of every transfer is in its transfer's row (v26): a leg row with index 0
+            // would be a second first leg, which no reader would see.
+            let misplaced = try Int.fetchOne(db, sql: "SELECT count(*) FROM leg WHERE leg_index = 0") ?? 0
+            if misplaced > 0 { report.problems.append("\(misplaced) legs with index 0 in the leg table") }
+            // Resolutions, reversals and contributions name their leg; since v26 their foreign key
+            // reaches only the transfer, so that the leg exists is checked here.
+            for row in try Row.fetchAll(db, sql: """
+                SELECT x.kind, x.operator_id, hex(x.transfer_id) AS id, x.leg_index FROM (
+                    SELECT 'resolution' AS kind, operator_id, transfer_id, leg_index FROM resolution
+                    UNION ALL SELECT 'reversal', operator_id, transfer_id, leg_index FROM reversal
+                    UNION ALL SELECT 'contribution', operator_id, transfer_id, leg_index FROM contribution) x
+                WHERE NOT CASE WHEN x.leg_index = 0
+                    THEN EXISTS (SELECT 1 FROM transfer t WHERE t.operator_id = x.operator_id
+                                 AND t.transfer_id = x.transfer_id AND t.leg_state IS NOT NULL)
+                    ELSE EXISTS (SELECT 1 FROM leg l WHERE l.operator_id = x.operator_id
+                                 AND l.transfer_id = x.transfer_id AND l.leg_index = x.leg_index) END
+                """) {
+                report.problems.append("\(row["kind"] as String) of transfer \(row["operator_id"] as String)/\(row["id"] as String) "
+                                       + "names leg \(row["leg_index"] as Int64), which it does not have")
             }
             report.problems += try Projects.check(db)
             let audit = try Audit.check(db)

@@ -153,6 +153,7 @@ final class MigrationTests: LedgerTestCase {
 
     /// The ledger as v24 left it: an event row per event.
     func rewindToV24() throws {
+        try rewindToV25()
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             for row in try Row.fetchAll(db, sql: "SELECT * FROM event WHERE events > 1") {
                 for event in EventRuns.records(row).dropFirst() {
@@ -661,6 +662,105 @@ final class MigrationTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// v26 moves each transfer's first leg into its transfer row, and rebuilds the tables that
+    /// name legs (resolutions, reversals) with a key to their transfer: transfers with one leg
+    /// and with two, a refused one, legs waiting, in doubt, in review, redirected, paid, resolved
+    /// by hand and reversed read the same after as before, and go on from there.
+    func testV26MovesEachTransfersFirstLegIntoItsRow() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1_000_000), reference: "w"))
+        let ids = (1...8).map { TransferID(high: 0x0191_F3C2_0000_0000, low: UInt64($0)) }
+        var commands = ids.prefix(6).map { split($0, redirect: $0 == ids[3]) }
+        commands.append(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: ids[6], contentHash: [UInt8](repeating: 7, count: 32),
+            decision: .accept(.init(sendAmount: usd(5_000), fee: usd(199), payoutAmount: usd(5_000),
+                                    legs: [.init(product: "mobileWallet", institution: "SAFCOM", account: "2547", share: 10_000,
+                                                 payoutAmount: 5_000)],
+                                    holdExpiresAt: .max)),
+            details: .init(rate: 0))))
+        commands.append(.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: ids[7], contentHash: [UInt8](repeating: 8, count: 32),
+            decision: .reject(ReasonCode(rawValue: 2001), field: 0))))
+        for outcome in await ledger.apply(commands) {
+            guard case .transfer = outcome else { return XCTFail("\(outcome)") }
+        }
+        let report = { (n: Int, leg: Int, redirect: Bool, outcome: LegReport.Outcome) in
+            LedgerCommand.reportLeg(LegReport(operatorId: "ACME", transferId: ids[n], leg: leg, outcome: outcome, redirect: redirect))
+        }
+        // 0 waiting; 1 in doubt with an inquiry due; 2 a leg in review; 3 a leg failed and
+        // redirected to the first leg's destination; 4 paid, then its first leg reversed; 5 its
+        // first leg resolved by hand; 6 (one leg) paid; 7 refused.
+        await expectDone(report(1, 0, false, .dispatched(partner: "MPESA", answerDueAt: 9_000)))
+        await expectDone(report(1, 0, false, .inDoubt(.partnerUnreachable)))
+        await expectDone(report(1, 0, false, .retry(dueAt: 7_000, inquiry: true)))
+        await expectDone(report(1, 1, false, .dispatched(partner: "KMFI")))
+        await expectDone(report(2, 0, false, .dispatched(partner: "MPESA")))
+        await expectDone(report(2, 0, false, .review))
+        await expectDone(report(3, 1, false, .failed(.partnerRejected)))
+        await expectDone(report(3, 1, true, .dispatched(partner: "MPESA")))
+        for leg in 0...1 {
+            await expectDone(report(4, leg, false, .dispatched(partner: "MPESA")))
+            await expectDone(report(4, leg, false, .paid(partnerReference: "MP-\(leg)")))
+        }
+        await expectDone(.reversePayout(PayoutReversal(operatorId: "ACME", transferId: ids[4], leg: 0, source: "partner",
+                                                       evidence: "MPESA statement line 7")))
+        await expectDone(report(5, 0, false, .dispatched(partner: "MPESA")))
+        await expectDone(report(5, 0, false, .inDoubt(.partnerUnreachable)))
+        await expectDone(.resolvePayout(PayoutResolution(operatorId: "ACME", transferId: ids[5], leg: 0,
+                                                         paidReference: "MP-5", evidence: "call with MPESA")))
+        await expectDone(report(6, 0, false, .dispatched(partner: "SAFCOM")))
+        await expectDone(report(6, 0, false, .paid(partnerReference: "SC-6")))
+        await ledger.flush()
+        struct Seen: Equatable {
+            var transfers: [TransferView?], entries: [[EntryRecord]], work: [PayoutWork], inDoubt: [LegInDoubt], review: Int,
+                depth: Int, queue: [String], statement: [PartnerPayout], flows: [PayoutFlow], reversals: [[ReversalRecord]]
+        }
+        let seen = {
+            Seen(transfers: try ids.map { try self.ledger.transfer(operatorId: "ACME", id: $0) },
+                 entries: try ids.map { try self.ledger.entries(operatorId: "ACME", transferId: $0) },
+                 work: try self.ledger.payoutWork(now: .max, limit: 100), inDoubt: try self.ledger.legsInDoubt(limit: 100),
+                 review: try self.ledger.payoutsInReview(), depth: try self.ledger.outboxDepth(),
+                 queue: try self.ledger.outbox(limit: 100).map { "\($0.transferId.low)/\($0.leg)" },
+                 statement: try self.ledger.partnerPayouts("MPESA").sorted { $0.key.text < $1.key.text },
+                 flows: try self.ledger.flowReport(), reversals: try ids.map { try self.ledger.reversals(operatorId: "ACME", transferId: $0) })
+        }
+        let before = try seen()
+        XCTAssertEqual(before.transfers.map { $0?.legs.count }, [2, 2, 2, 2, 2, 2, 1, 0])
+        XCTAssertEqual(before.queue, ["1/0", "1/1", "2/0", "2/1", "3/0", "3/1", "4/0", "4/1", "6/1"], "the outbox, oldest first")
+        XCTAssertEqual(Set(before.inDoubt.map { "\($0.transferId.low)/\($0.leg)" }), ["2/0", "3/0"])
+        XCTAssertEqual(before.review, 1)
+        try assertWhole()
+        ledger = nil
+        try rewindToV25()
+        XCTAssertEqual(try rows("SELECT transfer_id FROM leg WHERE leg_index = 0").count, 7, "the v25 layout: every leg a row")
+        XCTAssertFalse(try tableSQL("transfer").contains("leg_state"))
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        XCTAssertEqual(try seen(), before)
+        XCTAssertEqual(try rows("SELECT transfer_id FROM leg WHERE leg_index = 0"), [])
+        XCTAssertEqual(try rows("SELECT transfer_id FROM transfer WHERE leg_state IS NOT NULL").count, 7)
+        for table in ["resolution", "reversal", "contribution"] {
+            XCTAssertTrue(try tableSQL(table).contains("REFERENCES transfer(operator_id, transfer_id)"), table)
+        }
+        XCTAssertEqual(try rows("SELECT count(*) FROM resolution").first?[0], 1)
+        XCTAssertEqual(try rows("PRAGMA foreign_key_check"), [])
+        try assertWhole()
+
+        // Payouts go on from both places: the first legs from the transfer rows, the others from the leg table.
+        await expectDone(report(3, 1, true, .paid(partnerReference: "MP-3r")))
+        await expectDone(report(1, 0, false, .paid(partnerReference: "MP-1")))
+        await expectDone(report(1, 1, false, .paid(partnerReference: "KM-1")))
+        for leg in 0...1 {
+            await expectDone(report(0, leg, false, .dispatched(partner: "MPESA")))
+            await expectDone(report(0, leg, false, .paid(partnerReference: "MP-0\(leg)")))
+        }
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[0])?.state, .paid)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[1])?.state, .paid)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[3])?.legs.map(\.state), [.pending, .redirected])
+        XCTAssertEqual(try ledger.outbox(limit: 100).map { "\($0.transferId.low)/\($0.leg)" }, ["3/0", "3/1", "4/0", "6/1"])
+        try assertWhole()
+    }
+
     /// A leg's hold that is missing, or named by another leg too, is refused as well.
     func testV21RefusesALegsHoldMissingOrShared() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
@@ -846,5 +946,46 @@ final class MigrationTests: LedgerTestCase {
         // Undone, the upgrade goes through.
         ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
         XCTAssertEqual(try ledger.verify().problems, [])
+    }
+}
+
+extension LedgerTestCase {
+    /// The ledger as v25 left it: every leg a row of the leg table; resolutions, reversals and
+    /// contributions naming their leg's row.
+    func rewindToV25() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            let columns = LegPlace.columns.joined(separator: ", ")
+            let firstLegs = LegPlace.columns.map { "leg_\($0)" }.joined(separator: ", ")
+            try db.execute(sql: """
+                PRAGMA foreign_keys = OFF;
+                INSERT INTO leg (operator_id, transfer_id, leg_index, \(columns))
+                    SELECT operator_id, transfer_id, 0, \(firstLegs) FROM transfer WHERE leg_state IS NOT NULL;
+                DROP INDEX transfer_leg_outbox;
+                DROP INDEX transfer_leg_hold_pending_by_expiry;
+                DROP INDEX transfer_leg_awaiting_operations;
+                """)
+            // Each column's CHECK names only the columns added before it: dropped last first.
+            for column in LegPlace.columns.reversed() {
+                try db.execute(sql: "ALTER TABLE transfer DROP COLUMN leg_\(column)")
+            }
+            for table in ["resolution", "reversal", "contribution"] {
+                let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table])!
+                let v25 = sql.replacingOccurrences(of: "CREATE TABLE \"\(table)\"", with: "CREATE TABLE \(table)_v25")
+                    .replacingOccurrences(of: "CREATE TABLE \(table) (", with: "CREATE TABLE \(table)_v25 (")
+                    .replacingOccurrences(of: "FOREIGN KEY (operator_id, transfer_id) REFERENCES transfer(operator_id, transfer_id)",
+                                          with: "FOREIGN KEY (operator_id, transfer_id, leg_index) REFERENCES leg(operator_id, transfer_id, leg_index)")
+                XCTAssertTrue(v25.contains("\(table)_v25") && v25.contains("REFERENCES leg("), v25)
+                try db.execute(sql: """
+                    \(v25);
+                    INSERT INTO \(table)_v25 SELECT * FROM \(table);
+                    DROP TABLE \(table);
+                    ALTER TABLE \(table)_v25 RENAME TO \(table);
+                    """)
+            }
+            try db.execute(sql: """
+                CREATE INDEX contribution_by_contributor ON contribution(project_id, contributor);
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v26:%';
+                """)
+        }
     }
 }

@@ -231,6 +231,31 @@ final class ProjectTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// v26 rebuilds the contribution table with a key to its transfer, whose first leg leaves
+    /// the leg table: receipts, the statement and the transfers read the same after the move,
+    /// and a missed deadline refunds them as before.
+    func testV26KeepsContributionsAndTheirRefunds() async throws {
+        let ids = [await contribute(1), await contribute(2)]
+        await ledger.flush()
+        let receipts = try ledger.contributions(projectId: "JEREZ-WELL")
+        let statement = try ledger.projectStatement("JEREZ-WELL")
+        let transfers = try ids.map { try ledger.transfer(operatorId: "ACME", id: $0) }
+        XCTAssertEqual(receipts.count, 2)
+        ledger = nil
+        try rewindToV25()
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        XCTAssertEqual(try ledger.contributions(projectId: "JEREZ-WELL"), receipts)
+        XCTAssertEqual(try ledger.contributionReceipt(operatorId: "ACME", transferId: ids[1], leg: 0), receipts.last)
+        XCTAssertEqual(try ledger.projectStatement("JEREZ-WELL"), statement)
+        XCTAssertEqual(try ids.map { try ledger.transfer(operatorId: "ACME", id: $0) }, transfers)
+        try assertWhole()
+        for _ in 0..<2 { await expectDone(.expireProjects(asOf: deadline, limit: 2)) }
+        XCTAssertEqual(try ledger.contributions(projectId: "JEREZ-WELL").map(\.state), ["refunded", "refunded"])
+        XCTAssertEqual(try ids.map { try ledger.transfer(operatorId: "ACME", id: $0)?.state }, [.reversed, .reversed])
+        try assertWhole()
+    }
+
     func testPolicyAmountKeepsTheFee() async throws {
         await expectDone(.openProject(ProjectPlan(
             id: "JEREZ-SCHOOL", associationId: "CLUB-JEREZ", title: "Escuela", currency: mxn, target: 800_000, partner: "kmfi",

@@ -89,6 +89,49 @@ final class VerificationTests: LedgerTestCase {
 
     /// A transfer's holds are in its legs' rows (v21): an edited leg hold is found as a hold row is.
     func testALegsHoldThatDisagreesIsFound() async throws {
+        try await acceptTwoLegs()
+        // Entry 4 moved both legs' holds, 1,050 each.
+        let transfer = "ACME/0191F3C2000000000000000000000001"
+        try tamper("UPDATE leg SET hold_remaining = 1049 WHERE leg_index = 1")
+        XCTAssertEqual(try problems(), ["account operator/ACME/holds/USD: holds 3100, pending holds add up to 3099"])
+        try tamper("UPDATE leg SET hold_amount = 1049, hold_remaining = 1049 WHERE leg_index = 1")
+        XCTAssertEqual(try problems(), [
+            "account operator/ACME/holds/USD: holds 3100, pending holds add up to 3099",
+            "entry 4: holds 2100, the holds it created add up to 2099",
+            "transfer \(transfer): its holds are missing or differ from send amount plus fee",
+        ])
+    }
+
+    /// The first leg is in its transfer's row (v26): its hold and payout are checked there, and a
+    /// leg row with index 0 (a second first leg, which no reader would see) is found.
+    func testAFirstLegThatDisagreesIsFound() async throws {
+        try await acceptTwoLegs()
+        let transfer = "ACME/0191F3C2000000000000000000000001"
+        try tamper("UPDATE transfer SET leg_hold_amount = 1049, leg_hold_remaining = 1049 WHERE leg_state IS NOT NULL")
+        XCTAssertEqual(try problems(), [
+            "account operator/ACME/holds/USD: holds 3100, pending holds add up to 3099",
+            "entry 4: holds 2100, the holds it created add up to 2099",
+            "transfer \(transfer): its holds are missing or differ from send amount plus fee",
+        ])
+        try tamper("UPDATE transfer SET leg_hold_amount = 1050, leg_hold_remaining = 1050, leg_payout_amount = 999")
+        XCTAssertEqual(try problems(), ["transfer \(transfer): legs pay 1999 in 2 legs, the transfer 2000"])
+        try tamper("""
+            UPDATE transfer SET leg_payout_amount = 1000;
+            INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state)
+                SELECT operator_id, transfer_id, 0, 'mobileWallet', '', '2547', 1, 0, 'pending' FROM transfer;
+            """)
+        XCTAssertEqual(try problems(), ["1 legs with index 0 in the leg table"])
+        // A reversal's key reaches only its transfer (v26): a leg it names that is not there is found.
+        try tamper("""
+            DELETE FROM leg WHERE leg_index = 0;
+            INSERT INTO reversal (operator_id, transfer_id, leg_index, entry_id, source, evidence, reversed_at)
+                SELECT operator_id, transfer_id, 2, 4, 'operations', 'x', 0 FROM transfer;
+            """)
+        XCTAssertEqual(try problems(), ["reversal of transfer \(transfer) names leg 2, which it does not have"])
+    }
+
+    /// ACME's transfer 1 of USD 20.00 + 1.00, in two legs of USD 10.00 that hold 10.50 each.
+    func acceptTwoLegs() async throws {
         let id = TransferID(high: 0x0191_F3C2_0000_0000, low: 1)
         let outcome = await ledger.apply(.submitTransfer(TransferSubmission(
             operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: 1, count: 32),
@@ -102,15 +145,5 @@ final class VerificationTests: LedgerTestCase {
         guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
         await ledger.flush()
         try assertWhole()
-        // Entry 4 moved both legs' holds, 1,050 each.
-        let transfer = "ACME/0191F3C2000000000000000000000001"
-        try tamper("UPDATE leg SET hold_remaining = 1049 WHERE leg_index = 1")
-        XCTAssertEqual(try problems(), ["account operator/ACME/holds/USD: holds 3100, pending holds add up to 3099"])
-        try tamper("UPDATE leg SET hold_amount = 1049, hold_remaining = 1049 WHERE leg_index = 1")
-        XCTAssertEqual(try problems(), [
-            "account operator/ACME/holds/USD: holds 3100, pending holds add up to 3099",
-            "entry 4: holds 2100, the holds it created add up to 2099",
-            "transfer \(transfer): its holds are missing or differ from send amount plus fee",
-        ])
     }
 }
