@@ -15,11 +15,9 @@ struct LegPlace: Sendable {
     /// The table the leg's row is in.
     let table: String
     private let prefix: String
-    /// What a statement reads as the leg's index: the column in `leg`, the constant in `transfer`.
-    let index: String
 
-    static let legTable = LegPlace(table: "leg", prefix: "", index: "leg_index")
-    static let transferRow = LegPlace(table: "transfer", prefix: "leg_", index: "0")
+    static let legTable = LegPlace(table: "leg", prefix: "")
+    static let transferRow = LegPlace(table: "transfer", prefix: "leg_")
 
     static func of(_ leg: Int) -> LegPlace { leg == 0 ? .transferRow : .legTable }
 
@@ -80,9 +78,7 @@ struct LegPlace: Sendable {
 
     /// The condition a row of this place holds a leg under: every `leg` row does, a transfer row
     /// only once it has legs.
-    func exists(alias: String? = nil) -> String {
-        prefix.isEmpty ? "1" : "\(alias.map { $0 + "." } ?? "")leg_state IS NOT NULL"
-    }
+    var exists: String { prefix.isEmpty ? "1" : "leg_state IS NOT NULL" }
 
     /// Every leg of one transfer, in both places, as a compound to read from: the columns under
     /// their `leg` names, the operator and transfer bound as `?1` and `?2` (a statement's own
@@ -97,8 +93,9 @@ struct LegPlace: Sendable {
         """
     }
 
-    /// Every leg, in both places, as a compound to read from: for scans that read them all
-    /// (verification, reports). Conditions on it reach both arms (SQLite pushes them down).
+    /// Every leg, in both places, as a compound to read from, for a scan that reads them all (the
+    /// v26 migration's count of what it moved). Conditions on it reach both arms (SQLite pushes
+    /// them down).
     static func allLegs(_ columns: [String]) -> String {
         """
         (SELECT \(transferRow.select(columns)) FROM transfer WHERE leg_state IS NOT NULL \

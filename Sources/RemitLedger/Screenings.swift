@@ -186,7 +186,7 @@ enum Screenings {
             for place in LegPlace.both {
                 try db.cachedStatement(sql: """
                     UPDATE \(place.table) SET \(place["queued_at"]) = ? WHERE operator_id = ? AND transfer_id = ?
-                    AND \(place.exists())
+                    AND \(place.exists)
                     """).execute(arguments: [context.time, operatorId, id])
             }
             return []

@@ -161,6 +161,28 @@ final class TransferTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// A refused transfer has no legs. Its row holds the columns of its first leg (v26), empty:
+    /// every command that names leg 0 of it finds no leg, as when legs had rows of their own.
+    func testARefusedTransferHasNoFirstLeg() async throws {
+        let refused = LedgerCommand.submitTransfer(TransferSubmission(
+            operatorId: "ACME", transferId: id1, contentHash: [UInt8](repeating: 1, count: 32),
+            decision: .reject(ReasonCode(rawValue: 2001), field: 0)))
+        guard case .transfer(let receipt) = await ledger.apply(refused), receipt.state == .rejected else {
+            return XCTFail("not refused")
+        }
+        let unknown = LedgerError.unknownLeg(id1.description, 0)
+        await expectRejected(.moveLeg(operatorId: "ACME", transferId: id1, leg: 0, to: .dispatched, reason: .none,
+                                      partnerReference: ""), unknown)
+        await expectRejected(.reportLeg(LegReport(operatorId: "ACME", transferId: id1, leg: 0,
+                                                  outcome: .dispatched(partner: "MPESA"))), unknown)
+        await expectRejected(.resolvePayout(PayoutResolution(operatorId: "ACME", transferId: id1, leg: 0, paidReference: "X",
+                                                             evidence: "call")), unknown)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.legs, [])
+        XCTAssertNil(try ledger.payoutWork(PayoutKey(operatorId: "ACME", transferId: id1, leg: 0, redirect: false)))
+        XCTAssertEqual(try ledger.outboxDepth(), 0)
+        try assertWhole()
+    }
+
     func testVerifyFindsLegsThatDoNotAddUpToTheTransfer() async throws {
         _ = await submit(submission(id1))
         try await DatabaseQueue(path: path).write {
