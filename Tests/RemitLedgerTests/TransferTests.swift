@@ -180,6 +180,8 @@ final class TransferTests: LedgerTestCase {
         XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.legs, [])
         XCTAssertNil(try ledger.payoutWork(PayoutKey(operatorId: "ACME", transferId: id1, leg: 0, redirect: false)))
         XCTAssertEqual(try ledger.outboxDepth(), 0)
+        // Its empty leg columns name no partner ('' like a leg not yet sent): no statement lists it.
+        XCTAssertEqual(try ledger.partnerPayouts(""), [])
         try assertWhole()
     }
 
