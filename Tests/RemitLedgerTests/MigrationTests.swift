@@ -599,6 +599,25 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertEqual(try rows("SELECT identifier FROM grdb_migrations WHERE identifier LIKE 'v21%'"), [])
     }
 
+    /// Two-leg transfers 0 to 4 (3 redirecting) in each state a leg has in the outbox: 0 waiting;
+    /// 1 sent, and its leg `inDoubtLeg` in doubt with an inquiry due; 2 its first leg in review;
+    /// 3 its second leg failed and redirected to the first leg's destination; 4 paid and out of
+    /// the outbox.
+    func putInEveryOutboxState(_ report: (Int, Int, Bool, LegReport.Outcome) -> LedgerCommand, inDoubtLeg: Int) async {
+        await expectDone(report(1, 0, false, .dispatched(partner: "MPESA", answerDueAt: 9_000)))
+        await expectDone(report(1, 1, false, .dispatched(partner: "KMFI")))
+        await expectDone(report(1, inDoubtLeg, false, .inDoubt(.partnerUnreachable)))
+        await expectDone(report(1, inDoubtLeg, false, .retry(dueAt: 7_000, inquiry: true)))
+        await expectDone(report(2, 0, false, .dispatched(partner: "MPESA")))
+        await expectDone(report(2, 0, false, .review))
+        await expectDone(report(3, 1, false, .failed(.partnerRejected)))
+        await expectDone(report(3, 1, true, .dispatched(partner: "MPESA")))
+        for leg in 0...1 {
+            await expectDone(report(4, leg, false, .dispatched(partner: "MPESA")))
+            await expectDone(report(4, leg, false, .paid(partnerReference: "MP-\(leg)")))
+        }
+    }
+
     /// v21 kept the payout outbox in a table of its own; v22 moves each row into its leg, and the
     /// dispatcher, operations and partners' statements read the same work after as before.
     func testV22MovesTheOutboxIntoTheLegs() async throws {
@@ -611,20 +630,7 @@ final class MigrationTests: LedgerTestCase {
         let report = { (n: Int, leg: Int, redirect: Bool, outcome: LegReport.Outcome) in
             LedgerCommand.reportLeg(LegReport(operatorId: "ACME", transferId: ids[n], leg: leg, outcome: outcome, redirect: redirect))
         }
-        // 0 waiting; 1 sent, and in doubt with an inquiry due; 2 a leg in review; 3 a leg failed
-        // and redirected to the first leg's destination; 4 paid and out of the outbox.
-        await expectDone(report(1, 0, false, .dispatched(partner: "MPESA", answerDueAt: 9_000)))
-        await expectDone(report(1, 1, false, .dispatched(partner: "KMFI")))
-        await expectDone(report(1, 1, false, .inDoubt(.partnerUnreachable)))
-        await expectDone(report(1, 1, false, .retry(dueAt: 7_000, inquiry: true)))
-        await expectDone(report(2, 0, false, .dispatched(partner: "MPESA")))
-        await expectDone(report(2, 0, false, .review))
-        await expectDone(report(3, 1, false, .failed(.partnerRejected)))
-        await expectDone(report(3, 1, true, .dispatched(partner: "MPESA")))
-        for leg in 0...1 {
-            await expectDone(report(4, leg, false, .dispatched(partner: "MPESA")))
-            await expectDone(report(4, leg, false, .paid(partnerReference: "MP-\(leg)")))
-        }
+        await putInEveryOutboxState(report, inDoubtLeg: 1)
         await ledger.flush()
         struct Seen: Equatable {
             var work: [PayoutWork], inDoubt: [LegInDoubt], review: Int, depth: Int, queue: [String], statement: [PartnerPayout]
@@ -687,21 +693,9 @@ final class MigrationTests: LedgerTestCase {
         let report = { (n: Int, leg: Int, redirect: Bool, outcome: LegReport.Outcome) in
             LedgerCommand.reportLeg(LegReport(operatorId: "ACME", transferId: ids[n], leg: leg, outcome: outcome, redirect: redirect))
         }
-        // 0 waiting; 1 in doubt with an inquiry due; 2 a leg in review; 3 a leg failed and
-        // redirected to the first leg's destination; 4 paid, then its first leg reversed; 5 its
-        // first leg resolved by hand; 6 (one leg) paid; 7 refused.
-        await expectDone(report(1, 0, false, .dispatched(partner: "MPESA", answerDueAt: 9_000)))
-        await expectDone(report(1, 0, false, .inDoubt(.partnerUnreachable)))
-        await expectDone(report(1, 0, false, .retry(dueAt: 7_000, inquiry: true)))
-        await expectDone(report(1, 1, false, .dispatched(partner: "KMFI")))
-        await expectDone(report(2, 0, false, .dispatched(partner: "MPESA")))
-        await expectDone(report(2, 0, false, .review))
-        await expectDone(report(3, 1, false, .failed(.partnerRejected)))
-        await expectDone(report(3, 1, true, .dispatched(partner: "MPESA")))
-        for leg in 0...1 {
-            await expectDone(report(4, leg, false, .dispatched(partner: "MPESA")))
-            await expectDone(report(4, leg, false, .paid(partnerReference: "MP-\(leg)")))
-        }
+        // 0 to 4 as `putInEveryOutboxState`, the first leg in doubt; then 4's first leg reversed;
+        // 5's first leg resolved by hand; 6 (one leg) paid; 7 refused.
+        await putInEveryOutboxState(report, inDoubtLeg: 0)
         await expectDone(.reversePayout(PayoutReversal(operatorId: "ACME", transferId: ids[4], leg: 0, source: "partner",
                                                        evidence: "MPESA statement line 7")))
         await expectDone(report(5, 0, false, .dispatched(partner: "MPESA")))

@@ -232,7 +232,7 @@ extension Gateway {
     /// How much more time each notice asks systemd for while the ledger opens, and how often.
     static let openingExtension = (microseconds: 60_000_000, every: DispatchTimeInterval.seconds(20))
 
-    /// Opens the ledger, migrating it: minutes for a large ledger (v26 takes about one per
+    /// Opens the ledger, migrating it: minutes for a large ledger (v26 takes about 40 s per
     /// million transfers), longer than the unit's `TimeoutStartSec`, after which systemd would
     /// kill the start, the migration would roll back, and the next start would begin again.
     /// While it opens, remitd asks for more time, a minute at a time (`EXTEND_TIMEOUT_USEC`):
