@@ -118,8 +118,11 @@ struct Raw {
 /// `hold` leaves the leg's hold columns empty, `outbox` its place in the outbox, `leg` the leg's
 /// columns and both), any of the indexes `transfer_leg_hold_pending_by_expiry`, `transfer_leg_outbox`,
 /// `posting_by_account`, and `foreign_keys` (the checks, which leaving out `entry` also turns off).
-/// Two sketches of changes not made: `RAW_PAGE_SIZE=16384` rebuilds the file with larger pages
-/// before the run, and `RAW_ROWID=transfer` gives the table a rowid, its key a unique index.
+/// Three sketches of changes not made: `RAW_PAGE_SIZE=16384` rebuilds the file with larger pages
+/// before the run, `RAW_ROWID=transfer` gives the table a rowid, its key a unique index, and
+/// `RAW_SLICE_ROWS=1` replaces the two partial indexes on the first leg's outbox place and
+/// pending hold with a row per slice each: the slice's queued transfers as one outbox run, and
+/// its hold entry's expiry with a count of the holds still pending.
 let rawSkip = Set((ProcessInfo.processInfo.environment["RAW_SKIP"] ?? "").split(separator: ",").map(String.init))
 
 func rawRun(batch: Int, total: Int) throws -> Double {
@@ -150,13 +153,29 @@ func rawRun(batch: Int, total: Int) throws -> Double {
         for index in sqls.dropFirst() { raw.exec(index) }
         raw.exec("COMMIT; PRAGMA foreign_keys = ON")
     }
+    let sliceRows = ProcessInfo.processInfo.environment["RAW_SLICE_ROWS"] != nil
+    if sliceRows {
+        raw.exec("""
+            DROP INDEX transfer_leg_outbox; DROP INDEX transfer_leg_hold_pending_by_expiry;
+            CREATE TABLE outbox_run (id INTEGER PRIMARY KEY, queued_at INTEGER NOT NULL, operator_id TEXT NOT NULL,
+                                     queued INTEGER NOT NULL CHECK (queued >= 0), transfer_ids BLOB NOT NULL) STRICT;
+            CREATE TABLE hold_group (entry_id INTEGER PRIMARY KEY REFERENCES entry(id), expires_at INTEGER NOT NULL,
+                                     pending INTEGER NOT NULL CHECK (pending >= 0)) STRICT;
+            CREATE INDEX hold_group_pending_by_expiry ON hold_group(expires_at) WHERE pending > 0;
+            """)
+    }
     // As the ledger (v25): a slice's accept events in one row, a run.
     var runFirst: Int64 = 0, runIds: [UInt8] = [], runFirstId: [UInt8] = []
-    func completeRun(_ raw: inout Raw, _ time: Int64) {
+    func completeRun(_ raw: inout Raw, _ time: Int64, entry: Int64) {
         guard runFirst > 0 else { return }
         let events = Int64(runIds.count / 16) + 1
         raw.run("INSERT INTO event (operator_id, sequence, transfer_id, leg_index, state, reason, partner_reference, occurred_at, events, run_transfer_ids) VALUES ('ACME', ?, ?, NULL, 'accepted', 0, '', ?, ?, ?)",
                 [runFirst, runFirstId, time, events, runIds.isEmpty ? nil : runIds])
+        if sliceRows {
+            raw.run("INSERT INTO outbox_run (queued_at, operator_id, queued, transfer_ids) VALUES (?, 'ACME', ?, ?)",
+                    [time, events, runFirstId + runIds])
+            raw.run("INSERT INTO hold_group (entry_id, expires_at, pending) VALUES (?, ?, ?)", [entry, Int64.max, events])
+        }
         runFirst = 0
         runIds.removeAll(keepingCapacity: true)
     }
@@ -253,7 +272,7 @@ func rawRun(batch: Int, total: Int) throws -> Double {
                 if !rawSkip.contains("event") { raw.run("UPDATE operator SET last_event_sequence = ? WHERE id = 'ACME'", [sequence]) }
                 completeEntry(&raw, inSlice, time)
                 completeScreeningLink(&raw, time)
-                completeRun(&raw, time)
+                completeRun(&raw, time, entry: entry)
                 inSlice = 0
             }
         }
@@ -262,7 +281,7 @@ func rawRun(batch: Int, total: Int) throws -> Double {
         }
         completeEntry(&raw, inSlice, time)
         completeScreeningLink(&raw, time)
-        completeRun(&raw, time)
+        completeRun(&raw, time, entry: entry)
         raw.exec("COMMIT")
     }
     return Double(total) / (now() - start)
