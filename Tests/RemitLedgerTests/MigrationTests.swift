@@ -755,6 +755,31 @@ final class MigrationTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// v26 counts the legs, the legs in the outbox and what pending leg holds hold before and
+    /// after the move: a first leg of no transfer (written outside the gateway, the foreign key
+    /// off) would be lost by it, so the upgrade stops with nothing changed.
+    func testV26RefusesToLoseALeg() async throws {
+        await submitSplit(TransferID(high: 0x0191_F3C2_0000_0000, low: 1))
+        await ledger.flush()
+        ledger = nil
+        try rewindToV25()
+        try await DatabaseQueue(path: path).writeWithoutTransaction {
+            try $0.execute(sql: """
+                PRAGMA foreign_keys = OFF;
+                INSERT INTO leg (operator_id, transfer_id, leg_index, product, institution, account, share, payout_amount, state)
+                    VALUES ('ACME', zeroblob(16), 0, 'mobileWallet', '', '2547', 10000, 100, 'pending');
+                """)
+        }
+        XCTAssertThrowsError(try Ledger(path: path)) { error in
+            guard case LedgerError.storage(let message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("moving each transfer's first leg into its row would change its legs (3 legs"), message)
+            XCTAssertTrue(message.contains("nothing was changed"), message)
+        }
+        XCTAssertEqual(try rows("SELECT identifier FROM grdb_migrations WHERE identifier LIKE 'v26%'"), [])
+        XCTAssertFalse(try tableSQL("transfer").contains("leg_state"), "nothing of v26 is left behind")
+        XCTAssertEqual(try rows("SELECT transfer_id FROM leg").count, 3)
+    }
+
     /// A leg's hold that is missing, or named by another leg too, is refused as well.
     func testV21RefusesALegsHoldMissingOrShared() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
