@@ -25,6 +25,8 @@ enum Holds {
         let currency: Currency
         let remaining: Int64
         let state: String
+        /// A leg's hold: the key of its hold group (`HoldGroups`), its entry and its expiry.
+        var group: (entry: Int64, expiresAt: Int64)? = nil
     }
 
     static func fetch(_ db: Database, _ id: String) throws -> Row {
@@ -33,12 +35,14 @@ enum Holds {
             let place = LegPlace.of(leg.leg)
             let (from, alias) = place.withTransfer
             if let row = try GRDB.Row.fetchOne(db.cachedStatement(sql: """
-                SELECT t.send_currency, \(place.column("hold_remaining", alias: alias)), \(place.column("hold_state", alias: alias))
+                SELECT t.send_currency, \(place.column("hold_remaining", alias: alias)), \(place.column("hold_state", alias: alias)),
+                       \(place.column("hold_entry_id", alias: alias)), \(place.column("hold_expires_at", alias: alias))
                 FROM \(from)
                 WHERE \(place.key(alias: alias)) AND \(place.column("hold_state", alias: alias)) IS NOT NULL
                 """), arguments: [leg.operatorId, transfer, leg.leg]) {
                 return Row(place: .leg(operatorId: leg.operatorId, transfer: transfer, index: leg.leg),
-                           operatorId: leg.operatorId, currency: try currency(row[0]), remaining: row[1], state: row[2])
+                           operatorId: leg.operatorId, currency: try currency(row[0]), remaining: row[1], state: row[2],
+                           group: (row[3], row[4]))
             }
             // Not a leg's: the one hold of a transfer recorded before holds per leg, in the table.
         }
@@ -71,6 +75,11 @@ enum Holds {
         case .leg(let operatorId, let transfer, let index):
             try db.cachedStatement(sql: index == 0 ? updateLegSQLs.transferRow : updateLegSQLs.legTable)
                 .execute(arguments: [remaining, state, closedEntry, operatorId, transfer, index])
+            // Every caller found the hold pending: one that leaves it leaves its group's count.
+            if state != "pending", let group = hold.group {
+                try HoldGroups.leave(db, entry: group.entry, expiresAt: group.expiresAt, operatorId: operatorId, transfer: transfer,
+                                     leg: index)
+            }
         }
     }
 
@@ -113,9 +122,10 @@ enum Holds {
     /// opens an entry (`Journal.open`), later ones join it, and `writePlaced` completes it with
     /// the total. The writer's record of the prefund moves at once, so a later transfer in the
     /// same slice sees the floor as it is. `reference` names the first hold, for an entry it
-    /// opens (made only then: the hot path builds no string per transfer).
+    /// opens (made only then: the hot path builds no string per transfer). The holds expire at
+    /// `expiresAt`, and are counted in the entry's hold group for that expiry (`HoldGroups`).
     static func placeTogether(_ db: Database, reference: @autoclosure () -> String, operatorId: String, amounts: [Int64],
-                              currency: Currency, _ context: WriteContext) throws -> Int64 {
+                              currency: Currency, expiresAt: Int64, _ context: WriteContext) throws -> Int64 {
         try context.requireOperator(db, operatorId)
         var total: Int64 = 0
         for amount in amounts {
@@ -140,16 +150,19 @@ enum Holds {
             precondition(firstHold.hasPrefix(transferNamespace))
             let entry = try Journal.open(db, context, kind: "hold", reference: firstHold)
             context.placedHolds.append(.init(operatorId: operatorId, currency: currency, entry: entry, firstHold: firstHold,
-                                             total: total, count: 0))
+                                             total: total, count: 0, expiries: []))
             group = context.placedHolds.count - 1
         }
-        context.placedHolds[group].count += amounts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        let holds = amounts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        context.placedHolds[group].count += holds
+        HoldGroups.count(holds, expiringAt: expiresAt, in: &context.placedHolds[group].expiries)
         return context.placedHolds[group].entry.id
     }
 
     /// Completes the entries opened by `placeTogether` since the last call, in the order they
-    /// were opened: each moves its group's total from the prefund to the holds account. An entry
-    /// holding one hold keeps that hold's id as its reference; one holding several says how many.
+    /// were opened: each moves its group's total from the prefund to the holds account, and its
+    /// hold groups count its holds by expiry. An entry holding one hold keeps that hold's id as
+    /// its reference; one holding several says how many.
     /// The writer calls this at the end of every savepoint and before any command that is not a
     /// new transfer, so no other entry is written while one is open.
     static func writePlaced(_ db: Database, _ context: WriteContext) throws {
@@ -163,6 +176,7 @@ enum Holds {
                                                 Posting(.operatorPrefund(group.operatorId, group.currency), debit: money),
                                                 Posting(.operatorHolds(group.operatorId, group.currency), credit: money),
                                             ])
+            try HoldGroups.write(db, entry: group.entry.id, group.expiries, context)
         }
         context.advance(to: context.placedHolds[context.placedHolds.count - 1].entry.id, hash: previous!)
         context.placedHolds.removeAll(keepingCapacity: true)

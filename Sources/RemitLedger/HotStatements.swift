@@ -10,7 +10,7 @@ import GRDBSQLite
 enum HotSQL: Int, CaseIterable {
     case savepoint, release, rollbackTo
     case selectBalance, addBalance, insertEntry, completeEntry, insertPosting
-    case holdExists, insertHold
+    case holdExists, insertHold, insertHoldGroup
     case selectTransfer, insertTransfer, insertLeg
     case selectEventSequence, writeEventSequence, insertEvent, insertEventRun, insertScreening
 
@@ -31,6 +31,7 @@ enum HotSQL: Int, CaseIterable {
             INSERT INTO hold (id, operator_id, currency, amount, remaining, state, expires_at, created_entry_id)
             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
             """
+        case .insertHoldGroup: "INSERT INTO hold_group (entry_id, expires_at, pending) VALUES (?, ?, ?)"
         case .selectTransfer:
             """
             SELECT content_hash, state, reason, field, send_amount, fee, payout_amount, created_at

@@ -667,6 +667,9 @@ enum Schema {
         migrator.registerMigration("v26: each transfer's first leg in its transfer row") { db in
             try LegRowMigration.run(db)
         }
+        migrator.registerMigration("v27: pending leg holds counted per entry and expiry") { db in
+            try HoldGroupMigration.run(db)
+        }
         return migrator
     }
 

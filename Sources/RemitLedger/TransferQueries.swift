@@ -246,13 +246,7 @@ extension Ledger {
     /// these are transfers not settled within `hold_expiry_hours` of their acceptance: their
     /// money stays held (`expireHolds` leaves transfers' holds alone), and each wants a person.
     public func overdueHolds(asOf: Int64) throws -> Int {
-        try pool.read {
-            try Int.fetchOne($0, sql: """
-                SELECT (SELECT count(*) FROM hold WHERE state = 'pending' AND expires_at <= ?1)
-                     + (SELECT count(*) FROM transfer WHERE leg_hold_state = 'pending' AND leg_hold_expires_at <= ?1)
-                     + (SELECT count(*) FROM leg WHERE hold_state = 'pending' AND hold_expires_at <= ?1)
-                """, arguments: [asOf]) ?? 0
-        }
+        try pool.read { try Int.fetchOne($0, sql: HoldGroups.overdueSQL, arguments: [asOf]) ?? 0 }
     }
 
     /// Through the partial index `transfer_in_doubt`: counted on every metrics scrape.

@@ -59,7 +59,7 @@ enum Transfers {
             do {
                 holdEntry = try Holds.placeTogether(db, reference: TransferSubmission.holdId(submission.operatorId, submission.transferId),
                                                     operatorId: submission.operatorId, amounts: legHolds,
-                                                    currency: terms.sendAmount.currency, context)
+                                                    currency: terms.sendAmount.currency, expiresAt: terms.holdExpiresAt, context)
             } catch LedgerError.belowFloor {
                 // Nothing was written: the floor is checked before the entry.
                 return try recordRejection(db, submission, reason: .insufficientFunds, field: 0, context)

@@ -116,6 +116,16 @@ extension Ledger {
             for (id, amount) in created.sorted(by: { $0.key < $1.key }) {
                 report.problems.append("holds of \(amount) name entry \(id) as theirs, which is not a hold entry")
             }
+            // The overdue-holds gauge counts pending leg holds by their groups (v27).
+            for row in try Row.fetchAll(db, sql: HoldGroups.disagreementsSQL) {
+                let entry: Int64 = row["entry_id"], expiresAt: Int64 = row["expires_at"], legs: Int64 = row["legs"]
+                if let counted = row["counted"] as Int64? {
+                    report.problems.append("hold group of entry \(entry) expiring at \(expiresAt): counts \(counted) pending holds, "
+                                           + "its legs have \(legs)")
+                } else {
+                    report.problems.append("entry \(entry): \(legs) pending leg holds expiring at \(expiresAt) have no hold group")
+                }
+            }
             // Each operator's stream is 1...last, each event once: a row (one event, or a run of
             // them, v25) starts where the one before it ended, and the last ends at the counter.
             for row in try Row.fetchAll(db, sql: """

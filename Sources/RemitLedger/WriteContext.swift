@@ -58,6 +58,10 @@ final class WriteContext: @unchecked Sendable {
         let firstHold: String
         var total: Int64
         var count: Int
+        /// The entry's hold groups (`hold_group`, v27): how many of its holds expire at each
+        /// expiry. A slice's transfers of one batch share their expiry, so this is short: the
+        /// last is the likeliest to be added to.
+        var expiries: [(at: Int64, holds: Int)]
     }
 
     var placedHolds: [PlacedHolds] = []

@@ -13,7 +13,8 @@ final class HotPathTests: LedgerTestCase {
         var statements = HotSQL.allCases.filter { ![.savepoint, .release, .rollbackTo].contains($0) }.map(\.sql)
         // A hold's state changes on the payout path (Holds.post, finish and close), in its leg's
         // row or, for other holds, in the hold table.
-        statements += [Holds.updateTableSQL, Holds.updateLegSQL(.transferRow), Holds.updateLegSQL(.legTable)]
+        // A leg's hold that leaves pending leaves its group's count.
+        statements += [Holds.updateTableSQL, Holds.updateLegSQL(.transferRow), Holds.updateLegSQL(.legTable), HoldGroups.leaveSQL]
         let queue = try DatabaseQueue(path: path)
         for sql in statements {
             let opcodes = try await queue.read { db in

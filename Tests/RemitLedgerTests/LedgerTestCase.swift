@@ -69,8 +69,8 @@ class LedgerTestCase: XCTestCase {
         guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
     }
 
-    /// The command `submitSplit` applies; its legs hold 72.10 and 30.89.
-    func split(_ id: TransferID, redirect: Bool = false, content: UInt8 = 1) -> LedgerCommand {
+    /// The command `submitSplit` applies; its legs hold 72.10 and 30.89, until `expiresAt`.
+    func split(_ id: TransferID, redirect: Bool = false, content: UInt8 = 1, expiresAt: Int64 = .max) -> LedgerCommand {
         .submitTransfer(TransferSubmission(
             operatorId: "ACME", transferId: id, contentHash: [UInt8](repeating: content, count: 32),
             decision: .accept(.init(
@@ -79,7 +79,7 @@ class LedgerTestCase: XCTestCase {
                              payoutAmount: 897_089),
                        .init(product: "savingsDeposit", institution: "KMFI", account: "SAV-1", share: 3_000,
                              payoutAmount: 384_466)],
-                holdExpiresAt: .max)),
+                holdExpiresAt: expiresAt)),
             details: .init(rate: 128_155_500_000, referenceRate: 130_000_000_000, redirectToFirstLeg: redirect)))
     }
 }

@@ -780,6 +780,61 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertEqual(try rows("SELECT transfer_id FROM leg").count, 3)
     }
 
+    /// v27 counts the pending leg holds per entry and expiry in `hold_group` and drops the two
+    /// indexes on their expiry: the overdue-holds gauge answers the same at every moment after
+    /// as before, with holds of one slice expiring at four moments, some settled, in both places,
+    /// and a hold of the hold table beside them; and settlements go on counting from there.
+    func testV27CountsThePendingHoldsOfEachEntryByExpiry() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "ACME", amount: usd(1_000_000), reference: "w"))
+        let ids = (1...6).map { TransferID(high: 0x0191_F3C2_0000_0000, low: UInt64($0)) }
+        let expiries: [Int64] = [500, 500, 700, 700, 900, .max]
+        for outcome in await ledger.apply(zip(ids, expiries).map { split($0, redirect: $0 == ids[3], expiresAt: $1) }) {
+            guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
+        }
+        await expectDone(.hold(id: "plain", operatorId: "ACME", amount: usd(1_000), expiresAt: 600))
+        let report = { (n: Int, leg: Int, redirect: Bool, outcome: LegReport.Outcome) in
+            LedgerCommand.reportLeg(LegReport(operatorId: "ACME", transferId: ids[n], leg: leg, outcome: outcome, redirect: redirect))
+        }
+        // 4 paid (its holds posted); 3's second leg failed and redirected, its hold still pending.
+        await putInEveryOutboxState(report, inDoubtLeg: 0)
+        await ledger.flush()
+        let moments: [Int64] = [0, 499, 500, 599, 600, 700, 900, .max - 1, .max]
+        let gauge = { try moments.map { try self.ledger.overdueHolds(asOf: $0) } }
+        let counted = {
+            try self.rows("SELECT expires_at, pending FROM hold_group ORDER BY expires_at").map { "\($0[0] as Int64): \($0[1] as Int64)" }
+        }
+        let before = try gauge()
+        XCTAssertEqual(before, [0, 0, 4, 4, 5, 9, 9, 9, 11])
+        XCTAssertEqual(try counted(), ["500: 4", "700: 4", "900: 0", "\(Int64.max): 2"], "one entry, a group per expiry")
+        try assertWhole()
+        ledger = nil
+        try rewindToV26()
+        XCTAssertEqual(try tableSQL("hold_group"), "")
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        XCTAssertEqual(try gauge(), before)
+        XCTAssertEqual(try counted(), ["500: 4", "700: 4", "\(Int64.max): 2"], "groups of pending holds only")
+        XCTAssertEqual(try rows("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%pending_by_expiry' ORDER BY name")
+            .map { $0[0] as String }, ["hold_group_pending_by_expiry", "hold_pending_by_expiry"])
+        try assertWhole()
+
+        // Settlements go on from both places: 0 paid, 1's first leg resolved as failed, 5 paid.
+        for leg in 0...1 {
+            await expectDone(report(0, leg, false, .dispatched(partner: "MPESA")))
+            await expectDone(report(0, leg, false, .paid(partnerReference: "MP-0\(leg)")))
+        }
+        await expectDone(.resolvePayout(PayoutResolution(operatorId: "ACME", transferId: ids[1], leg: 0,
+                                                         paidReference: nil, evidence: "call with MPESA")))
+        for leg in 0...1 {
+            await expectDone(report(5, leg, false, .dispatched(partner: "MPESA")))
+            await expectDone(report(5, leg, false, .paid(partnerReference: "MP-5\(leg)")))
+        }
+        XCTAssertEqual(try gauge(), [0, 0, 1, 1, 2, 6, 6, 6, 6])
+        XCTAssertEqual(try counted(), ["500: 1", "700: 4", "\(Int64.max): 0"])
+        try assertWhole()
+    }
+
     /// A leg's hold that is missing, or named by another leg too, is refused as well.
     func testV21RefusesALegsHoldMissingOrShared() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
@@ -969,9 +1024,23 @@ final class MigrationTests: LedgerTestCase {
 }
 
 extension LedgerTestCase {
+    /// The ledger as v26 left it: each pending leg hold an entry in a partial index on its
+    /// expiry, in both places; no hold groups.
+    func rewindToV26() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            try db.execute(sql: """
+                DROP TABLE hold_group;
+                CREATE INDEX leg_hold_pending_by_expiry ON leg(hold_expires_at) WHERE hold_state = 'pending';
+                CREATE INDEX transfer_leg_hold_pending_by_expiry ON transfer(leg_hold_expires_at) WHERE leg_hold_state = 'pending';
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v27:%';
+                """)
+        }
+    }
+
     /// The ledger as v25 left it: every leg a row of the leg table; resolutions, reversals and
     /// contributions naming their leg's row.
     func rewindToV25() throws {
+        try rewindToV26()
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             let columns = LegPlace.columns.joined(separator: ", ")
             let firstLegs = LegPlace.columns.map { "leg_\($0)" }.joined(separator: ", ")

@@ -3,8 +3,8 @@ import GRDB
 import XCTest
 
 /// What operations and the metrics scrape look for (transfers in review or in doubt, legs waiting
-/// for operations) is a handful of rows in a ledger of millions: each query reads a partial
-/// index of those rows, never the whole table.
+/// for operations, overdue holds) is a handful of rows in a ledger of millions: each query reads
+/// a partial index of those rows, never the whole table.
 final class QueryPlanTests: LedgerTestCase {
     func plan(_ sql: String) throws -> [String] {
         try DatabaseQueue(path: path).read { db in
@@ -22,7 +22,8 @@ final class QueryPlanTests: LedgerTestCase {
                                (Ledger.legsInDoubtSQL, legs),
                                (Ledger.payoutsInReviewSQL, legs),
                                (Ledger.inDoubtCountSQL, ["transfer_in_doubt"]),
-                               (Ledger.payoutWorkSQL, ["transfer_leg_outbox", "leg_outbox"])] {
+                               (Ledger.payoutWorkSQL, ["transfer_leg_outbox", "leg_outbox"]),
+                               (HoldGroups.overdueSQL, ["hold_pending_by_expiry", "hold_group_pending_by_expiry"])] {
             let steps = try plan(sql)
             for index in indexes {
                 XCTAssertTrue(steps.contains { $0.contains("USING INDEX \(index)") || $0.contains("USING COVERING INDEX \(index)") },

@@ -130,6 +130,19 @@ final class VerificationTests: LedgerTestCase {
         XCTAssertEqual(try problems(), ["reversal of transfer \(transfer) names leg 2, which it does not have"])
     }
 
+    /// The overdue-holds gauge counts pending leg holds by their groups (v27): a group that counts
+    /// other than its legs, one of no pending hold, and pending holds of no group are found.
+    func testAHoldGroupThatDisagreesIsFound() async throws {
+        try await acceptTwoLegs()
+        let never = Int64.max
+        try tamper("UPDATE hold_group SET pending = 1")
+        XCTAssertEqual(try problems(), ["hold group of entry 4 expiring at \(never): counts 1 pending holds, its legs have 2"])
+        try tamper("UPDATE hold_group SET pending = 2; INSERT INTO hold_group (entry_id, expires_at, pending) VALUES (2, 100, 3)")
+        XCTAssertEqual(try problems(), ["hold group of entry 2 expiring at 100: counts 3 pending holds, its legs have 0"])
+        try tamper("DELETE FROM hold_group")
+        XCTAssertEqual(try problems(), ["entry 4: 2 pending leg holds expiring at \(never) have no hold group"])
+    }
+
     /// ACME's transfer 1 of USD 20.00 + 1.00, in two legs of USD 10.00 that hold 10.50 each.
     func acceptTwoLegs() async throws {
         let id = TransferID(high: 0x0191_F3C2_0000_0000, low: 1)
