@@ -119,9 +119,10 @@ struct Raw {
 /// `hold` leaves the leg's hold columns empty, `outbox` its place in the outbox, `leg` the leg's
 /// columns and both, and its hold group), any of the indexes `hold_group_pending_by_expiry`,
 /// `transfer_leg_outbox`, `posting_by_account`, and `foreign_keys` (the checks, which leaving out
-/// `entry` also turns off). Three sketches of changes not made: `RAW_PAGE_SIZE=16384` rebuilds the
+/// `entry` also turns off). Four sketches of changes not made: `RAW_PAGE_SIZE=16384` rebuilds the
 /// file with larger pages before the run, `RAW_ROWID=transfer` gives the table a rowid, its key a
-/// unique index, and `RAW_SLICE_ROWS=1` replaces the partial index on the first leg's place in the
+/// unique index, `RAW_NO_CHECKS=transfer` rebuilds the table without its CHECK constraints (what
+/// they cost), and `RAW_SLICE_ROWS=1` replaces the partial index on the first leg's place in the
 /// outbox with a row per slice: the slice's queued transfers as one outbox run.
 let rawSkip = Set((ProcessInfo.processInfo.environment["RAW_SKIP"] ?? "").split(separator: ",").map(String.init))
 
@@ -136,22 +137,54 @@ func rawRun(batch: Int, total: Int) throws -> Double {
     if let size = ProcessInfo.processInfo.environment["RAW_PAGE_SIZE"] {
         raw.exec("PRAGMA journal_mode = DELETE; PRAGMA page_size = \(size); VACUUM; PRAGMA journal_mode = WAL")
     }
-    // `RAW_ROWID=transfer`: the table with a rowid and its key as a unique index.
-    for table in (ProcessInfo.processInfo.environment["RAW_ROWID"] ?? "").split(separator: ",") {
+    // A table rebuilt from its schema as `change` rewrites it, its rows and indexes kept.
+    func rebuild(_ table: Substring, _ change: (String) -> String) {
         raw.exec("PRAGMA foreign_keys = OFF; BEGIN")
         let schema = raw.statement("SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC")
         sqlite3_bind_text(schema, 1, String(table), -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
         var sqls: [String] = []
         while sqlite3_step(schema) == SQLITE_ROW { sqls.append(String(cString: sqlite3_column_text(schema, 0))) }
         sqlite3_reset(schema)
-        let create = sqls[0].replacingOccurrences(of: "PRIMARY KEY (operator_id, transfer_id", with: "UNIQUE (operator_id, transfer_id")
-            .replacingOccurrences(of: ", WITHOUT ROWID", with: "")
-            .replacingOccurrences(of: "CREATE TABLE \"\(table)\"", with: "CREATE TABLE \(table)_rowid")
-            .replacingOccurrences(of: "CREATE TABLE \(table) (", with: "CREATE TABLE \(table)_rowid (")
+        let create = change(sqls[0])
+            .replacingOccurrences(of: "CREATE TABLE \"\(table)\"", with: "CREATE TABLE \(table)_rebuilt")
+            .replacingOccurrences(of: "CREATE TABLE \(table) (", with: "CREATE TABLE \(table)_rebuilt (")
         raw.exec(create)
-        raw.exec("DROP TABLE \(table); ALTER TABLE \(table)_rowid RENAME TO \(table)")
+        raw.exec("INSERT INTO \(table)_rebuilt SELECT * FROM \(table); DROP TABLE \(table); ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
         for index in sqls.dropFirst() { raw.exec(index) }
         raw.exec("COMMIT; PRAGMA foreign_keys = ON")
+    }
+    // `RAW_ROWID=transfer`: the table with a rowid and its key as a unique index.
+    for table in (ProcessInfo.processInfo.environment["RAW_ROWID"] ?? "").split(separator: ",") {
+        rebuild(table) {
+            $0.replacingOccurrences(of: "PRIMARY KEY (operator_id, transfer_id", with: "UNIQUE (operator_id, transfer_id")
+                .replacingOccurrences(of: ", WITHOUT ROWID", with: "")
+        }
+    }
+    // `RAW_NO_CHECKS=transfer`: the table without its CHECK constraints. Each `CHECK (...)` goes
+    // with its balanced parentheses; a table CHECK leaves a comma behind, which goes too.
+    for table in (ProcessInfo.processInfo.environment["RAW_NO_CHECKS"] ?? "").split(separator: ",") {
+        rebuild(table) { sql in
+            let text = Array(sql)
+            var out: [Character] = [], i = 0
+            while i < text.count {
+                guard i + 7 <= text.count, String(text[i..<i + 7]) == "CHECK (" else {
+                    out.append(text[i])
+                    i += 1
+                    continue
+                }
+                var j = i + 6, depth = 0
+                repeat {
+                    if text[j] == "(" { depth += 1 } else if text[j] == ")" { depth -= 1 }
+                    j += 1
+                } while depth > 0
+                i = j
+            }
+            var bare = String(out)
+            while let range = bare.range(of: #",\s*(,|\))"#, options: .regularExpression) {
+                bare.replaceSubrange(range, with: String(bare[range].last!))
+            }
+            return bare
+        }
     }
     let sliceRows = ProcessInfo.processInfo.environment["RAW_SLICE_ROWS"] != nil
     if sliceRows {

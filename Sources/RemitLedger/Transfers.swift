@@ -40,14 +40,16 @@ enum Transfers {
             if terms.sendAmount.currency != terms.payoutAmount.currency {
                 guard rate > 0, reference >= 0 else { throw LedgerError.invalidRate(applied: rate, reference: reference) }
             }
-            do { _ = try terms.sendAmount.adding(terms.fee) } catch { throw LedgerError.money(error) }
-            let shares = terms.legs.map(\.share)
-            guard !shares.isEmpty, shares.reduce(0, { $0 + Int($1) }) == 10_000 else {
-                throw LedgerError.invalidAmount(Int64(shares.reduce(0, { $0 + Int($1) })))
-            }
-            // A hold per leg, placed together: each leg's money is settled on its own.
-            let legHolds = TransferSubmission.legHolds(sendAmount: terms.sendAmount.minorUnits, fee: terms.fee.minorUnits,
-                                                       shares: shares).map { $0.send + $0.fee }
+            let held: Money
+            do { held = try terms.sendAmount.adding(terms.fee) } catch { throw LedgerError.money(error) }
+            let shareSum = terms.legs.reduce(0) { $0 + Int($1.share) }
+            guard !terms.legs.isEmpty, shareSum == 10_000 else { throw LedgerError.invalidAmount(Int64(shareSum)) }
+            // A hold per leg, placed together: each leg's money is settled on its own. One leg
+            // holds it all, as the split would say; most transfers have one, and the split's
+            // arrays were five allocations per transfer.
+            let legHolds = terms.legs.count == 1 ? [held.minorUnits]
+                : TransferSubmission.legHolds(sendAmount: terms.sendAmount.minorUnits, fee: terms.fee.minorUnits,
+                                              shares: terms.legs.map(\.share)).map { $0.send + $0.fee }
             guard legHolds.contains(where: { $0 > 0 }) else { throw LedgerError.invalidAmount(0) }
             if let volume = submission.volume {
                 if let reason = try Volumes.check(db, operatorId: submission.operatorId, volume,

@@ -83,6 +83,29 @@ final class TransferTests: LedgerTestCase {
         XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), 100_000)
     }
 
+    /// A transfer's legs share all of it, 10,000 basis points: one leg holds send amount and fee
+    /// whole; shares that make more or less, or no leg at all, are refused with their sum and
+    /// nothing is held.
+    func testLegSharesMustMakeTheWhole() async throws {
+        func with(_ shares: [UInt16]) -> LedgerCommand {
+            var transfer = submission(id1)
+            guard case .accept(var terms) = transfer.decision else { fatalError() }
+            terms.legs = shares.map { .init(product: "mobileWallet", institution: "", account: "2547", share: $0, payoutAmount: 0) }
+            terms.legs.indices.first.map { terms.legs[$0].payoutAmount = 1_281_555 }
+            transfer.decision = .accept(terms)
+            return .submitTransfer(transfer)
+        }
+        for (shares, sum) in [([9_999], 9_999), ([7_000, 3_001], 10_001), ([], 0)] as [([UInt16], Int64)] {
+            await expectRejected(with(shares), .invalidAmount(sum))
+        }
+        XCTAssertNil(try ledger.transfer(operatorId: "ACME", id: id1))
+        XCTAssertEqual(try balance(.operatorHolds("ACME", usd)), 0)
+        guard case .transfer(let receipt) = await ledger.apply(with([10_000])) else { return XCTFail() }
+        XCTAssertEqual(receipt.state, .accepted)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id1)?.legs.map { $0.hold?.amount }, [10_299])
+        try assertWhole()
+    }
+
     func testTheSameIdAndContentReturnsTheStoredResultAndMovesNothing() async throws {
         let first = await submit(submission(id1))
         let again = await submit(submission(id1))
