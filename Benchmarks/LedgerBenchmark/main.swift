@@ -119,10 +119,10 @@ struct Raw {
 /// `hold` leaves the leg's hold columns empty, `outbox` its place in the outbox, `leg` the leg's
 /// columns and both, and its hold group), any of the indexes `hold_group_pending_by_expiry`,
 /// `transfer_leg_outbox`, `posting_by_account`, and `foreign_keys` (the checks, which leaving out
-/// `entry` also turns off). Four sketches of changes not made: `RAW_PAGE_SIZE=16384` rebuilds the
+/// `entry` also turns off). Five sketches of changes not made: `RAW_PAGE_SIZE=16384` rebuilds the
 /// file with larger pages before the run, `RAW_ROWID=transfer` gives the table a rowid, its key a
 /// unique index, `RAW_NO_CHECKS=transfer` rebuilds the table without its CHECK constraints (what
-/// they cost), and `RAW_SLICE_ROWS=1` replaces the partial index on the first leg's place in the
+/// they cost), `RAW_DROP_COLUMNS` drops columns the accept does not name, and `RAW_SLICE_ROWS=1` replaces the partial index on the first leg's place in the
 /// outbox with a row per slice: the slice's queued transfers as one outbox run.
 let rawSkip = Set((ProcessInfo.processInfo.environment["RAW_SKIP"] ?? "").split(separator: ",").map(String.init))
 
@@ -185,6 +185,15 @@ func rawRun(batch: Int, total: Int) throws -> Double {
             }
             return bare
         }
+    }
+    // `RAW_DROP_COLUMNS=leg_reason,leg_partner`: the transfer table without these columns (and
+    // without the partial index on legs awaiting operations, which names two of the leg's);
+    // with `RAW_NO_CHECKS=transfer` when a CHECK names them. What columns the accept leaves at
+    // their defaults cost it.
+    let dropped = (ProcessInfo.processInfo.environment["RAW_DROP_COLUMNS"] ?? "").split(separator: ",")
+    if !dropped.isEmpty {
+        raw.exec("DROP INDEX transfer_leg_awaiting_operations")
+        for column in dropped { raw.exec("ALTER TABLE transfer DROP COLUMN \(column)") }
     }
     let sliceRows = ProcessInfo.processInfo.environment["RAW_SLICE_ROWS"] != nil
     if sliceRows {
