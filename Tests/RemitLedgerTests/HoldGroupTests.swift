@@ -48,6 +48,71 @@ final class HoldGroupTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// Random batches of transfers of two operators, with one or two legs and holds expiring at
+    /// one of four moments (one of them never), mixed in slices, and random settlements of their
+    /// legs (paid, failed and refunded): after every batch the books verify and the gauge counts,
+    /// at every moment around the expiries, exactly the pending leg holds a model counts.
+    func testTheGaugeFollowsRandomTransfersAndSettlements() async throws {
+        var rng = PropertyTests.Generator(state: 27)
+        await openAcmeAndBeta(funding: 100_000_000)
+        let expiries: [Int64] = [100, 200, 300, .max]
+        let moments: [Int64] = [0, 99, 100, 199, 200, 250, 300, .max - 1, .max]
+        var pending = [String: Int64]()  // "operator/transfer/leg" -> expiry
+        var legs = [(operatorId: String, id: TransferID, leg: Int, dispatched: Bool)]()
+        var next: UInt64 = 0
+        for _ in 0..<30 {
+            var batch = [LedgerCommand]()
+            for _ in 0..<Int.random(in: 1...40, using: &rng) {
+                if legs.isEmpty || Bool.random(using: &rng) {
+                    next += 1
+                    let id = TransferID(high: 0x0191_F3C2_0000_0000, low: next)
+                    let operatorId = Bool.random(using: &rng) ? "ACME" : "BETA"
+                    let expiresAt = expiries.randomElement(using: &rng)!
+                    let count = Int.random(in: 1...2, using: &rng)
+                    guard case .submitTransfer(var submission) = split(id, expiresAt: expiresAt),
+                          case .accept(var terms) = submission.decision else { return XCTFail() }
+                    submission.operatorId = operatorId
+                    if count == 1 {
+                        terms.legs = [.init(product: "mobileWallet", institution: "", account: "254712345678", share: 10_000,
+                                            payoutAmount: 1_281_555)]
+                    }
+                    submission.decision = .accept(terms)
+                    batch.append(.submitTransfer(submission))
+                    for leg in 0..<count {
+                        pending["\(operatorId)/\(id)/\(leg)"] = expiresAt
+                        legs.append((operatorId, id, leg, false))
+                    }
+                } else {
+                    let index = Int.random(in: legs.indices, using: &rng)
+                    let leg = legs[index]
+                    func report(_ outcome: LegReport.Outcome) -> LedgerCommand {
+                        .reportLeg(LegReport(operatorId: leg.operatorId, transferId: leg.id, leg: leg.leg, outcome: outcome))
+                    }
+                    switch Int.random(in: 0..<3, using: &rng) {
+                    case 0 where !leg.dispatched:
+                        batch.append(report(.dispatched(partner: "MPESA")))
+                        legs[index].dispatched = true
+                        continue
+                    case 0, 1:
+                        if !leg.dispatched { batch.append(report(.dispatched(partner: "MPESA"))) }
+                        batch.append(report(.paid(partnerReference: "MP-\(leg.id.low)-\(leg.leg)")))
+                    default:
+                        batch.append(report(.failed(.partnerRejected)))
+                    }
+                    pending["\(leg.operatorId)/\(leg.id)/\(leg.leg)"] = nil
+                    legs.remove(at: index)
+                }
+            }
+            let outcomes = await ledger.apply(batch)
+            XCTAssertTrue(outcomes.allSatisfy(\.isDone), "\(zip(batch, outcomes).filter { !$1.isDone })")
+            await ledger.flush()
+            try assertWhole()
+            XCTAssertEqual(try moments.map { try ledger.overdueHolds(asOf: $0) },
+                           moments.map { moment in pending.values.filter { $0 <= moment }.count })
+        }
+        XCTAssertGreaterThan(next, 100)
+    }
+
     /// A slice that meets an id already recorded rolls back and is replayed command by command,
     /// each new transfer then in an entry of its own: the groups count each hold once.
     func testAReplayedSliceCountsEachHoldOnce() async throws {
