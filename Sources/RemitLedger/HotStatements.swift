@@ -12,7 +12,7 @@ enum HotSQL: Int, CaseIterable {
     case selectBalance, addBalance, insertEntry, completeEntry, insertPosting
     case holdExists, insertHold, insertHoldGroup
     case selectTransfer, insertTransfer, insertLeg
-    case selectEventSequence, writeEventSequence, insertEvent, insertEventRun, insertScreening
+    case selectEventSequence, writeEventSequence, insertEvent, insertEventRun, insertScreening, insertOutboxRun
 
     var sql: String {
         switch self {
@@ -46,10 +46,10 @@ enum HotSQL: Int, CaseIterable {
                                   standing_instruction_revision, screening_id, \(Screenings.decisionColumns),
                                   leg_product, leg_institution, leg_account, leg_share, leg_payout_amount, leg_state,
                                   leg_hold_amount, leg_hold_remaining, leg_hold_state, leg_hold_expires_at, leg_hold_entry_id,
-                                  leg_queued_at)
+                                  leg_queued_at, leg_outbox_run)
             VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?,
                     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
             """
         case .insertLeg:
             // Legs 1 and up: leg 0 is in the transfer's row (v26, `LegPlace`).
@@ -58,6 +58,8 @@ enum HotSQL: Int, CaseIterable {
                              hold_amount, hold_remaining, hold_state, hold_expires_at, hold_entry_id, queued_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
             """
+        case .insertOutboxRun:
+            "INSERT INTO outbox_run (id, operator_id, queued_at, queued, transfer_ids) VALUES (?, ?, ?, ?, ?)"
         case .insertScreening:
             """
             INSERT INTO screening (id, screened_at, transfers, hash) VALUES (?, ?, ?, ?)

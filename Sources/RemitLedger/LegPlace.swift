@@ -78,10 +78,6 @@ struct LegPlace: Sendable {
         }.joined(separator: ", ")
     }
 
-    /// The condition a row of this place holds a leg under: every `leg` row does, a transfer row
-    /// only once it has legs.
-    var exists: String { prefix.isEmpty ? "1" : "leg_state IS NOT NULL" }
-
     /// Every leg of one transfer, in both places, as a compound to read from: the columns under
     /// their `leg` names, the operator and transfer bound as `?1` and `?2` (a statement's own
     /// arguments go on from `?3`).

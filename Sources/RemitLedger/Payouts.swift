@@ -160,10 +160,13 @@ public struct PayoutResolution: Hashable, Sendable {
 
 enum Payouts {
     /// Takes a leg out of the payout outbox (schema v22: the outbox is the legs whose
-    /// `queued_at` is set), clearing its progress, as deleting its outbox row did before.
+    /// `queued_at` is set), clearing its progress, as deleting its outbox row did before; a first
+    /// leg no longer names its outbox run (v28), whose count the caller has taken it from
+    /// (`OutboxRuns.leave`).
     static func leaveOutbox(_ place: LegPlace) -> String {
-        ["queued_at = NULL", "due_at = 0", "attempts = 0", "inquiries = 0", "review = 0", "taken = 0", "redirect = 0",
-         "redirect_state = NULL"].map { place[$0] }.joined(separator: ", ")
+        (["queued_at = NULL", "due_at = 0", "attempts = 0", "inquiries = 0", "review = 0", "taken = 0", "redirect = 0",
+          "redirect_state = NULL"] + (place.table == LegPlace.transferRow.table ? ["outbox_run = NULL"] : [])).map { place[$0] }
+            .joined(separator: ", ")
     }
 
     static func resolve(_ db: Database, _ resolution: PayoutResolution, _ context: WriteContext) throws -> [Int64] {
@@ -361,6 +364,7 @@ enum Payouts {
                                              _ context: WriteContext) throws -> [Int64] {
         let id = Data(report.transferId.bytes)
         let place = LegPlace.of(report.leg)
+        if report.leg == 0 { try OutboxRuns.leave(db, operatorId: report.operatorId, transferId: id) }
         try db.cachedStatement(sql: "UPDATE \(place.table) SET \(leaveOutbox(place)) WHERE \(place.key)")
             .execute(arguments: [report.operatorId, id, report.leg])
         // A redirected leg is settled once its payout through the first leg's destination is: it
@@ -403,14 +407,30 @@ extension Ledger {
     /// Legs due for work at `now`, oldest first, not in review: new ones to route, dispatched
     /// ones whose answer never came (after a restart), and ones in doubt due for an inquiry.
     public func payoutWork(now: Int64, limit: Int) throws -> [PayoutWork] {
-        try payoutWork(sql: Self.payoutWorkSQL, [now, limit])
+        guard limit > 0 else { return [] }
+        return try pool.read { db in
+            let legTable = try Row.fetchAll(db.cachedStatement(sql: Self.legTableWorkSQL), arguments: [now, limit])
+                .map { (queuedAt: $0["queued_at"] as Int64, item: Self.payoutWork($0)) }
+            let firstLeg = try db.cachedStatement(sql: Self.firstLegWorkSQL)
+            return try OutboxRuns.merged(db, limit: limit, legTable: legTable) { operatorId, transferId in
+                try Row.fetchOne(firstLeg, arguments: [operatorId, transferId, now]).map(Self.payoutWork)
+            }
+        }
     }
 
-    /// The dispatcher's read, bound as `now` and `limit`: each arm reads its place's outbox index
-    /// in order, and SQLite merges the two (`QueryPlanTests`).
-    static let payoutWorkSQL = LegPlace.eachPlace { from, leg in
+    /// The dispatcher's read of the leg table's outbox, bound as `now` and `limit`: its index in
+    /// order (`QueryPlanTests`). The first legs come from the outbox runs (`OutboxRuns.merged`).
+    static let legTableWorkSQL = LegPlace.legTable.withTransfer { from, leg in
         payoutWorkArm(from, leg, where: "\(leg("queued_at")) IS NOT NULL AND \(leg("review")) = 0 AND \(leg("due_at")) <= ?1")
-    } + " ORDER BY queued_at, operator_id, transfer_id, leg_index LIMIT ?2"
+    } + " ORDER BY l.queued_at, l.operator_id, l.transfer_id, l.leg_index LIMIT ?2"
+
+    /// A run member's first leg if it is due at `?3` and not in review, by its transfer's key.
+    static let firstLegWorkSQL = LegPlace.transferRow.withTransfer { from, leg in
+        payoutWorkArm(from, leg, where: """
+            t.operator_id = ?1 AND t.transfer_id = ?2 AND \(leg("queued_at")) IS NOT NULL AND \(leg("review")) = 0
+            AND \(leg("due_at")) <= ?3
+            """)
+    }
 
     /// One leg's outbox work, due or not, in review or not; nil once it is settled.
     public func payoutWork(_ key: PayoutKey) throws -> PayoutWork? {
@@ -442,18 +462,18 @@ extension Ledger {
     }
 
     private func payoutWork(sql: String, _ arguments: StatementArguments) throws -> [PayoutWork] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                PayoutWork(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
-                           leg: row["leg_index"], state: LegState(rawValue: row["state"])!, partner: row["partner"],
-                           product: row["product"], institution: row["institution"], account: row["account"],
-                           payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
-                           payoutCountry: row["payout_country"] ?? "", sendCountry: row["send_country"] ?? "",
-                           senderName: row["sender_name"], beneficiaryName: row["beneficiary_name"],
-                           attempts: row["attempts"], inquiries: row["inquiries"], taken: row["taken"],
-                           redirect: row["redirect"])
-            }
-        }
+        try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.payoutWork) }
+    }
+
+    private static func payoutWork(_ row: Row) -> PayoutWork {
+        PayoutWork(operatorId: row["operator_id"], transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
+                   leg: row["leg_index"], state: LegState(rawValue: row["state"])!, partner: row["partner"],
+                   product: row["product"], institution: row["institution"], account: row["account"],
+                   payoutAmount: row["payout_amount"], payoutCurrency: row["payout_currency"] ?? "",
+                   payoutCountry: row["payout_country"] ?? "", sendCountry: row["send_country"] ?? "",
+                   senderName: row["sender_name"], beneficiaryName: row["beneficiary_name"],
+                   attempts: row["attempts"], inquiries: row["inquiries"], taken: row["taken"],
+                   redirect: row["redirect"])
     }
 
     /// Legs in doubt or in review, oldest first: each place read through its partial index

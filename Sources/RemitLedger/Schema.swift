@@ -670,6 +670,9 @@ enum Schema {
         migrator.registerMigration("v27: pending leg holds counted per entry and expiry") { db in
             try HoldGroupMigration.run(db)
         }
+        migrator.registerMigration("v28: the outbox's first legs listed in runs") { db in
+            try OutboxRunMigration.run(db)
+        }
         return migrator
     }
 

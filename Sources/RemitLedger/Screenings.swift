@@ -183,12 +183,17 @@ enum Screenings {
             """).execute(arguments: [operatorId, id, approve ? "approved" : "rejected", note, context.time])
         if approve {
             try Transfers.move(db, operatorId: operatorId, transferId: transferId, to: .accepted, reason: .none, context)
-            for place in LegPlace.both {
-                try db.cachedStatement(sql: """
-                    UPDATE \(place.table) SET \(place["queued_at"]) = ? WHERE operator_id = ? AND transfer_id = ?
-                    AND \(place.exists)
-                    """).execute(arguments: [context.time, operatorId, id])
-            }
+            // Into the outbox: the first leg in an outbox run of its own moment (v28), the others
+            // in the leg table's.
+            let run = try OutboxRuns.join(db, context, operatorId: operatorId, transferId: transferId.bytes, queuedAt: context.time)
+            try db.cachedStatement(sql: """
+                UPDATE transfer SET leg_queued_at = ?, leg_outbox_run = ? WHERE operator_id = ? AND transfer_id = ?
+                AND leg_state IS NOT NULL
+                """).execute(arguments: [context.time, run, operatorId, id])
+            guard db.changesCount == 1 else { throw LedgerError.unknownLeg(transferId.description, 0) }
+            try db.cachedStatement(sql: """
+                UPDATE leg SET queued_at = ? WHERE operator_id = ? AND transfer_id = ?
+                """).execute(arguments: [context.time, operatorId, id])
             return []
         }
         let entries = try Transfers.voidHolds(db, operatorId: operatorId, transferId: transferId, context)

@@ -232,13 +232,17 @@ extension Ledger {
         }
     }
 
+    /// The first legs the live outbox runs count, and the leg table's outbox: through their
+    /// partial indexes, on every metrics scrape.
+    static let outboxDepthSQL = """
+        SELECT (SELECT coalesce(sum(queued), 0) FROM outbox_run WHERE queued > 0)
+             + (SELECT count(*) FROM leg WHERE queued_at IS NOT NULL)
+        """
+
     /// Legs waiting in the payout outbox.
     public func outboxDepth() throws -> Int {
         try pool.read {
-            try Int.fetchOne($0, sql: """
-                SELECT (SELECT count(*) FROM transfer WHERE leg_queued_at IS NOT NULL)
-                     + (SELECT count(*) FROM leg WHERE queued_at IS NOT NULL)
-                """) ?? 0
+            try Int.fetchOne($0, sql: Self.outboxDepthSQL) ?? 0
         }
     }
 
@@ -264,16 +268,22 @@ extension Ledger {
 
     /// Payout legs waiting to be dispatched, oldest first.
     public func outbox(limit: Int) throws -> [(operatorId: String, transferId: TransferID, leg: Int)] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT operator_id, transfer_id, 0 AS leg_index, leg_queued_at AS queued_at FROM transfer
-                WHERE leg_queued_at IS NOT NULL
-                UNION ALL
+        guard limit > 0 else { return [] }
+        return try pool.read { db in
+            let legTable = try Row.fetchAll(db, sql: """
                 SELECT operator_id, transfer_id, leg_index, queued_at FROM leg WHERE queued_at IS NOT NULL
                 ORDER BY queued_at, operator_id, transfer_id, leg_index LIMIT ?
-                """,
-                             arguments: [limit]).map {
-                ($0["operator_id"], TransferID(bytes: [UInt8]($0["transfer_id"] as Data))!, $0["leg_index"])
+                """, arguments: [limit]).map { row in
+                (queuedAt: row["queued_at"] as Int64,
+                 item: (operatorId: row["operator_id"] as String, transferId: TransferID(bytes: [UInt8](row["transfer_id"] as Data))!,
+                        leg: row["leg_index"] as Int))
+            }
+            let queued = try db.cachedStatement(sql: """
+                SELECT 1 FROM transfer WHERE operator_id = ? AND transfer_id = ? AND leg_queued_at IS NOT NULL
+                """)
+            return try OutboxRuns.merged(db, limit: limit, legTable: legTable) { operatorId, transferId in
+                try Bool.fetchOne(queued, arguments: [operatorId, transferId]) == true
+                    ? (operatorId, TransferID(bytes: [UInt8](transferId))!, 0) : nil
             }
         }
     }

@@ -75,6 +75,10 @@ enum Transfers {
             // Into the payout outbox, unless held for review: nothing goes to a partner until it
             // is approved.
             let queuedAt = terms.review ? nil : time
+            // The first leg joins the slice's outbox run (v28); the others are in the leg table's outbox.
+            let run = try queuedAt.map {
+                try OutboxRuns.join(db, context, operatorId: submission.operatorId, transferId: idBytes, queuedAt: $0)
+            }
             try context.hot.run(db, .insertTransfer) {
                 $0.text(submission.operatorId)
                 $0.blob(idBytes)
@@ -102,6 +106,7 @@ enum Transfers {
                 // Leg 0 in the transfer's row (v26): most transfers write no leg row at all.
                 bindLeg(&$0, terms.legs[0], held: legHolds[0], holdExpiresAt: terms.holdExpiresAt, holdEntry: holdEntry,
                         queuedAt: queuedAt)
+                if let run { $0.int(run) } else { $0.null() }
             }
             for index in terms.legs.indices.dropFirst() {
                 try context.hot.run(db, .insertLeg) {
@@ -200,6 +205,7 @@ enum Transfers {
             try moveLeg(db, operatorId: operatorId, transferId: transferId, leg: leg, to: .cancelled, reason: reason,
                         partnerReference: "", context)
         }
+        try OutboxRuns.leave(db, operatorId: operatorId, transferId: id)
         for place in LegPlace.both {
             try db.cachedStatement(sql: """
                 UPDATE \(place.table) SET \(Payouts.leaveOutbox(place))

@@ -194,6 +194,8 @@ extension Ledger {
                 report.problems.append("\(row["kind"] as String) of transfer \(row["operator_id"] as String)/\(row["id"] as String) "
                                        + "names leg \(row["leg_index"] as Int64), which it does not have")
             }
+            // The outbox's first legs are listed in runs (v28).
+            report.problems += try OutboxRuns.problems(db)
             report.problems += try Projects.check(db)
             let audit = try Audit.check(db)
             report.auditLines = audit.lines

@@ -75,6 +75,18 @@ final class WriteContext: @unchecked Sendable {
     /// New transfers' events of this slice, a run per operator (`EventRuns`).
     var eventRuns: [EventRuns.Run] = []
 
+    /// First legs queued in this slice, a run per operator and moment (`OutboxRuns`), and the
+    /// id the last run took (read from the table after any rollback).
+    var outboxRuns: [OutboxRuns.Run] = []
+    private var lastOutboxRun: Int64?
+
+    /// The id of a new outbox run.
+    func nextOutboxRun(_ db: Database) throws -> Int64 {
+        let last = try lastOutboxRun ?? Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM outbox_run") ?? 0
+        lastOutboxRun = last + 1
+        return last + 1
+    }
+
     /// Each operator's event counter as this writer last used it, and as it was last written:
     /// the operator row is written once per slice of commands, not once per event (an update per
     /// transfer was a tenth of the accept path's time).
@@ -84,6 +96,8 @@ final class WriteContext: @unchecked Sendable {
         placedHolds.removeAll(keepingCapacity: true)
         screened.removeAll(keepingCapacity: true)
         eventRuns.removeAll(keepingCapacity: true)
+        outboxRuns.removeAll(keepingCapacity: true)
+        lastOutboxRun = nil
         sequences.removeAll(keepingCapacity: true)
         accounts.removeAll(keepingCapacity: true)
         holdAccountsByOperator.removeAll(keepingCapacity: true)
@@ -112,13 +126,14 @@ final class WriteContext: @unchecked Sendable {
 
     /// Writes what the writer has kept back: the open hold entries (`Holds.writePlaced`), the
     /// slice's link of the screening chain (`Screenings.writeLink`), its new transfers' events
-    /// (`EventRuns.write`) and the operators' event counters. The writer calls it at the end of
+    /// (`EventRuns.write`), its outbox runs (`OutboxRuns.write`) and the operators' event counters. The writer calls it at the end of
     /// every savepoint and before any command that is not a new transfer, so a rollback never
     /// loses what an earlier, released savepoint did, and no command reads a row that is behind.
     func writeDeferred(_ db: Database) throws {
         try Holds.writePlaced(db, self)
         try Screenings.writeLink(db, self)
         try EventRuns.write(db, self)
+        try OutboxRuns.write(db, self)
         for (operatorId, sequence) in sequences where sequence.last != sequence.written {
             try hot.run(db, .writeEventSequence) {
                 $0.int(sequence.last)

@@ -14,7 +14,9 @@ final class HotPathTests: LedgerTestCase {
         // A hold's state changes on the payout path (Holds.post, finish and close), in its leg's
         // row or, for other holds, in the hold table.
         // A leg's hold that leaves pending leaves its group's count.
-        statements += [Holds.updateTableSQL, Holds.updateLegSQL(.transferRow), Holds.updateLegSQL(.legTable), HoldGroups.leaveSQL]
+        // A first leg that leaves the outbox leaves its run's count.
+        statements += [Holds.updateTableSQL, Holds.updateLegSQL(.transferRow), Holds.updateLegSQL(.legTable), HoldGroups.leaveSQL,
+                       OutboxRuns.leaveSQL]
         let queue = try DatabaseQueue(path: path)
         for sql in statements {
             let opcodes = try await queue.read { db in

@@ -69,6 +69,22 @@ class LedgerTestCase: XCTestCase {
         guard case .transfer(let receipt) = outcome, receipt.state == .accepted else { return XCTFail("\(outcome)") }
     }
 
+    /// `split`'s transfer for `operatorId`, with its two legs or one (holding it all), held for
+    /// review or not.
+    func transfer(_ id: TransferID, operatorId: String = "ACME", legs: Int = 1, review: Bool = false) -> LedgerCommand {
+        guard case .submitTransfer(var submission) = split(id), case .accept(var terms) = submission.decision else {
+            fatalError("split is an accepted transfer")
+        }
+        submission.operatorId = operatorId
+        if legs == 1 {
+            terms.legs = [.init(product: "mobileWallet", institution: "", account: "254712345678", share: 10_000,
+                                payoutAmount: 1_281_555)]
+        }
+        terms.review = review
+        submission.decision = .accept(terms)
+        return .submitTransfer(submission)
+    }
+
     /// The command `submitSplit` applies; its legs hold 72.10 and 30.89, until `expiresAt`.
     func split(_ id: TransferID, redirect: Bool = false, content: UInt8 = 1, expiresAt: Int64 = .max) -> LedgerCommand {
         .submitTransfer(TransferSubmission(

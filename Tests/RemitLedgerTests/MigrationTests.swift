@@ -645,7 +645,7 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertEqual(before.depth, 8)
         XCTAssertEqual(before.review, 1)
         XCTAssertEqual(try ledger.payoutWork(now: 8_000, limit: 100).map { "\($0.transferId.low)/\($0.leg)\($0.redirect ? "r" : "")" },
-                       ["1/0", "1/1", "2/1", "3/1", "4/0", "4/1r"])
+                       ["1/0", "4/0", "1/1", "2/1", "3/1", "4/1r"], "queued at one moment: first legs first (v28)")
         ledger = nil
         try rewindToV21()
         XCTAssertEqual(try rows("SELECT id FROM outbox").count, 8, "the v21 layout: an outbox row per leg")
@@ -720,7 +720,8 @@ final class MigrationTests: LedgerTestCase {
         }
         let before = try seen()
         XCTAssertEqual(before.transfers.map { $0?.legs.count }, [2, 2, 2, 2, 2, 2, 1, 0])
-        XCTAssertEqual(before.queue, ["1/0", "1/1", "2/0", "2/1", "3/0", "3/1", "4/0", "4/1", "6/1"], "the outbox, oldest first")
+        XCTAssertEqual(before.queue, ["1/0", "2/0", "3/0", "4/0", "1/1", "2/1", "3/1", "4/1", "6/1"],
+                       "the outbox, oldest first; queued at one moment, first legs first (v28)")
         XCTAssertEqual(Set(before.inDoubt.map { "\($0.transferId.low)/\($0.leg)" }), ["2/0", "3/0"])
         XCTAssertEqual(before.review, 1)
         try assertWhole()
@@ -751,7 +752,7 @@ final class MigrationTests: LedgerTestCase {
         XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[0])?.state, .paid)
         XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[1])?.state, .paid)
         XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: ids[3])?.legs.map(\.state), [.pending, .redirected])
-        XCTAssertEqual(try ledger.outbox(limit: 100).map { "\($0.transferId.low)/\($0.leg)" }, ["3/0", "3/1", "4/0", "6/1"])
+        XCTAssertEqual(try ledger.outbox(limit: 100).map { "\($0.transferId.low)/\($0.leg)" }, ["3/0", "4/0", "3/1", "6/1"])
         try assertWhole()
     }
 
@@ -832,6 +833,56 @@ final class MigrationTests: LedgerTestCase {
         }
         XCTAssertEqual(try gauge(), [0, 0, 1, 1, 2, 6, 6, 6, 6])
         XCTAssertEqual(try counted(), ["500: 1", "700: 4", "\(Int64.max): 0"])
+        try assertWhole()
+    }
+
+    /// v28 lists the queued first legs in outbox runs, 32 to a run of one operator and moment,
+    /// and drops their index: the outbox holds the same legs after as before, in the order the
+    /// dispatcher took them before (by moment, operator and transfer), and payouts go on.
+    func testV28PutsTheQueuedFirstLegsIntoRuns() async throws {
+        await openAcmeAndBeta(funding: 100_000_000)
+        let id = { (n: UInt64) in TransferID(high: 0x0191_F3C2_0000_0000, low: n) }
+        // One moment (the test's clock): BETA's transfers among ACME's, a split, one in review.
+        var commands = (1...40).map { transfer(id($0), operatorId: $0 % 10 == 0 ? "BETA" : "ACME") }
+        commands += [transfer(id(41), legs: 2), transfer(id(42), review: true)]
+        let outcomes = await ledger.apply(commands)
+        XCTAssertTrue(outcomes.allSatisfy(\.isDone), "\(outcomes)")
+        let report = { (n: UInt64, outcome: LegReport.Outcome) in
+            LedgerCommand.reportLeg(LegReport(operatorId: "ACME", transferId: id(n), leg: 0, outcome: outcome))
+        }
+        await expectDone(report(1, .dispatched(partner: "MPESA")))
+        await expectDone(report(1, .paid(partnerReference: "MP-1")))
+        await expectDone(report(2, .dispatched(partner: "MPESA", answerDueAt: 5_000)))
+        await ledger.flush()
+        let name = { (operatorId: String, transferId: TransferID, leg: Int) in "\(operatorId) \(transferId.low)/\(leg)" }
+        let before = (queue: try ledger.outbox(limit: 100).map(name), depth: try ledger.outboxDepth(),
+                      work: try ledger.payoutWork(now: 4_999, limit: 100).map { name($0.operatorId, $0.transferId, $0.leg) })
+        XCTAssertEqual(before.depth, 41)
+        XCTAssertEqual(before.work.count, 40, "2/0 not yet due")
+        try assertWhole()
+        ledger = nil
+        try rewindToV27()
+        XCTAssertEqual(try tableSQL("outbox_run"), "")
+
+        ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
+        let after = (queue: try ledger.outbox(limit: 100).map(name), depth: try ledger.outboxDepth(),
+                     work: try ledger.payoutWork(now: 4_999, limit: 100).map { name($0.operatorId, $0.transferId, $0.leg) })
+        XCTAssertEqual(after.depth, before.depth)
+        XCTAssertEqual(Set(after.queue), Set(before.queue))
+        XCTAssertEqual(Set(after.work), Set(before.work))
+        let acme = (2...41).filter { $0 % 10 != 0 }.map { "ACME \($0)/0" }, beta = ["BETA 10/0", "BETA 20/0", "BETA 30/0", "BETA 40/0"]
+        XCTAssertEqual(after.queue, acme + beta + ["ACME 41/1"], "by moment, operator and transfer, first legs first")
+        XCTAssertEqual(try rows("SELECT operator_id, queued, length(transfer_ids) / 16 FROM outbox_run ORDER BY id")
+            .map { "\($0[0] as String) \($0[1] as Int64)/\($0[2] as Int64)" }, ["ACME 32/32", "ACME 4/4", "BETA 4/4"])
+        XCTAssertEqual(try rows("SELECT name FROM sqlite_master WHERE name = 'transfer_leg_outbox'"), [])
+        try assertWhole()
+
+        // Payouts go on, and so does the review's approval, into a run of its own.
+        await expectDone(report(2, .paid(partnerReference: "MP-2")))
+        await expectDone(.decideReview(operatorId: "ACME", transferId: id(42), approve: true, reason: .none, note: "cleared"))
+        XCTAssertEqual(try ledger.outbox(limit: 100).map(name), Array(acme.dropFirst()) + beta + ["ACME 42/0", "ACME 41/1"],
+                       "approved at the same moment: a first leg, before the leg table's")
+        XCTAssertEqual(try rows("SELECT queued FROM outbox_run ORDER BY id").map { $0[0] as Int64 }, [31, 4, 4, 1])
         try assertWhole()
     }
 
@@ -1024,9 +1075,23 @@ final class MigrationTests: LedgerTestCase {
 }
 
 extension LedgerTestCase {
+    /// The ledger as v27 left it: each queued first leg an entry in a partial index on the
+    /// transfer row; no outbox runs.
+    func rewindToV27() throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            try db.execute(sql: """
+                DROP TABLE outbox_run;
+                ALTER TABLE transfer DROP COLUMN leg_outbox_run;
+                CREATE INDEX transfer_leg_outbox ON transfer(leg_queued_at) WHERE leg_queued_at IS NOT NULL;
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v28:%';
+                """)
+        }
+    }
+
     /// The ledger as v26 left it: each pending leg hold an entry in a partial index on its
     /// expiry, in both places; no hold groups.
     func rewindToV26() throws {
+        try rewindToV27()
         try DatabaseQueue(path: path).writeWithoutTransaction { db in
             try db.execute(sql: """
                 DROP TABLE hold_group;

@@ -22,7 +22,9 @@ final class QueryPlanTests: LedgerTestCase {
                                (Ledger.legsInDoubtSQL, legs),
                                (Ledger.payoutsInReviewSQL, legs),
                                (Ledger.inDoubtCountSQL, ["transfer_in_doubt"]),
-                               (Ledger.payoutWorkSQL, ["transfer_leg_outbox", "leg_outbox"]),
+                               (Ledger.legTableWorkSQL, ["leg_outbox"]),
+                               (OutboxRuns.liveSQL, ["outbox_run_live"]),
+                               (Ledger.outboxDepthSQL, ["outbox_run_live", "leg_outbox"]),
                                (HoldGroups.overdueSQL, ["hold_pending_by_expiry", "hold_group_pending_by_expiry"])] {
             let steps = try plan(sql)
             for index in indexes {
@@ -34,12 +36,15 @@ final class QueryPlanTests: LedgerTestCase {
         }
     }
 
-    /// The dispatcher takes the oldest legs of both places: SQLite merges the two arms, each read
-    /// in order from its outbox index, rather than reading every queued leg and sorting them.
-    func testTheDispatcherMergesBothOutboxes() throws {
+    /// The dispatcher takes the oldest legs of both places without sorting the outbox: the leg
+    /// table's in order from its index, the live outbox runs in order from theirs, and each run's
+    /// first legs by their transfer's key.
+    func testTheDispatcherReadsTheOutboxInOrder() throws {
         ledger = nil
-        let steps = try plan(Ledger.payoutWorkSQL)
-        XCTAssertTrue(steps.contains("MERGE (UNION ALL)"), "\(steps)")
-        XCTAssertFalse(steps.contains { $0.contains("USE TEMP B-TREE FOR ORDER BY") }, "\(steps)")
+        for sql in [Ledger.legTableWorkSQL, OutboxRuns.liveSQL] {
+            let steps = try plan(sql)
+            XCTAssertFalse(steps.contains { $0.contains("USE TEMP B-TREE") }, "\(steps)")
+        }
+        XCTAssertEqual(try plan(Ledger.firstLegWorkSQL), ["SEARCH transfer USING PRIMARY KEY (operator_id=? AND transfer_id=?)"])
     }
 }
