@@ -7,11 +7,12 @@
 #   PREFILL=10000000 Benchmarks/growth.sh                         # the issue's 10 million (9 minutes here)
 #   PROBES=5 Benchmarks/growth.sh                                 # rounds of the probe on each side (3)
 #   LOADGEN_FLAGS=--random-ids Benchmarks/growth.sh               # UUIDv4 transfer ids instead of v7
+#   BIN=/tmp/old-build PREFILL=10000000 Benchmarks/growth.sh      # another build (its remitd and remit-loadgen)
 #   KEEP=1 Benchmarks/growth.sh     # keep the folder (printed) to profile the grown ledger: run
 #                                   # remitd --demo in it again
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$(pwd)/.build/release"
+bin="${BIN:-$(pwd)/.build/release}"   # BIN=FOLDER: another build's remitd and remit-loadgen
 prefill=${PREFILL:-204725}
 extra=${LOADGEN_FLAGS:-}
 work=$(mktemp -d /tmp/remit-growth.XXXXXX)

@@ -41,3 +41,5 @@ print(f"intake: {r['transfersPerSecond']:.0f} transfers/s acknowledged (offered 
 print(f"payouts: {(int(after) - int(before)) / window:.0f} legs/s paid over {window:.0f} s; outbox at the end {left}")
 print(f"outbox emptied in {float(d1) - float(d0):.1f} s" + (f" (still {rest} left)" if rest != "0" else ""))
 PY
+# Each a leg handled twice, or reported out of order: 0 expected.
+echo "payout reports the ledger refused: $(grep -c 'payout report not recorded' remitd.log || true)"

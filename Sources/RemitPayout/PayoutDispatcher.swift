@@ -36,7 +36,7 @@ public final class PayoutDispatcher: Service, Sendable {
     public let health: PartnerHealth
     /// Told about every partner call: the partner, the kind of answer, how long it took.
     let callObserver: @Sendable (_ partner: String, _ outcome: String, _ nanoseconds: UInt64) -> Void
-    private let inFlight = Mutex(Set<String>())
+    private let claims = Mutex(PayoutClaims())
     private let wakeSignal = WakeSignal()
 
     public init(ledger: Ledger, router: PayoutRouter, policy: Policy = Policy(), health: PartnerHealth = PartnerHealth(),
@@ -62,8 +62,7 @@ public final class PayoutDispatcher: Service, Sendable {
             // are reported before the group, and so the dispatcher, ends.
             await withDiscardingTaskGroup { group in
                 while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
-                    let work = (try? self.ledger.payoutWork(now: self.clock(), limit: self.policy.batch)) ?? []
-                    for item in work where self.claim(item) {
+                    for item in await self.takeDueWork() {
                         group.addTask { await self.handle(item) }
                     }
                     // Until woken or the poll interval passes, whichever is first.
@@ -77,13 +76,27 @@ public final class PayoutDispatcher: Service, Sendable {
         logger.info("payout dispatcher stopped")
     }
 
-    /// Takes a leg for this round unless it is already being handled or its partner is at capacity.
-    private func claim(_ item: PayoutWork) -> Bool {
-        inFlight.withLock { $0.insert(item.idempotencyKey).inserted }
+    /// One poll: the due legs of the outbox, each claimed for this round unless it is being
+    /// handled now or was let go while they were read (`PayoutClaims`: its read is older than
+    /// that handler's last commit). `read` is the ledger's outbox unless a test interleaves.
+    func takeDueWork(read: (() async throws -> [PayoutWork])? = nil) async -> [PayoutWork] {
+        claims.withLock { $0.beginRead() }
+        let work: [PayoutWork]
+        if let read {
+            work = (try? await read()) ?? []
+        } else {
+            work = (try? ledger.payoutWork(now: clock(), limit: policy.batch)) ?? []
+        }
+        return claims.withLock { $0.claimRead(work) }
     }
 
-    private func release(_ item: PayoutWork) {
-        _ = inFlight.withLock { $0.remove(item.idempotencyKey) }
+    /// Takes a leg read after any handler of it let go (a callback's or a cancellation's own read).
+    func claim(_ item: PayoutWork) -> Bool {
+        claims.withLock { $0.claim(item.idempotencyKey) }
+    }
+
+    func release(_ item: PayoutWork) {
+        claims.withLock { $0.release(item.idempotencyKey) }
     }
 
     /// When a leg sent to `partner` now is work again if its answer was never recorded: after the
@@ -293,11 +306,14 @@ public final class PayoutDispatcher: Service, Sendable {
         case .pending, .unknown, .busy: return .noted
         case .paid, .rejected, .reversed: break
         }
-        guard let item = open, let instruction = instruction(item) else { return .unknownPayout }
+        guard let open, instruction(open) != nil else { return .unknownPayout }
         // The dispatcher may be handling this leg right now: rather than race it, the partner is
         // asked to send the callback again.
-        guard claim(item) else { return .retryLater }
-        defer { release(item) }
+        guard claim(open) else { return .retryLater }
+        defer { release(open) }
+        // Read again under the claim: a handler may have settled the leg and let it go after the
+        // first read. The partner sends again and is then answered from the settled leg.
+        guard let item = try? ledger.payoutWork(key), let instruction = instruction(item) else { return .retryLater }
         // Not recorded (the ledger cannot commit now): the partner is asked to send it again,
         // never told it was applied.
         return await settle(item, instruction, partner, outcome, logger) ? .applied : .retryLater

@@ -287,6 +287,35 @@ final class DispatcherTests: XCTestCase {
         XCTAssertTrue(health.isAvailable("A", now: now + 60_000))
     }
 
+    /// A poll reads the outbox from a snapshot: a leg that a handler sends, settles and lets go
+    /// while the poll reads is still open there, and must not be taken up again from it. It was:
+    /// sent to its partner a second time, and that second "paid" refused by the ledger (711
+    /// times while remitd drained 131,024 legs).
+    func testALegLetGoWhileAPollReadsIsLeftToTheNextPoll() async throws {
+        let partner = ScriptedPartner("A", submits: [.paid(reference: "A-1"), .paid(reference: "A-1")])
+        let dispatcher = dispatcher([RoutedPartner(adapter: partner, priority: 1)])
+        // Dispatched once with the partner's call slots all taken: due to be sent again now.
+        let dispatched = await ledger.apply(.reportLeg(LegReport(operatorId: "ACME", transferId: id, leg: 0,
+                                                                 outcome: .dispatched(partner: "A", answerDueAt: 0))))
+        guard case .done = dispatched else { return XCTFail("\(dispatched)") }
+        let ledger = self.ledger!
+        let taken = await dispatcher.takeDueWork {
+            let read = try ledger.payoutWork(now: Ledger.wallClock(), limit: 10)
+            // Meanwhile another round's handler sends the leg, records it paid and lets it go.
+            guard let item = read.first, dispatcher.claim(item) else { throw CancellationError() }
+            await dispatcher.handle(item)
+            return read
+        }
+        XCTAssertEqual(taken, [])
+        XCTAssertEqual(partner.calls, ["submit ACME-\(id)-0"])
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id)?.state, .paid)
+        // The next poll's read comes after the commit: nothing left to take.
+        let next = await dispatcher.takeDueWork()
+        XCTAssertEqual(next, [])
+        XCTAssertEqual(partner.calls.count, 1)
+        try assertWhole()
+    }
+
     func testTheSimulatorPaysAKeyOnce() async throws {
         let simulator = SimulatedPartner(id: "S", capabilities: PartnerCapabilities(countries: ["KE"], currencies: ["KES"],
                                                                                    products: ["mobileWallet"]),
