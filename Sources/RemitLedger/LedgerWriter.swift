@@ -69,22 +69,24 @@ actor LedgerWriter {
         let context = self.context
         context.time = clock()
         context.eventOperators.removeAll(keepingCapacity: true)
-        // One caller's batch (the benchmark's case, and a big SubmitTransfers) is used as it is.
-        let commands = batch.count == 1 ? batch[0] : batch.flatMap { $0 }
+        // The callers' commands in turn, read where they are: copied into one array, a commit of
+        // four batches of 8,189 held a second copy of them all (26 MB of a run's 73 MB heap peak).
+        let commands = batch.joined()
+        let count = batch.reduce(0) { $0 + $1.count }
         let started = DispatchTime.now().uptimeNanoseconds
         do {
             let outcomes = try await pool.write { db in
                 var outcomes = [LedgerOutcome]()
-                outcomes.reserveCapacity(commands.count)
-                var start = 0
-                while start < commands.count {
-                    let slice = commands[start..<min(start + Self.savepointSlice, commands.count)]
-                    outcomes += try Self.apply(slice, db, context)
-                    start = slice.endIndex
+                outcomes.reserveCapacity(count)
+                var start = commands.startIndex
+                while start != commands.endIndex {
+                    let end = commands.index(start, offsetBy: Self.savepointSlice, limitedBy: commands.endIndex) ?? commands.endIndex
+                    outcomes += try Self.apply(commands[start..<end], db, context)
+                    start = end
                 }
                 return outcomes
             }
-            commitObserver?(CommitReport(eventOperators: context.eventOperators, commands: commands.count,
+            commitObserver?(CommitReport(eventOperators: context.eventOperators, commands: count,
                                          nanoseconds: DispatchTime.now().uptimeNanoseconds - started))
             if batch.count == 1 { return [outcomes] }
             var next = 0
@@ -94,13 +96,14 @@ actor LedgerWriter {
             }
         } catch {
             context.forget()
-            commitObserver?(CommitReport(eventOperators: [], commands: commands.count,
+            commitObserver?(CommitReport(eventOperators: [], commands: count,
                                          nanoseconds: DispatchTime.now().uptimeNanoseconds - started, failure: "\(error)"))
             return batch.map { $0.map { _ in .rejected(.storage("\(error)")) } }
         }
     }
 
-    private static func apply(_ slice: ArraySlice<LedgerCommand>, _ db: Database, _ context: WriteContext) throws -> [LedgerOutcome] {
+    private static func apply(_ slice: some Collection<LedgerCommand>, _ db: Database, _ context: WriteContext) throws
+        -> [LedgerOutcome] {
         do {
             context.optimistic = true
             defer { context.optimistic = false }

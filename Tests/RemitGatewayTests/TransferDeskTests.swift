@@ -139,6 +139,9 @@ final class TransferDeskTests: XCTestCase {
         XCTAssertEqual(a, try desk.submission(operatorId: "ACME", transfer(), context(now: 2)).contentHash)
         XCTAssertNotEqual(a, try desk.submission(operatorId: "ACME", transfer { $0.beneficiaryName = "Grace W" }, context()).contentHash)
         XCTAssertNotEqual(a, try desk.submission(operatorId: "ACME", transfer { $0.legs[0].account = "2547" }, context()).contentHash)
+        // SHA-256 of the canonical bytes, as every ledger has recorded it: a resent transfer must
+        // match its stored hash across releases.
+        XCTAssertEqual(a.map { String(format: "%02x", $0) }.joined(), "5b303081b1a71065d412fb4bca3cd17155fa9e74c577a15d1f20c84134301fbc")
     }
 
     func testEachRefusalNamesItsCodeAndField() throws {

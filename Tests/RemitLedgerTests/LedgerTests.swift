@@ -181,6 +181,42 @@ final class LedgerTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// A commit holds several callers' batches, in slices of 32 that cross from one batch into
+    /// the next: each caller still gets its own outcomes, in its order, and a refusal rolls back
+    /// only its own command.
+    func testEachCallerGetsItsOwnOutcomesWhenACommitHoldsSeveralBatches() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        let before = await ledger.writerStatistics()
+        let callers = 40
+        func refused(_ caller: Int, _ index: Int) -> Bool { (caller + index) % 7 == 0 }
+        let results = await withTaskGroup(of: (Int, [LedgerOutcome]).self) { group in
+            for caller in 0..<callers {
+                group.addTask { [ledger, usd] in
+                    let commands = (0..<(caller * 13 % 70 + 1)).map { index in
+                        LedgerCommand.fund(operatorId: refused(caller, index) ? "NOBODY" : "ACME",
+                                           amount: Money(Int64(caller * 1_000 + index + 1), usd), reference: "c\(caller)-\(index)")
+                    }
+                    return (caller, await ledger!.apply(commands))
+                }
+            }
+            return await group.reduce(into: [(Int, [LedgerOutcome])]()) { $0.append($1) }
+        }
+        var expected: Int64 = 0, commands = 0
+        for (caller, outcomes) in results {
+            XCTAssertEqual(outcomes.count, caller * 13 % 70 + 1, "caller \(caller)")
+            for (index, outcome) in outcomes.enumerated() {
+                XCTAssertEqual(outcome.isDone, !refused(caller, index), "caller \(caller), command \(index): \(outcome)")
+                if !refused(caller, index) { expected += Int64(caller * 1_000 + index + 1) }
+            }
+            commands += outcomes.count
+        }
+        let after = await ledger.writerStatistics()
+        XCTAssertEqual(after.commands - before.commands, commands)
+        XCTAssertLessThan(after.commits - before.commits, callers, "callers shared transactions")
+        XCTAssertEqual(try balance(.operatorPrefund("ACME", usd)), expected)
+        try assertWhole()
+    }
+
     func testCommittedEntriesSurviveReopening() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
         await expectDone(.fund(operatorId: "ACME", amount: usd(12_345), reference: "w"))
