@@ -120,12 +120,33 @@ struct Raw {
 /// `hold` leaves the leg's hold columns empty, `outbox` its place in the outbox and its outbox
 /// run, `leg` the leg's columns and both, and its hold group), any of the indexes
 /// `hold_group_pending_by_expiry`, `outbox_run_live`, `posting_by_account`, and `foreign_keys`
-/// (the checks, which leaving out `entry` also turns off). Four sketches of changes not made:
+/// (the checks, which leaving out `entry` also turns off). Sketches of changes not made:
 /// `RAW_PAGE_SIZE=16384` rebuilds the file with larger pages before the run, `RAW_ROWID=transfer`
 /// gives the table a rowid, its key a unique index, `RAW_NO_CHECKS=transfer` rebuilds the table
 /// without its CHECK constraints (what they cost), and `RAW_DROP_COLUMNS` drops columns the
-/// accept does not name.
+/// accept does not name; and `RAW_PACK` and `RAW_LITERALS`, below.
 let rawSkip = Set((ProcessInfo.processInfo.environment["RAW_SKIP"] ?? "").split(separator: ",").map(String.init))
+
+/// The transfer row's columns that `RAW_PACK=1` packs into one blob.
+let rawPackedColumns = ["operator_reference", "send_country", "payout_country", "quote_id", "rate", "reference_rate",
+                        "leg_failure_policy", "sender_name", "sender_account", "beneficiary_name",
+                        "standing_instruction_revision", "sender_decision", "sender_score_bps", "sender_entry_id",
+                        "sender_matched_name", "sender_source", "beneficiary_decision", "beneficiary_score_bps",
+                        "beneficiary_entry_id", "beneficiary_matched_name", "beneficiary_source", "leg_product",
+                        "leg_institution", "leg_account", "leg_share", "leg_payout_amount"]
+
+/// The packed description's bytes: each text with a length byte, each integer in 8 bytes, as a
+/// simple binary record of the same values would hold them.
+func rawDescription(screened: Bool, withLeg: Bool) -> [UInt8] {
+    var bytes: [UInt8] = []
+    func text(_ value: String) { bytes.append(UInt8(value.utf8.count)); bytes += value.utf8 }
+    func int(_ value: Int64) { withUnsafeBytes(of: value) { bytes += $0 } }
+    text("INV-2026-0001"); text("US"); text("KE"); int(129_450_000_000); int(0); text("refund")
+    text("Maria Otieno"); text("ACC-1001"); text("Grace Wanjiru")
+    if screened { for _ in 0..<2 { text("clear"); int(4_210); text("demo-list 2026-12-01") } }
+    if withLeg { text("mobileWallet"); text("SAFCOM"); text("254712345678"); int(10_000); int(1_281_555) }
+    return bytes
+}
 
 func rawRun(batch: Int, total: Int) throws -> Double {
     let path = fresh("raw-\(batch)")
@@ -195,6 +216,22 @@ func rawRun(batch: Int, total: Int) throws -> Double {
     if !dropped.isEmpty {
         raw.exec("DROP INDEX transfer_leg_awaiting_operations")
         for column in dropped { raw.exec("ALTER TABLE transfer DROP COLUMN \(column)") }
+    }
+    // `RAW_PACK=1` (with `RAW_NO_CHECKS=transfer`, whose baseline it is measured against): a
+    // denser transfer row, its description (what no query filters, sorts, joins or updates:
+    // reference, countries, quote and rates, failure policy, parties, both screening decisions,
+    // the first leg's destination and share) as one blob of about the same bytes instead of 27
+    // columns. What the accept would gain from such a row.
+    let packed = ProcessInfo.processInfo.environment["RAW_PACK"] == "1"
+    // `RAW_LITERALS=1`: the same row, its eleven constant screening and leg values written as
+    // SQL literals instead of bound: what this harness's own binding (an array of `Any?`, each
+    // text copied by SQLite) costs, which `RAW_PACK` and `RAW_SKIP` save along with SQLite's work.
+    let literals = ProcessInfo.processInfo.environment["RAW_LITERALS"] == "1"
+    precondition(!literals || (rawSkip.isEmpty && !packed), "RAW_LITERALS writes the whole row, unpacked")
+    if packed {
+        precondition(ProcessInfo.processInfo.environment["RAW_NO_CHECKS"] == "transfer", "RAW_PACK needs RAW_NO_CHECKS=transfer")
+        for column in rawPackedColumns { raw.exec("ALTER TABLE transfer DROP COLUMN \(column)") }
+        raw.exec("ALTER TABLE transfer ADD COLUMN description BLOB")
     }
     // As the ledger (v28): a slice's queued first legs in one outbox run, which each names.
     var outboxRun: Int64 = 0, outboxIds: [UInt8] = []
@@ -301,9 +338,18 @@ func rawRun(batch: Int, total: Int) throws -> Double {
                 if outboxIds.isEmpty { outboxRun += 1 }
                 outboxIds += id.bytes
             }
+            if packed {
+                raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence, holds_per_leg, screening_id, description, leg_state, leg_hold_amount, leg_hold_remaining, leg_hold_state, leg_hold_expires_at, leg_hold_entry_id, leg_queued_at, leg_outbox_run) VALUES ('ACME', ?, ?, 'accepted', 'USD', 10000, 299, 'KES', 1281555, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [idBytes, open, time, time, sequence, screened ? screening : nil, rawDescription(screened: screened, withLeg: withLeg),
+                         leg[5]] + hold + [queued, queued == nil ? nil : outboxRun])
+            } else if literals {
+                raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy, sender_name, sender_account, beneficiary_name, screening_id, sender_decision, sender_score_bps, sender_source, beneficiary_decision, beneficiary_score_bps, beneficiary_source, leg_product, leg_institution, leg_account, leg_share, leg_payout_amount, leg_state, leg_hold_amount, leg_hold_remaining, leg_hold_state, leg_hold_expires_at, leg_hold_entry_id, leg_queued_at, leg_outbox_run) VALUES ('ACME', ?, ?, 'accepted', 'USD', 10000, 299, 'KES', 1281555, ?, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund', 'Maria Otieno', 'ACC-1001', 'Grace Wanjiru', ?, 'clear', 4210, 'demo-list 2026-12-01', 'clear', 4210, 'demo-list 2026-12-01', 'mobileWallet', 'SAFCOM', '254712345678', 10000, 1281555, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [idBytes, open, time, time, sequence, screening, leg[5]] + hold + [queued, queued == nil ? nil : outboxRun])
+            } else {
             raw.run("INSERT INTO transfer (operator_id, transfer_id, content_hash, state, send_currency, send_amount, fee, payout_currency, payout_amount, created_at, updated_at, last_event_sequence, operator_reference, send_country, payout_country, quote_id, rate, reference_rate, holds_per_leg, leg_failure_policy, sender_name, sender_account, beneficiary_name, screening_id, sender_decision, sender_score_bps, sender_source, beneficiary_decision, beneficiary_score_bps, beneficiary_source, leg_product, leg_institution, leg_account, leg_share, leg_payout_amount, leg_state, leg_hold_amount, leg_hold_remaining, leg_hold_state, leg_hold_expires_at, leg_hold_entry_id, leg_queued_at, leg_outbox_run) VALUES ('ACME', ?, ?, 'accepted', 'USD', 10000, 299, 'KES', 1281555, ?, ?, ?, 'INV-2026-0001', 'US', 'KE', NULL, 129450000000, 0, 1, 'refund', 'Maria Otieno', 'ACC-1001', 'Grace Wanjiru', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [idBytes, open, time, time, sequence, screened ? screening : nil, decision, score, source, decision, score, source]
                     + leg + hold + [queued, queued == nil ? nil : outboxRun])
+            }
             if screened {
                 inScreeningLink += 1
                 screeningHasher.update(data: idBytes)
