@@ -16,6 +16,8 @@ public final class Ledger: Sendable {
     public let path: String
     let pool: DatabasePool
     let writer: LedgerWriter
+    /// Held while this ledger is open for writing (`WriterLock`); nil when opened for reading.
+    private let writerLock: WriterLock?
 
     /// Milliseconds since the epoch, from the system's real-time clock, in integers.
     public static let wallClock: @Sendable () -> Int64 = {
@@ -51,6 +53,8 @@ public final class Ledger: Sendable {
         // one fails the commit, whose commands are refused as retryable.
         configuration.busyMode = .timeout(Self.busyTimeout)
         if !readOnly { try Self.checkWritable(path) }
+        // Before anything is read or migrated: one writer per ledger, in any process.
+        writerLock = readOnly ? nil : try WriterLock(ledger: path)
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = Schema.migrator
@@ -63,6 +67,12 @@ public final class Ledger: Sendable {
             try migrator.migrate(pool)
         }
         writer = LedgerWriter(pool: pool, clock: clock)
+    }
+
+    /// The process that has the ledger at `path` open for writing now (its pid, or 0 when it
+    /// cannot tell which), or nil when none has: `remitctl restore` refuses while one has.
+    public static func writerProcess(path: String) -> Int32? {
+        WriterLock.holder(ofLedger: path)
     }
 
     /// How long a commit waits for a write lock that another process holds, in seconds.
@@ -149,6 +159,9 @@ public enum LedgerOpenError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The file, its -wal or -shm companion, or its folder cannot be written (a read-only mount,
     /// another owner): the path and the system's reason.
     case notWritable(String, String)
+    /// Another writer has the ledger open (`WriterLock`): the ledger and that process's pid (0
+    /// when it cannot tell which).
+    case inUse(String, pid: Int32)
 
     public var description: String {
         switch self {
@@ -158,6 +171,8 @@ public enum LedgerOpenError: Error, Hashable, Sendable, CustomStringConvertible 
         case .backupExists(let path): "\(path) exists already: a backup never overwrites a file"
         case .notWritable(let path, let reason):
             "\(path) cannot be written (\(reason)): remitd writes the ledger and creates its -wal and -shm files beside it"
+        case .inUse(let path, let pid):
+            "\(path) is open for writing by another process (\(pid > 0 ? "pid \(pid)" : "pid unknown")): one remitd per ledger; stop that one first"
         }
     }
 }

@@ -129,6 +129,10 @@ struct RestoreCommand: ParsableCommand {
             if (try? AdminSocketClient(path: socketPath).send(AdminRequest(command: "status"))) != nil {
                 throw CommandFailure("remitd answers on \(socketPath): stop it first (systemctl stop remitd)", exitCode: 75)
             }
+            // Also when its admin socket is elsewhere or gone: the writer's lock on the ledger.
+            if let pid = Ledger.writerProcess(path: ledger.database) {
+                throw CommandFailure("\(ledger.database) is open for writing (\(pid > 0 ? "pid \(pid)" : "pid unknown")): stop remitd first (systemctl stop remitd)", exitCode: 75)
+            }
             if let size = (try? FileManager.default.attributesOfItem(atPath: backup + "-wal"))?[.size] as? Int, size > 0 {
                 throw CommandFailure("\(backup)-wal holds pages that are not in \(backup): it is a copy of a live ledger, not a backup (which is one file); take one with `remitctl backup` instead", exitCode: 65)
             }

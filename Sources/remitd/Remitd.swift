@@ -15,7 +15,8 @@ struct Remitd: AsyncParsableCommand {
             Serves money transfer operators over mutual TLS (Protocol/PROTOCOL.md) and keeps the \
             books in one SQLite ledger. SIGTERM drains and exits 0; SIGHUP reloads the \
             configuration and certificates. Exit codes: 0 stopped cleanly, 64 usage, \
-            78 configuration error, 70 failure while running.
+            78 configuration error, 75 another process has the ledger open for writing (one \
+            remitd per ledger), 70 failure while running.
             """)
 
     @Flag(help: "Start on the embedded demo defaults in the state folder (./.remit-demo), made on first start.")
@@ -81,6 +82,10 @@ struct Remitd: AsyncParsableCommand {
         let gateway: Gateway
         do { gateway = try await Gateway(configuration: configuration, logger: logger) } catch let error as ConfigurationError {
             fail("\(error)", code: 78)
+        } catch let error as LedgerOpenError {
+            // Another remitd has this ledger: refused before any socket, dispatcher or migration.
+            if case .inUse = error { fail("cannot start: \(error)", code: 75) }
+            fail("cannot start: \(error)", code: 70)
         } catch {
             fail("cannot start: \(error)", code: 70)
         }

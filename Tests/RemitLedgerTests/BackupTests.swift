@@ -59,6 +59,7 @@ final class BackupTests: LedgerTestCase {
         XCTAssertThrowsError(try Ledger.openForReading(path: path)) {
             XCTAssertEqual($0 as? LedgerOpenError, .newerSchema(self.path))
         }
+        ledger = nil  // one writer per ledger
         XCTAssertThrowsError(try Ledger(path: path)) {
             XCTAssertEqual($0 as? LedgerOpenError, .newerSchema(self.path))
         }

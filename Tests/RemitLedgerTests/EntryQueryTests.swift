@@ -21,6 +21,7 @@ final class EntryQueryTests: LedgerTestCase {
         try await super.setUp()
         clock.now.withLock { $0 = start + 3_600_000 }
         let clock = self.clock
+        ledger = nil  // one writer per ledger: the base class's goes first
         ledger = try Ledger(path: path, clock: { clock.now.withLock { $0 } })
     }
 

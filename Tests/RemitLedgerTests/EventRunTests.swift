@@ -105,6 +105,7 @@ final class EventRunTests: LedgerTestCase {
     func testAStreamGoesOnAcrossBatchesAndRestarts() async throws {
         _ = await writeMixedBatch()
         await ledger.flush()
+        ledger = nil
         ledger = try Ledger(path: path, clock: { 1_795_435_200_000 })
         let second = await writeMixedBatch(from: 1_001)
         let acme = try ledger.events(operatorId: "ACME", after: 0, limit: 1_000)

@@ -217,6 +217,23 @@ final class LedgerTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// One writer per ledger (`WriterLock`): a second writable open is refused at once, naming
+    /// the holder; readers open beside it; the lock goes with the ledger.
+    func testASecondWriterIsRefusedAndReadersAreNot() async throws {
+        XCTAssertThrowsError(try Ledger(path: path)) {
+            XCTAssertEqual($0 as? LedgerOpenError, .inUse(self.path, pid: getpid()))
+            XCTAssertTrue("\($0)".contains("open for writing by another process (pid \(getpid()))"), "\($0)")
+        }
+        XCTAssertEqual(Ledger.writerProcess(path: path), getpid())
+        let reader = try Ledger.openForReading(path: path)
+        XCTAssertTrue(try reader.verify().isClean)
+        ledger = nil
+        XCTAssertNil(Ledger.writerProcess(path: path))
+        ledger = try Ledger(path: path)
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        XCTAssertEqual(Ledger.writerProcess(path: path), getpid())
+    }
+
     func testCommittedEntriesSurviveReopening() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
         await expectDone(.fund(operatorId: "ACME", amount: usd(12_345), reference: "w"))

@@ -159,6 +159,31 @@ final class AdminSocketTests: XCTestCase {
         XCTAssertTrue(verified.out.contains("4 audit lines"), verified.out)
     }
 
+    /// A second remitd started on the same ledger by mistake is refused before it opens a socket,
+    /// migrates or dispatches: exit 75 naming the first one's pid. It used to start its payout
+    /// dispatcher and take over the admin socket, then fail on the busy port and remove the
+    /// socket, leaving the running daemon out of remitctl's reach. The first keeps answering,
+    /// and a restore refuses while it runs.
+    func testASecondRemitdOnTheSameLedgerIsRefusedAndTheFirstKeepsItsAdminSocket() throws {
+        let second = try runProgram(Daemon.binary.path, ["--demo", "--state-dir", daemon.stateDir.path,
+                                                         "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"], holdOpen: 0)
+        XCTAssertEqual(second.status, 75, second.err)
+        XCTAssertTrue(second.err.contains("is open for writing by another process (pid \(daemon.process.processIdentifier))"),
+                      second.err)
+        XCTAssertFalse(second.err.contains("payout dispatcher started"), second.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: daemon.path("admin.sock")))
+        let status = try daemon.remitctl(["status"])
+        XCTAssertEqual(status.status, 0, status.err)
+        let backup = daemon.folder.appendingPathComponent("copy.sqlite").path
+        XCTAssertEqual(try daemon.remitctl(["backup", backup]).status, 0)
+        // Even with its admin socket gone, the running daemon's lock keeps a restore out.
+        try FileManager.default.moveItem(atPath: daemon.path("admin.sock"), toPath: daemon.path("admin.sock.moved"))
+        let restore = try daemon.remitctl(["restore", backup])
+        XCTAssertEqual(restore.status, 75, restore.err)
+        XCTAssertTrue(restore.err.contains("is open for writing (pid \(daemon.process.processIdentifier))"), restore.err)
+        try FileManager.default.moveItem(atPath: daemon.path("admin.sock.moved"), toPath: daemon.path("admin.sock"))
+    }
+
     func testWithoutADaemonRemitctlSaysSoAndExits69() throws {
         daemon.stop()
         let result = try runProgram(remitctl, ["operators", "fund", "ACME", "--amount", "1", "--reference", "x",
