@@ -184,6 +184,22 @@ final class AdminSocketTests: XCTestCase {
         try FileManager.default.moveItem(atPath: daemon.path("admin.sock.moved"), toPath: daemon.path("admin.sock"))
     }
 
+    /// A second remitd on a ledger of its own but configured with the first one's admin socket
+    /// fails to start rather than replace a socket that another process serves.
+    func testASecondRemitdDoesNotTakeOverALiveAdminSocket() throws {
+        let second = daemon.path("second.toml")
+        let text = try String(contentsOfFile: daemon.configurationPath, encoding: .utf8)
+        let edited = text.replacingOccurrences(of: "path = \"ledger.sqlite\"", with: "path = \"second.sqlite\"")
+        XCTAssertNotEqual(edited, text)
+        try edited.write(toFile: second, atomically: true, encoding: .utf8)
+        let result = try runProgram(Daemon.binary.path, ["--config", second, "--listen", "127.0.0.1:0",
+                                                         "--admin-listen", "127.0.0.1:0"], holdOpen: 0)
+        XCTAssertEqual(result.status, 70, result.err)
+        XCTAssertTrue(result.err.contains("another process serves the admin socket \(daemon.path("admin.sock"))"), result.err)
+        let status = try daemon.remitctl(["status"])
+        XCTAssertEqual(status.status, 0, status.err)
+    }
+
     func testWithoutADaemonRemitctlSaysSoAndExits69() throws {
         daemon.stop()
         let result = try runProgram(remitctl, ["operators", "fund", "ACME", "--amount", "1", "--reference", "x",
