@@ -21,9 +21,6 @@ struct PayoutClaims: Sendable {
     /// Keys let go since `beginRead`, until `claimRead`; nil while no poll is reading.
     private var releasedDuringRead: Set<String>?
 
-    /// Whether the leg is being handled now.
-    func isClaimed(_ key: String) -> Bool { inFlight.contains(key) }
-
     /// Claims one leg read after any handler of it let go (a callback's or a cancellation's own
     /// fresh read): false if it is being handled now.
     mutating func claim(_ key: String) -> Bool { inFlight.insert(key).inserted }
