@@ -133,7 +133,7 @@ struct BodyReader {
         guard let slice = buffer.readSlice(length: length) else { throw Self.truncated(field) }
         return try slice.withUnsafeReadableBytes { (bytes) throws(ProtocolError) -> String in
             if ascii {
-                for byte in bytes where byte < 0x21 || byte > 0x7E {
+                if let byte = FieldLimit.refusedByte(in: bytes, ascii: true) {
                     throw ProtocolError(.invalidValue, field: field,
                                         detail: "\(field.name): byte 0x\(String(byte, radix: 16)) is not printable ASCII")
                 }
@@ -142,13 +142,8 @@ struct BodyReader {
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw ProtocolError(.invalidUTF8, field: field, detail: "\(field.name): not valid UTF-8")
             }
-            // C0 controls and DEL are single bytes; C1 controls (U+0080...U+009F) are C2 80...C2 9F.
-            var previous: UInt8 = 0
-            for byte in bytes {
-                if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) {
-                    throw ProtocolError(.invalidValue, field: field, detail: "\(field.name): contains a control character")
-                }
-                previous = byte
+            if FieldLimit.refusedByte(in: bytes, ascii: false) != nil {
+                throw ProtocolError(.invalidValue, field: field, detail: "\(field.name): contains a control character")
             }
             return text
         }

@@ -49,19 +49,18 @@ struct BodyWriter {
     }
 
     mutating func string(_ text: String, _ field: FieldID, max: Int, ascii: Bool = false) throws(ProtocolError) {
+        var text = text
         let count = text.utf8.count
         guard count <= max else {
             throw ProtocolError(.fieldTooLong, field: field, detail: "\(field.name): \(count) bytes, at most \(max)")
         }
-        if ascii, let bad = text.utf8.first(where: { $0 < 0x21 || $0 > 0x7E }) {
-            throw ProtocolError(.invalidValue, field: field,
-                                detail: "\(field.name): byte 0x\(String(bad, radix: 16)) is not printable ASCII")
-        }
-        if !ascii, text.unicodeScalars.contains(where: { $0.value < 0x20 || ($0.value >= 0x7F && $0.value <= 0x9F) }) {
-            throw ProtocolError(.invalidValue, field: field, detail: "\(field.name): contains a control character")
+        if let bad = text.withUTF8({ FieldLimit.refusedByte(in: $0, ascii: ascii) }) {
+            throw ascii
+                ? ProtocolError(.invalidValue, field: field, detail: "\(field.name): byte 0x\(String(bad, radix: 16)) is not printable ASCII")
+                : ProtocolError(.invalidValue, field: field, detail: "\(field.name): contains a control character")
         }
         buffer.writeInteger(UInt8(count))
-        buffer.writeString(text)
+        text.withUTF8 { _ = buffer.writeBytes($0) }
     }
 
     /// Version 3: an *id* string (`BodyReader.identifier`).

@@ -65,3 +65,22 @@ public enum ProjectLimit {
     /// Every sponsor may match a contribution.
     public static let matchesPerReceipt = sponsors
 }
+
+extension FieldLimit {
+    /// The first byte a string field refuses, or nil: for `ascii` fields any outside 0x21...0x7E;
+    /// for the others a C0 control or DEL (single bytes) or a C1 control (U+0080...U+009F, which
+    /// UTF-8 writes as C2 80...C2 9F; a continuation byte after C2 is nothing else). Read and
+    /// written alike (`BodyReader.string`, `BodyWriter.string`), byte by byte: decoding Unicode
+    /// scalars instead cost the encoder 4 %.
+    @inline(__always)
+    static func refusedByte(in bytes: some Sequence<UInt8>, ascii: Bool) -> UInt8? {
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if ascii ? (byte < 0x21 || byte > 0x7E) : (byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F)) {
+                return byte
+            }
+            previous = byte
+        }
+        return nil
+    }
+}

@@ -162,6 +162,9 @@ final class LimitTests: XCTestCase {
             (Frame(requestId: 1, message: .hello(Hello(minVersion: 0, maxVersion: 1, clientName: ""))),
              .invalidValue, .minVersion),
             (Frame(requestId: 1, message: .hello(Hello(clientName: "tab\there"))), .invalidValue, .clientName),
+            // C1 controls (U+0080...U+009F, C2 80...C2 9F in UTF-8) and DEL, as the decoder reads them.
+            (Frame(requestId: 1, message: .hello(Hello(clientName: "next\u{85}line"))), .invalidValue, .clientName),
+            (Frame(requestId: 1, message: .hello(Hello(clientName: "del\u{7F}"))), .invalidValue, .clientName),
             (Frame(requestId: 1, message: .error(ErrorMessage(code: ErrorCode(rawValue: 1234), detail: ""))),
              .invalidValue, .none),
             (Frame(requestId: 1, message: .submitTransfers(SubmitTransfers(transfers: []))), .tooManyEntries, .transfers),
@@ -171,6 +174,15 @@ final class LimitTests: XCTestCase {
             expectError(code, field) { () throws(ProtocolError) in try frame.encode(into: &buffer) }
             XCTAssertEqual(Array(buffer.readableBytesView), [0xAA], "a failed encode leaves the buffer as it was")
         }
+    }
+
+    /// Letters whose UTF-8 bytes look like C1 controls but are not (Ā is C4 80, Ÿ is C5 B8; a
+    /// continuation byte never follows C2 unless the character is U+0080...U+00BF) encode.
+    func testNamesWithLettersBeyondLatin1RoundTrip() throws {
+        var transfer = Samples.walletTransfer
+        transfer.senderName = "Ānanda Ÿves Ölçer"
+        transfer.beneficiaryName = "Ẓainab «Nuñez» ¡hola!"
+        XCTAssertEqual(try decode(Samples.encoded(submit([transfer]))), submit([transfer]))
     }
 
     func testErrorDetailIsClippedAtACharacterBoundary() {
