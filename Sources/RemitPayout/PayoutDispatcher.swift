@@ -261,6 +261,11 @@ public final class PayoutDispatcher: Service, Sendable {
         logger[metadataKey: "transfer"] = "\(key.transferId)"
         logger[metadataKey: "leg"] = "\(key.leg)"
         logger[metadataKey: "partner"] = "\(partnerId)"
+        // The dispatcher may be handling this leg right now: rather than race it, the partner is
+        // asked to send the callback again. Everything below is read under the claim, so a leg
+        // settled a moment ago is seen settled.
+        guard claims.withLock({ $0.claim(key.text) }) else { return .retryLater }
+        defer { claims.withLock { $0.release(key.text) } }
         let found: TransferView?
         do { found = try ledger.transfer(operatorId: key.operatorId, id: key.transferId) } catch {
             return .retryLater  // the ledger cannot be read now: not "unknown", which partners take as final
@@ -306,14 +311,7 @@ public final class PayoutDispatcher: Service, Sendable {
         case .pending, .unknown, .busy: return .noted
         case .paid, .rejected, .reversed: break
         }
-        guard let open, instruction(open) != nil else { return .unknownPayout }
-        // The dispatcher may be handling this leg right now: rather than race it, the partner is
-        // asked to send the callback again.
-        guard claim(open) else { return .retryLater }
-        defer { release(open) }
-        // Read again under the claim: a handler may have settled the leg and let it go after the
-        // first read. The partner sends again and is then answered from the settled leg.
-        guard let item = try? ledger.payoutWork(key), let instruction = instruction(item) else { return .retryLater }
+        guard let item = open, let instruction = instruction(item) else { return .unknownPayout }
         // Not recorded (the ledger cannot commit now): the partner is asked to send it again,
         // never told it was applied.
         return await settle(item, instruction, partner, outcome, logger) ? .applied : .retryLater

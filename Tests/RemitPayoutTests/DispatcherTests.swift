@@ -316,6 +316,32 @@ final class DispatcherTests: XCTestCase {
         try assertWhole()
     }
 
+    /// A partner's callback for a leg the dispatcher is handling this moment is answered "send
+    /// again", not raced; sent again once the leg is let go, it is applied; a third time, it is a
+    /// duplicate. Each read happens under the leg's claim, so a leg settled a moment before is
+    /// seen settled.
+    func testACallbackWaitsForTheLegsHandlerAndThenApplies() async throws {
+        let partner = ScriptedPartner("A", submits: [])
+        let dispatcher = dispatcher([RoutedPartner(adapter: partner, priority: 1)])
+        let sent = await ledger.apply(.reportLeg(LegReport(operatorId: "ACME", transferId: id, leg: 0,
+                                                           outcome: .dispatched(partner: "A"))))
+        guard case .done = sent else { return XCTFail("\(sent)") }
+        let key = PayoutKey(operatorId: "ACME", transferId: id, leg: 0)
+        let item = try XCTUnwrap(try ledger.payoutWork(key))
+        XCTAssertTrue(dispatcher.claim(item))
+        let busy = await dispatcher.deliver(partner: "A", key: key, outcome: .paid(reference: "A-1"))
+        XCTAssertEqual(busy, .retryLater)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id)?.state, .dispatched)
+        dispatcher.release(item)
+        let applied = await dispatcher.deliver(partner: "A", key: key, outcome: .paid(reference: "A-1"))
+        XCTAssertEqual(applied, .applied)
+        let again = await dispatcher.deliver(partner: "A", key: key, outcome: .paid(reference: "A-1"))
+        XCTAssertEqual(again, .alreadyKnown)
+        XCTAssertEqual(try ledger.transfer(operatorId: "ACME", id: id)?.state, .paid)
+        XCTAssertTrue(partner.calls.isEmpty)
+        try assertWhole()
+    }
+
     func testTheSimulatorPaysAKeyOnce() async throws {
         let simulator = SimulatedPartner(id: "S", capabilities: PartnerCapabilities(countries: ["KE"], currencies: ["KES"],
                                                                                    products: ["mobileWallet"]),
