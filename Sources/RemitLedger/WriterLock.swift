@@ -13,11 +13,10 @@ import Foundation
 ///     let lock = try WriterLock(ledger: "/var/lib/remit/ledger.sqlite")   // or LedgerOpenError.inUse
 ///     // … write …; the lock is released when `lock` is released
 final class WriterLock: Sendable {
-    let path: String
     private let descriptor: Int32
 
     init(ledger: String) throws {
-        path = ledger + "-lock"
+        let path = ledger + "-lock"
         // Close-on-exec: a process the holder starts (a test's remitd) must not inherit the lock.
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw LedgerOpenError.notWritable(path, String(cString: strerror(errno))) }

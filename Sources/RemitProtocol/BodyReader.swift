@@ -133,18 +133,13 @@ struct BodyReader {
         guard let slice = buffer.readSlice(length: length) else { throw Self.truncated(field) }
         return try slice.withUnsafeReadableBytes { (bytes) throws(ProtocolError) -> String in
             if ascii {
-                if let byte = FieldLimit.refusedByte(in: bytes, ascii: true) {
-                    throw ProtocolError(.invalidValue, field: field,
-                                        detail: "\(field.name): byte 0x\(String(byte, radix: 16)) is not printable ASCII")
-                }
+                if let byte = FieldLimit.refusedByte(in: bytes, ascii: true) { throw FieldLimit.refusal(byte, field, ascii: true) }
                 return String(decoding: bytes, as: UTF8.self)
             }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw ProtocolError(.invalidUTF8, field: field, detail: "\(field.name): not valid UTF-8")
             }
-            if FieldLimit.refusedByte(in: bytes, ascii: false) != nil {
-                throw ProtocolError(.invalidValue, field: field, detail: "\(field.name): contains a control character")
-            }
+            if let byte = FieldLimit.refusedByte(in: bytes, ascii: false) { throw FieldLimit.refusal(byte, field, ascii: false) }
             return text
         }
     }

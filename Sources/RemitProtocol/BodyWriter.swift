@@ -55,9 +55,7 @@ struct BodyWriter {
             throw ProtocolError(.fieldTooLong, field: field, detail: "\(field.name): \(count) bytes, at most \(max)")
         }
         if let bad = text.withUTF8({ FieldLimit.refusedByte(in: $0, ascii: ascii) }) {
-            throw ascii
-                ? ProtocolError(.invalidValue, field: field, detail: "\(field.name): byte 0x\(String(bad, radix: 16)) is not printable ASCII")
-                : ProtocolError(.invalidValue, field: field, detail: "\(field.name): contains a control character")
+            throw FieldLimit.refusal(bad, field, ascii: ascii)
         }
         buffer.writeInteger(UInt8(count))
         text.withUTF8 { _ = buffer.writeBytes($0) }

@@ -83,4 +83,11 @@ extension FieldLimit {
         }
         return nil
     }
+
+    /// The refusal of a string field for `byte` (`refusedByte`), as reader and writer give it.
+    static func refusal(_ byte: UInt8, _ field: FieldID, ascii: Bool) -> ProtocolError {
+        ascii
+            ? ProtocolError(.invalidValue, field: field, detail: "\(field.name): byte 0x\(String(byte, radix: 16)) is not printable ASCII")
+            : ProtocolError(.invalidValue, field: field, detail: "\(field.name): contains a control character")
+    }
 }
