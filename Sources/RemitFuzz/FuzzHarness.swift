@@ -42,6 +42,15 @@ enum FuzzHarness {
                 continue
             }
             guard let frame else { return }
+            // The gateway hashes a received transfer from the bytes it arrived in: they must be
+            // the bytes encoding it gives, or a same-content resubmission would look different.
+            if case .submitTransfers(let submit) = frame.message {
+                for index in submit.transfers.indices {
+                    let received = try? submit.withCanonicalBytes(ofTransferAt: index, limits: limits) { Array($0) }
+                    let encoded = try? submit.transfers[index].canonicalBytes(limits: limits)
+                    precondition(received != nil && received == encoded, "transfer \(index)'s canonical bytes differ")
+                }
+            }
             var encoded = ByteBuffer()
             do {
                 try frame.encode(into: &encoded, limits: limits)

@@ -1,4 +1,5 @@
 @testable import RemitGateway
+import NIOCore
 import RemitDomain
 import RemitLedger
 import RemitProtocol
@@ -142,6 +143,21 @@ final class TransferDeskTests: XCTestCase {
         // SHA-256 of the canonical bytes, as every ledger has recorded it: a resent transfer must
         // match its stored hash across releases.
         XCTAssertEqual(a.map { String(format: "%02x", $0) }.joined(), "5b303081b1a71065d412fb4bca3cd17155fa9e74c577a15d1f20c84134301fbc")
+    }
+
+    /// A transfer received in a batch is hashed from the bytes it arrived in: the same hash as
+    /// encoding it gives, over every protocol version, or a resent transfer would not match.
+    func testAReceivedTransferHasTheContentHashOfItsEncoding() throws {
+        let expected = try desk.submission(operatorId: "ACME", transfer(), context()).contentHash
+        for version in FrameHeader.versions {
+            var frame = ByteBuffer()
+            try Frame(version: version, requestId: 1, message: .submitTransfers(SubmitTransfers(transfers: [transfer()])))
+                .encode(into: &frame)
+            guard case .submitTransfers(let batch) = try XCTUnwrap(try Frame.decode(from: &frame)).message else {
+                return XCTFail("not a SubmitTransfers")
+            }
+            XCTAssertEqual(try desk.submission(operatorId: "ACME", batch, at: 0, context()).contentHash, expected, "v\(version)")
+        }
     }
 
     func testEachRefusalNamesItsCodeAndField() throws {

@@ -104,9 +104,29 @@ public struct TransferDesk: Sendable {
     public func submission(operatorId: String, _ transfer: Transfer, _ context: Context) throws(ProtocolError)
         -> TransferSubmission
     {
-        // From the digest's bytes, one allocation of 32: built from the digest as a sequence,
-        // the array grew three times (heaptrack: three allocations per transfer).
-        let hash = try transfer.withCanonicalBytes { SHA256.hash(data: $0).withUnsafeBytes { [UInt8]($0) } }
+        submission(operatorId: operatorId, transfer, contentHash: try transfer.withCanonicalBytes(Self.contentHash),
+                   context)
+    }
+
+    /// The same, for transfer `index` of a received batch: hashed from the bytes it arrived in
+    /// when they are canonical, which spares encoding it again.
+    public func submission(operatorId: String, _ batch: SubmitTransfers, at index: Int, _ context: Context)
+        throws(ProtocolError) -> TransferSubmission
+    {
+        submission(operatorId: operatorId, batch.transfers[index],
+                   contentHash: try batch.withCanonicalBytes(ofTransferAt: index, Self.contentHash), context)
+    }
+
+    /// What PROTOCOL.md section 8 compares: the SHA-256 of the transfer's canonical bytes. From
+    /// the digest's bytes, one allocation of 32: built from the digest as a sequence, the array
+    /// grew three times (heaptrack: three allocations per transfer).
+    static func contentHash(_ canonicalBytes: UnsafeRawBufferPointer) -> [UInt8] {
+        SHA256.hash(data: canonicalBytes).withUnsafeBytes { [UInt8]($0) }
+    }
+
+    func submission(operatorId: String, _ transfer: Transfer, contentHash hash: [UInt8], _ context: Context)
+        -> TransferSubmission
+    {
         let details = TransferSubmission.Details(
             operatorReference: transfer.operatorReference, sendCurrency: transfer.sendCurrency.description,
             payoutCurrency: transfer.payoutCurrency.description, sendCountry: transfer.sendCountry.description,

@@ -281,7 +281,7 @@ struct Session {
                 }
             }
             do {
-                commands.append(.submitTransfer(try desk.submission(operatorId: operatorId, transfer, context)))
+                commands.append(.submitTransfer(try desk.submission(operatorId: operatorId, submit, at: index, context)))
                 positions.append(index)
             } catch {
                 return .error(ErrorMessage(code: error.code, fieldId: error.field, entryIndex: UInt32(index),

@@ -1,12 +1,26 @@
+import NIOCore
+
 /// A batch of 1 to `maxBatchTransfers` remittances, answered by one result per transfer in the
 /// same order.
 public struct SubmitTransfers: MessageBody {
     static let type = MessageType.submitTransfers
     static let blockLength = 0
 
-    public var transfers: [Transfer]
+    public var transfers: [Transfer] {
+        // A transfer changed after decoding no longer matches the bytes it arrived in.
+        didSet { received = nil }
+    }
+
+    /// The bytes the transfers arrived in, kept by the decoder so that each transfer's canonical
+    /// bytes can be read rather than encoded again (the gateway hashes every submitted transfer).
+    /// Not part of the message's value: equality, hashing and JSON see `transfers` only.
+    var received: ReceivedEntries?
 
     public init(transfers: [Transfer]) { self.transfers = transfers }
+
+    public static func == (lhs: SubmitTransfers, rhs: SubmitTransfers) -> Bool { lhs.transfers == rhs.transfers }
+    public func hash(into hasher: inout Hasher) { hasher.combine(transfers) }
+    private enum CodingKeys: String, CodingKey { case transfers }
 
     func encodeBody(_ w: inout BodyWriter, limits: ProtocolLimits) throws(ProtocolError) {
         w.u16(UInt16(Self.blockLength))
@@ -21,12 +35,54 @@ public struct SubmitTransfers: MessageBody {
         _ = try r.block(minimum: blockLength)
         let group = try r.group(.transfers, minimumEntryBlock: Transfer.blockLength, minimumCount: 1,
                                 maxCount: limits.maxBatchTransfers)
+        // An entry is contiguous: its block, then its strings and legs. Its bytes are its
+        // canonical bytes when its blocks have this version's lengths; a longer block carries
+        // fields a later revision appended, which the canonical bytes leave out.
+        let body = r.buffer
+        let keep = group.entryBlockLength == Transfer.blockLength
+        var ranges: [Range<Int>?] = []
+        if keep { ranges.reserveCapacity(group.count) }
         let transfers = try r.entries("transfers", entryBlockLength: group.entryBlockLength, count: group.count,
                                       topLevel: true) { (b, r) throws(ProtocolError) in
-            try Transfer.decode(&b, &r, limits: limits)
+            let start = r.buffer.readerIndex - group.entryBlockLength
+            var legBlocksCanonical = true
+            let transfer = try Transfer.decode(&b, &r, limits: limits, legBlocksCanonical: &legBlocksCanonical)
+            if keep { ranges.append(legBlocksCanonical ? start..<r.buffer.readerIndex : nil) }
+            return transfer
         }
-        return SubmitTransfers(transfers: transfers)
+        var message = SubmitTransfers(transfers: transfers)
+        if keep { message.received = ReceivedEntries(body: body, ranges: ranges) }
+        return message
     }
+
+    /// Calls `body` with the canonical bytes of transfer `index` (what `Transfer.withCanonicalBytes`
+    /// gives): the bytes it arrived in when they are canonical, read in place, otherwise encoded
+    /// anew. A message decoded from a frame is hashed this way without a second encoding.
+    ///
+    /// ```swift
+    /// let digest = try submit.withCanonicalBytes(ofTransferAt: 0) { SHA256.hash(data: $0) }
+    /// ```
+    public func withCanonicalBytes<Result>(ofTransferAt index: Int, limits: ProtocolLimits = .default,
+                                           _ body: (UnsafeRawBufferPointer) -> Result) throws(ProtocolError) -> Result {
+        precondition(transfers.indices.contains(index), "no transfer \(index) in a batch of \(transfers.count)")
+        guard let received, let range = received.ranges[index] else {
+            return try transfers[index].withCanonicalBytes(limits: limits, body)
+        }
+        return received.body.withUnsafeReadableBytes { bytes in
+            let base = received.body.readerIndex
+            let entry = UnsafeRawBufferPointer(rebasing: bytes[(range.lowerBound - base)..<(range.upperBound - base)])
+            assert(Array(entry) == (try? transfers[index].canonicalBytes(limits: limits)),
+                   "transfer \(index)'s received bytes are not its canonical bytes")
+            return body(entry)
+        }
+    }
+}
+
+/// The body a SubmitTransfers arrived in and where each transfer lies in it (nil where the
+/// transfer's bytes are not canonical). Holds the body's storage until the message is released.
+struct ReceivedEntries: Sendable {
+    var body: ByteBuffer
+    var ranges: [Range<Int>?]
 }
 
 /// The answer to SubmitTransfers: one result per submitted transfer, in the same order.

@@ -99,8 +99,9 @@ public struct Transfer: Hashable, Sendable, Codable {
         try w.entries("legs", legs, topLevel: false) { (w, leg) throws(ProtocolError) in try leg.encode(&w) }
     }
 
-    static func decode(_ b: inout BodyReader, _ r: inout BodyReader, limits: ProtocolLimits) throws(ProtocolError)
-        -> Transfer
+    /// `legBlocksCanonical` is cleared when the legs' blocks are longer than this version's.
+    static func decode(_ b: inout BodyReader, _ r: inout BodyReader, limits: ProtocolLimits,
+                       legBlocksCanonical: inout Bool) throws(ProtocolError) -> Transfer
     {
         let transferId = try b.id128(.transferId)
         let quoteId = try b.optionalID128(.quoteId)
@@ -126,6 +127,7 @@ public struct Transfer: Hashable, Sendable, Codable {
         let beneficiaryAccount = try r.string(.beneficiaryAccount, max: FieldLimit.account, ascii: true)
         let group = try r.group(.legs, minimumEntryBlock: Leg.blockLength, minimumCount: 1,
                                 maxCount: limits.maxLegsPerTransfer)
+        legBlocksCanonical = group.entryBlockLength == Leg.blockLength
         let legs = try r.entries("legs", entryBlockLength: group.entryBlockLength, count: group.count, topLevel: false) {
             (b, r) throws(ProtocolError) in try Leg.decode(&b, &r)
         }
@@ -187,8 +189,8 @@ extension Transfer {
     }
 
     /// Calls `body` with the transfer's canonical bytes where they were written, without copying
-    /// them out: the gateway hashes every submitted transfer's (`canonicalBytes` would allocate
-    /// an array for each, and the buffer grew by reallocations from empty).
+    /// them out (`canonicalBytes` allocates an array). A decoded SubmitTransfers reads its
+    /// transfers' bytes as they arrived instead: `SubmitTransfers.withCanonicalBytes(ofTransferAt:)`.
     ///
     /// ```swift
     /// let digest = try transfer.withCanonicalBytes { SHA256.hash(data: $0) }
