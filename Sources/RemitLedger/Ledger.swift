@@ -18,6 +18,8 @@ public final class Ledger: Sendable {
     let writer: LedgerWriter
     /// Held while this ledger is open for writing (`WriterLock`); nil when opened for reading.
     private let writerLock: WriterLock?
+    /// Checkpoints the WAL beside the writer; nil when opened for reading.
+    private let checkpointer: WALCheckpointer?
 
     /// Milliseconds since the epoch, from the system's real-time clock, in integers.
     public static let wallClock: @Sendable () -> Int64 = {
@@ -66,7 +68,9 @@ public final class Ledger: Sendable {
         } else {
             try migrator.migrate(pool)
         }
-        writer = LedgerWriter(pool: pool, clock: clock)
+        checkpointer = readOnly ? nil : try WALCheckpointer(path: path, configuration: configuration)
+        if let checkpointer { try pool.writeWithoutTransaction { db in checkpointer.install(on: db) } }
+        writer = LedgerWriter(pool: pool, clock: clock, checkpointer: checkpointer)
     }
 
     /// The process that has the ledger at `path` open for writing now (its pid, or 0 when it
@@ -108,6 +112,8 @@ public final class Ledger: Sendable {
     /// WAL into the main file (at shutdown, so that a copy of the file alone is complete).
     public func flush() async {
         _ = await writer.submit([])
+        // A checkpoint of the checkpointer's own would make this one busy.
+        await checkpointer?.idle()
         _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
@@ -130,6 +136,14 @@ public final class Ledger: Sendable {
         let destination = try DatabaseQueue(path: path)
         try pool.backup(to: destination)
         try destination.close()
+    }
+
+    /// Returns once the WAL checkpoints asked for so far have run, with how many have run and
+    /// failed; (0, 0) for a ledger opened for reading.
+    public func checkpoints() async -> (runs: Int, failures: Int) {
+        guard let checkpointer else { return (0, 0) }
+        await checkpointer.idle()
+        return checkpointer.statistics
     }
 
     /// Group commits so far and the commands they carried.

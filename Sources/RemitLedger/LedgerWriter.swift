@@ -12,6 +12,8 @@ actor LedgerWriter {
 
     private let pool: DatabasePool
     private let clock: @Sendable () -> Int64
+    /// Held for the WAL hook on the writer's connection, which holds it unretained.
+    private let checkpointer: WALCheckpointer?
     private let context = WriteContext()
     private var queue: [Job] = []
     private var draining = false
@@ -21,9 +23,10 @@ actor LedgerWriter {
     private(set) var commits = 0
     private(set) var commandsCommitted = 0
 
-    init(pool: DatabasePool, clock: @escaping @Sendable () -> Int64) {
+    init(pool: DatabasePool, clock: @escaping @Sendable () -> Int64, checkpointer: WALCheckpointer? = nil) {
         self.pool = pool
         self.clock = clock
+        self.checkpointer = checkpointer
     }
 
     func observeCommits(_ observer: @escaping @Sendable (CommitReport) -> Void) {

@@ -234,6 +234,33 @@ final class LedgerTests: LedgerTestCase {
         XCTAssertEqual(Ledger.writerProcess(path: path), getpid())
     }
 
+    /// The WAL is copied into the ledger's file beside the writer once it passes 1,000 pages,
+    /// where SQLite's automatic checkpoint would have run in the writer's commit: the checkpoints
+    /// are the checkpointer's, and the file alone, without its WAL, holds what they copied.
+    func testTheWALIsCheckpointedBesideTheWriter() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        var funded = 0
+        while funded < 3_000, await ledger.checkpoints().runs == 0 {
+            await expectDone(.fund(operatorId: "ACME", amount: usd(1), reference: "w\(funded)"))
+            funded += 1
+        }
+        let checkpoints = await ledger.checkpoints()
+        XCTAssertGreaterThan(checkpoints.runs, 0, "no checkpoint after \(funded) commits")
+        XCTAssertEqual(checkpoints.failures, 0)
+        let copy = folder.appendingPathComponent("file-alone.sqlite").path
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: copy + "-wal"))
+        let code = AccountCode.operatorPrefund("ACME", usd).text
+        let balance = try await DatabaseQueue(path: copy).read {
+            try Int64.fetchOne($0, sql: "SELECT balance FROM account WHERE code = ?", arguments: [code])
+        }
+        XCTAssertGreaterThan(abs(try XCTUnwrap(balance)), 0)
+        let reader = try Ledger.openForReading(path: path)
+        let none = await reader.checkpoints()
+        XCTAssertEqual(none.runs, 0, "a reader does not checkpoint")
+        try assertWhole()
+    }
+
     func testCommittedEntriesSurviveReopening() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
         await expectDone(.fund(operatorId: "ACME", amount: usd(12_345), reference: "w"))
