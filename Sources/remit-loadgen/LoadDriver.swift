@@ -84,7 +84,7 @@ struct LoadDriver: Sendable {
 
     private func send(_ client: RemitClient, _ target: LoadOperator, count: Int, first: Int,
                       due: ContinuousClock.Instant) async {
-        let transfers = (first..<first + count).map { target.transfer($0, timeOrdered: settings.timeOrderedIds) }
+        let transfers = target.transfers(first..<first + count, timeOrdered: settings.timeOrderedIds)
         do {
             let results = try await client.submit(transfers)
             let now = ContinuousClock.now

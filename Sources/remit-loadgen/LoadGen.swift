@@ -25,7 +25,7 @@ struct LoadGen: AsyncParsableCommand {
             Without --rate the load is closed-loop: each of the window's lanes sends its next batch \
             when the last is answered. With --rate it is open-loop: batches are due at that many \
             transfers a second, and latency counts from when each was due. Transfer ids are UUIDv7 \
-            (time-ordered), as PROTOCOL.md advises; --random-ids sends UUIDv4.
+            (time-ordered, increasing within a batch), as PROTOCOL.md advises; --random-ids sends UUIDv4.
 
             Exit codes: 0 every transfer acknowledged and found in the ledger, 1 refusals, failures or \
             a transfer missing from the ledger, 64 usage, 69 gateway unreachable.

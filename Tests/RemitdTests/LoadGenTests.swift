@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import RemitDomain
 import XCTest
 
 /// The load generator against the real daemon, briefly: it must send what it is told, count
@@ -29,6 +31,24 @@ final class LoadGenTests: XCTestCase {
         XCTAssertEqual(run.report["acknowledged"] as? Int, 500)
         XCTAssertEqual((run.report["ledger"] as? [String: Int])?["missing"], 0)
         XCTAssertEqual((run.report["ledger"] as? [String: Int])?["checked"], 500)
+        // Ids increase by one within each batch (PROTOCOL.md's advice for ids made together):
+        // transfer n + 1 follows transfer n in every batch, 10 batches of 50 make 490 such pairs.
+        var configuration = Configuration()
+        configuration.readonly = true
+        let rows = try DatabaseQueue(path: daemon.path("ledger.sqlite"), configuration: configuration).read { db in
+            try Row.fetchAll(db, sql: "SELECT sender_account, transfer_id FROM transfer WHERE operator_id = 'ACME'")
+        }
+        var ids = [Int: TransferID]()
+        for row in rows {
+            let account: String = row["sender_account"], bytes: Data = row["transfer_id"]
+            ids[Int(account.dropFirst("LOAD-".count))!] = TransferID(bytes: [UInt8](bytes))
+        }
+        XCTAssertEqual(ids.count, 500)
+        let following = ids.filter { n, id in
+            ids[n + 1].map { $0.high == id.high && $0.low == id.low + 1 } ?? false
+        }
+        XCTAssertEqual(following.count, 490)
+        XCTAssertTrue(ids.values.allSatisfy { $0.high >> 12 & 0xF == 7 && $0.low >> 62 == 0b10 }, "UUIDv7 with the RFC 9562 variant")
         let latency = try XCTUnwrap(run.report["latencyMicros"] as? [String: Int])
         XCTAssertLessThanOrEqual(latency["p50"]!, latency["p99"]!)
         XCTAssertLessThanOrEqual(latency["p99"]!, latency["max"]!)
