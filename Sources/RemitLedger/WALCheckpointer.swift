@@ -10,7 +10,10 @@ import Synchronization
 /// this, four alternating rounds).
 ///
 /// It replaces the automatic checkpoint on the writer's connection with a WAL hook that, at
-/// the same 1,000 pages, asks this thread for a checkpoint and returns. Durability does not
+/// the same 1,000 pages, asks this thread for a checkpoint and returns, and asks again each
+/// time 1,000 more pages have been written (a checkpoint beside a busy writer rarely lets the
+/// WAL start over, so asking after every commit past 1,000 pages kept one running, with its
+/// fsync of the file, all the time). Durability does not
 /// depend on it: a commit is durable once its WAL frames are synced. A checkpoint is `PASSIVE`:
 /// it copies what no reader still needs and never waits for the writer or a reader, so a slow
 /// export only delays it. Should it fall far behind, the hook checkpoints in the writer's
@@ -34,6 +37,9 @@ final class WALCheckpointer: Sendable {
     private let queue = DispatchQueue(label: "remit.ledger.checkpoint")
     /// A checkpoint is queued and has not started: later commits need no other.
     private let queued = Atomic<Bool>(false)
+    /// The WAL's pages when a checkpoint was last asked for; read and written by the hook only,
+    /// on the writer's thread.
+    private let askedAt = Atomic<Int32>(0)
     /// Checkpoints run and those that failed (SQLite busy with another checkpoint, an I/O error):
     /// a failure is retried after the next commit past the threshold, and the backstop bounds the WAL.
     private let counts = Mutex((runs: 0, failures: 0))
@@ -47,14 +53,32 @@ final class WALCheckpointer: Sendable {
     /// connection (the ledger, its writer) holds the checkpointer.
     func install(on db: Database) {
         sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, frames in
-            if frames >= WALCheckpointer.writerBackstopFrames {
+            guard let context else { return SQLITE_OK }
+            let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
+            let asked = checkpointer.askedAt.load(ordering: .relaxed)
+            let (action, askedNow) = WALCheckpointer.after(frames: frames, askedAt: asked)
+            checkpointer.askedAt.store(askedNow, ordering: .relaxed)
+            switch action {
+            case .none: break
+            case .ask: checkpointer.requestCheckpoint()
+            case .checkpointHere:
                 // What SQLite's automatic checkpoint does, in the committing connection.
                 _ = sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-            } else if frames >= WALCheckpointer.checkpointAfterFrames, let context {
-                Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().requestCheckpoint()
             }
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    enum Action: Equatable { case none, ask, checkpointHere }
+
+    /// What a commit that left `frames` pages in the WAL calls for, given the pages when a
+    /// checkpoint was last asked for; and the pages to remember. Fewer pages than then means
+    /// the WAL started over.
+    static func after(frames: Int32, askedAt: Int32) -> (Action, askedAt: Int32) {
+        let since = frames < askedAt ? 0 : askedAt
+        if frames >= writerBackstopFrames { return (.checkpointHere, 0) }
+        if frames >= checkpointAfterFrames && frames - since >= checkpointAfterFrames { return (.ask, frames) }
+        return (.none, since)
     }
 
     /// Asks for a checkpoint; returns at once. One queued checkpoint serves every request made

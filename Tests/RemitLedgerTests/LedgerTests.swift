@@ -261,6 +261,18 @@ final class LedgerTests: LedgerTestCase {
         try assertWhole()
     }
 
+    /// Small commits past 1,000 WAL pages ask for a checkpoint once per 1,000 pages, not after
+    /// each commit: a checkpoint is an fsync of the file, and the WAL rarely starts over while
+    /// commits keep coming.
+    func testSmallCommitsAskForACheckpointPerThousandPages() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        for index in 0..<600 { await expectDone(.fund(operatorId: "ACME", amount: usd(1), reference: "w\(index)")) }
+        let checkpoints = await ledger.checkpoints()
+        XCTAssertGreaterThan(checkpoints.runs, 0)
+        XCTAssertLessThan(checkpoints.runs, 30, "\(checkpoints.runs) checkpoints for 600 commits")
+        try assertWhole()
+    }
+
     func testCommittedEntriesSurviveReopening() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
         await expectDone(.fund(operatorId: "ACME", amount: usd(12_345), reference: "w"))
