@@ -13,11 +13,11 @@ import Synchronization
 /// the same 1,000 pages, asks this thread for a checkpoint and returns, and asks again each
 /// time 1,000 more pages have been written (a checkpoint beside a busy writer rarely lets the
 /// WAL start over, so asking after every commit past 1,000 pages kept one running, with its
-/// fsync of the file, all the time). Durability does not
-/// depend on it: a commit is durable once its WAL frames are synced. A checkpoint is `PASSIVE`:
-/// it copies what no reader still needs and never waits for the writer or a reader, so a slow
-/// export only delays it. Should it fall far behind, the hook checkpoints in the writer's
-/// connection as SQLite would (`writerBackstopFrames`), which also bounds the WAL.
+/// fsync of the file, all the time). Durability does not depend on it: a commit is durable
+/// once its WAL frames are synced. A checkpoint is `PASSIVE`: it copies what no reader still
+/// needs and never waits for the writer or a reader, so a slow export only delays it. Should
+/// it fall far behind, the hook checkpoints in the writer's connection as SQLite would
+/// (`writerBackstopFrames`), which also bounds the WAL.
 ///
 /// ```swift
 /// let checkpointer = try WALCheckpointer(path: "remit.sqlite", configuration: configuration)
@@ -41,7 +41,7 @@ final class WALCheckpointer: Sendable {
     /// on the writer's thread.
     private let askedAt = Atomic<Int32>(0)
     /// Checkpoints run and those that failed (SQLite busy with another checkpoint, an I/O error):
-    /// a failure is retried after the next commit past the threshold, and the backstop bounds the WAL.
+    /// the next 1,000 pages ask again, and the backstop bounds the WAL meanwhile.
     private let counts = Mutex((runs: 0, failures: 0))
 
     init(path: String, configuration: Configuration) throws {
