@@ -27,36 +27,18 @@ struct LoadOperator: Sendable {
     /// Transfers `sequences`. Time-ordered ids are UUIDv7 made monotonic within the batch (RFC
     /// 9562 section 6.2, method 2): the batch's millisecond and random bits, then each id the one
     /// before plus one, as a client generating many ids in one millisecond would. (Drawn one by
-    /// one from the system's generator, ids cost two `getrandom` calls each: 14 % of the load
-    /// generator's CPU in batches, on the cores it shares with the gateway.)
+    /// one from the system's generator, ids cost two `getrandom` calls each, 14 % of the load
+    /// generator's CPU in batches, and came in random order within a millisecond.)
     func transfers(_ sequences: Range<Int>, timeOrdered: Bool) -> [Transfer] {
-        var generator = SplitMix64(seed: UInt64.random(in: .min ... .max))
-        let first = ID128.version7(unixMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000), using: &generator)
+        let first = ID128.version7(unixMilliseconds: UInt64(Date().timeIntervalSince1970 * 1_000))
         // Room below the variant bits for a whole batch: the counter never carries into them.
         let start = first.low & 0xBFFF_FFFF_FFF0_0000
         return sequences.enumerated().map { offset, sequence in
             var transfer = template
-            transfer.transferId = timeOrdered
-                ? ID128(high: first.high, low: start + UInt64(offset)) : .random(using: &generator)
+            transfer.transferId = timeOrdered ? ID128(high: first.high, low: start + UInt64(offset)) : .random()
             transfer.senderAccount = "LOAD-\(sequence)"
             return transfer
         }
-    }
-}
-
-/// SplitMix64: a small, fast generator, random enough for ids that only need to differ (74
-/// random bits each); a fresh seed from the system's generator for every batch.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
