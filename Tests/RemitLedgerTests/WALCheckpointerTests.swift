@@ -1,3 +1,5 @@
+import Foundation
+import GRDB
 @testable import RemitLedger
 import XCTest
 
@@ -16,5 +18,25 @@ final class WALCheckpointerTests: XCTestCase {
         XCTAssertTrue(C.after(frames: C.writerBackstopFrames, askedAt: 16_000) == (.checkpointHere, 0))
         XCTAssertTrue(C.after(frames: C.writerBackstopFrames + 500, askedAt: 0) == (.checkpointHere, 0),
                       "a WAL a reader keeps from starting over: the writer checkpoints after each commit, as SQLite would")
+    }
+
+    /// A checkpoint that fails is counted, and the next request runs another.
+    func testAFailedCheckpointIsCountedAndTheNextRuns() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        // The ledger makes the file a WAL database; a read-only connection cannot checkpoint it.
+        let ledger = try Ledger(path: path)
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let failing = try WALCheckpointer(path: path, configuration: readOnly)
+        failing.requestCheckpoint()
+        await failing.idle()
+        XCTAssertTrue(failing.statistics == (1, 1), "\(failing.statistics)")
+        failing.requestCheckpoint()
+        await failing.idle()
+        XCTAssertTrue(failing.statistics == (2, 2), "\(failing.statistics)")
+        withExtendedLifetime(ledger) {}
     }
 }
