@@ -44,10 +44,12 @@ let package = Package(
         // Partner statements against the ledger's payouts: matching, breaks, reports. Pure but
         // for what the ledger hands it; remitctl reconcile reads, matches and asks the daemon.
         .target(name: "RemitReconciliation", dependencies: ["RemitDomain", "RemitFormats", "RemitLedger"]),
+        // One C function: sqlite3_config is variadic, which Swift cannot call.
+        .target(name: "SQLiteStartup", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "RemitLedger",
             dependencies: [
-                "RemitDomain",
+                "RemitDomain", "SQLiteStartup",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

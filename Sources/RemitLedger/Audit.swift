@@ -95,38 +95,82 @@ enum Audit {
 /// to SHA-256 a kilobyte at a time: a screening link hashes a dozen small fields per transfer,
 /// and each separate update cost more than the bytes it hashed. The digest is the same as
 /// hashing each field as it comes.
-struct ChainHasher {
+/// What a chain's fields are written to: the hasher itself, or bytes laid out as it lays them
+/// out, hashed later in one piece (`ChainHasher.fields`).
+protocol ChainFieldSink {
+    mutating func integer(_ value: Int64)
+    mutating func text(_ value: String?)
+}
+
+/// Fields as `ChainHasher` takes them in, kept: hashing these bytes with `fields` gives the
+/// digest that hashing each field would.
+struct ChainFields: ChainFieldSink {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func integer(_ value: Int64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func text(_ value: String?) {
+        guard let value else { return integer(-1) }
+        integer(Int64(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+}
+
+struct ChainHasher: ChainFieldSink {
     private var hasher = SHA256()
-    private var pending: [UInt8] = []
-    private static let flushAt = 1_024
+    /// A fixed buffer with a count: appending to an array through `append(contentsOf:)` went
+    /// through its generic path for every eight-byte integer, most of a link's hashing time.
+    private var pending = [UInt8](repeating: 0, count: Self.capacity)
+    private var used = 0
+    private static let capacity = 1_024
 
     init(previous: Data) {
-        pending.reserveCapacity(Self.flushAt + 256)
-        pending.append(contentsOf: previous)
+        previous.withUnsafeBytes { append($0) }
     }
 
     mutating func integer(_ value: Int64) {
-        withUnsafeBytes(of: value.littleEndian) { pending.append(contentsOf: $0) }
-        flushIfFull()
+        if used + 8 > Self.capacity { flush() }
+        let offset = used
+        pending.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: Int64.self) }
+        used += 8
     }
 
     mutating func text(_ value: String?) {
         guard var value else { return integer(-1) }
-        integer(Int64(value.utf8.count))
-        value.withUTF8 { pending.append(contentsOf: $0) }
-        flushIfFull()
+        value.withUTF8 { bytes in
+            integer(Int64(bytes.count))
+            append(UnsafeRawBufferPointer(bytes))
+        }
     }
 
-    private mutating func flushIfFull() {
-        guard pending.count >= Self.flushAt else { return }
-        hasher.update(data: pending)
-        pending.removeAll(keepingCapacity: true)
+    /// Fields laid out before (`ChainFields`), in one piece.
+    mutating func fields(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        if used + bytes.count > Self.capacity {
+            flush()
+            // Longer than the buffer: straight to SHA-256, after what was gathered before it.
+            if bytes.count > Self.capacity { return hasher.update(bufferPointer: bytes) }
+        }
+        let offset = used
+        pending.withUnsafeMutableBytes { ($0.baseAddress! + offset).copyMemory(from: source, byteCount: bytes.count) }
+        used += bytes.count
+    }
+
+    private mutating func flush() {
+        pending.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<used])) }
+        used = 0
     }
 
     func finalize() -> Data {
-        var hasher = hasher
-        hasher.update(data: pending)
-        return Data(hasher.finalize())
+        var copy = self
+        copy.flush()
+        return Data(copy.hasher.finalize())
     }
 }
 

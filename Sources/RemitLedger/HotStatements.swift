@@ -112,8 +112,11 @@ struct Binder {
     let statement: OpaquePointer
     private let arena: BindArena
     private var index: Int32 = 1
-    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-    static let isStatic = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+    // Computed, not stored: a stored static is read through a once-guarded accessor, called for
+    // every value bound.
+    static var transient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
+    /// SQLITE_STATIC, a null destructor: the bytes outlive the statement's use of them.
+    static var isStatic: sqlite3_destructor_type? { nil }
 
     init(_ statement: OpaquePointer, arena: BindArena) {
         self.statement = statement

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RemitDomain
+import SQLiteStartup
 
 /// The books: one SQLite file in WAL mode with `synchronous=FULL` and foreign keys on. Changes go
 /// through one writer with group commit; reads use a pool of readers that never block it.
@@ -39,7 +40,15 @@ public final class Ledger: Sendable {
         return try Ledger(path: path, readOnly: true, clock: wallClock)
     }
 
+    /// SQLite's memory statistics turned off, once per process and before its first connection
+    /// when a ledger is the first thing to open one (`SQLiteStartup`): with them on, each of the
+    /// writer's many allocations inside SQLite took and released a process-wide mutex, 3.6 % of
+    /// its thread's time. SQLITE_OK, or SQLITE_MISUSE when SQLite had started before (the
+    /// statistics then stay on, which costs only that time).
+    static let sqliteStartup: Int32 = remit_sqlite_disable_memory_statistics()
+
     private init(path: String, readOnly: Bool, clock: @escaping @Sendable () -> Int64) throws {
+        _ = Self.sqliteStartup
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.foreignKeysEnabled = true
@@ -50,6 +59,11 @@ public final class Ledger: Sendable {
             // Each command runs in a savepoint, whose sub-journal would otherwise go to a temp
             // file: a write per command that durability does not need.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // SQLite reuses the WAL from its start instead of shrinking it: without a limit, a WAL
+            // that a long-lived reader let grow would keep its size (and `remit_ledger_wal_bytes`
+            // its alert) until remitd stopped. Above what the checkpointer's backstop lets it reach
+            // (about 73 MB), so that steady load never truncates it.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
         }
         // A brief lock held by another process (a careless sqlite3 shell) is waited out; a longer
         // one fails the commit, whose commands are refused as retryable.
@@ -78,6 +92,9 @@ public final class Ledger: Sendable {
     public static func writerProcess(path: String) -> Int32? {
         WriterLock.holder(ofLedger: path)
     }
+
+    /// The size, in bytes, the WAL is cut back to when it starts over after having grown past it.
+    public static let walSizeLimit = 128 << 20
 
     /// How long a commit waits for a write lock that another process holds, in seconds.
     static let busyTimeout: TimeInterval = 0.25
@@ -144,6 +161,22 @@ public final class Ledger: Sendable {
         guard let checkpointer else { return (0, 0) }
         await checkpointer.idle()
         return checkpointer.statistics
+    }
+
+    /// WAL checkpoints run beside the writer so far and how many of them failed, without waiting
+    /// for one running (the metrics scrape reads it); (0, 0) for a ledger opened for reading.
+    public var checkpointStatistics: (runs: Int, failures: Int) {
+        checkpointer?.statistics ?? (0, 0)
+    }
+
+    /// The WAL file's size in bytes, 0 when there is none. Steady load keeps it under about
+    /// 73 MB (the checkpointer's backstop); above `walSizeLimit`, checkpoints cannot finish (a
+    /// reader holding an old snapshot, docs/operations.md), and it is cut back to that size once
+    /// they can.
+    public var walBytes: Int64 {
+        var status = stat()
+        guard stat(path + "-wal", &status) == 0 else { return 0 }
+        return Int64(status.st_size)
     }
 
     /// Group commits so far and the commands they carried.

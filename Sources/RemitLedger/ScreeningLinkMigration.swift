@@ -119,9 +119,10 @@ extension Screenings {
 
     /// A stored v17 row's hash as `v17RowHash` makes it, from `previous` and `id`.
     static func v17RowHash(_ row: Row, previous: Data, id: Int64) -> Data {
-        let member = Member(row)
+        let member = Member(row), decided = decisions(row)
         return v17RowHash(previous: previous, id: id, operatorId: member.operatorId, transfer: member.transferId,
-                          sender: member.sender, beneficiary: member.beneficiary, at: row["screened_at"])
+                          sender: decided.first { $0.party == "sender" },
+                          beneficiary: decided.first { $0.party == "beneficiary" }, at: row["screened_at"])
     }
 
     /// The hash of a decision as v15 chained them, one row per decision: the previous row's

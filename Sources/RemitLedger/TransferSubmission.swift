@@ -15,7 +15,9 @@ public struct TransferSubmission: Hashable, Sendable {
     /// Who it counts against and their limits; nil counts nothing (no limits configured).
     public var volume: VolumeParties?
     /// The screening decisions taken on its parties, recorded with it.
-    public var screenings: [ScreeningRecord] = []
+    public var screenings: [ScreeningRecord] = [] { didSet { parties = Screenings.Parties(screenings) } }
+    /// The screenings by party and laid out for the chain's hash, kept in step with `screenings`.
+    private(set) var parties = Screenings.Parties.none
 
     /// The parts of a submitted transfer that its status reports back, accepted or rejected.
     /// Codes are kept as the client sent them (a rejection may be for an unknown currency).

@@ -102,7 +102,7 @@ enum Transfers {
                 $0.text(submission.details.senderAccount)
                 $0.text(submission.details.beneficiaryName)
                 if let revision = submission.details.standingInstructionRevision { $0.int(revision) } else { $0.null() }
-                Screenings.bind(&$0, screened)
+                Screenings.bind(&$0, link: screened, submission.parties)
                 // Leg 0 in the transfer's row (v26): most transfers write no leg row at all.
                 bindLeg(&$0, terms.legs[0], held: legHolds[0], holdExpiresAt: terms.holdExpiresAt, holdEntry: holdEntry,
                         queuedAt: queuedAt)
@@ -161,8 +161,8 @@ enum Transfers {
         var arguments: [(any DatabaseValueConvertible)?] = [
             submission.operatorId, Data(submission.transferId.bytes), Data(submission.contentHash), Int(reason.rawValue),
             Int(field), context.time, context.time, details.operatorReference, details.sendCurrency, details.payoutCurrency,
-            details.sendCountry, details.payoutCountry, details.quoteId.map { Data($0.bytes) }, screened?.link]
-        for screening in [screened?.sender, screened?.beneficiary] {
+            details.sendCountry, details.payoutCountry, details.quoteId.map { Data($0.bytes) }, screened]
+        for screening in [submission.parties.sender, submission.parties.beneficiary] {
             arguments += [screening?.decision, screening.map { $0.scoreBps }, screening?.entryId, screening?.matchedName,
                           screening?.source]
         }

@@ -18,7 +18,9 @@ final class ChainHasherTests: XCTestCase {
             for n in 0..<count {
                 hasher.integer(Int64(n) - 1)
                 integer(Int64(n) - 1)
-                let text: String? = n % 7 == 3 ? nil : String(repeating: "é", count: n % 40)
+                // Mostly short, as a link's fields are; one longer than the hasher's buffer.
+                let text: String? = n % 7 == 3 ? nil
+                    : n == 50 ? String(repeating: "y", count: 1_500) : String(repeating: "é", count: n % 40)
                 hasher.text(text)
                 if let text {
                     integer(Int64(text.utf8.count))
@@ -35,5 +37,32 @@ final class ChainHasherTests: XCTestCase {
         var hasher = ChainHasher(previous: Data(repeating: 1, count: 32))
         hasher.text(String(repeating: "x", count: 2_000))
         XCTAssertEqual(hasher.finalize(), hasher.finalize())
+    }
+
+    /// A submission's decisions are laid out for the hash on a session's thread
+    /// (`Screenings.Parties`) and appended by the writer in one piece: the digest must be the one
+    /// hashing each party's fields gives, which every link written before was hashed with.
+    func testDecisionsLaidOutBeforeHashAsTheirFieldsDo() {
+        let sender = ScreeningRecord(party: "sender", decision: "clear", scoreBps: 4_210, entryId: nil, matchedName: nil,
+                                     source: "demo-list 2026-12-01")
+        let beneficiary = ScreeningRecord(party: "beneficiary", decision: "review", scoreBps: 8_700, entryId: "9001",
+                                          matchedName: "Grace Wanjiru", source: String(repeating: "ü", count: 600))
+        for (first, second) in [(sender, beneficiary), (nil, beneficiary), (sender, nil), (nil, nil)] as [(ScreeningRecord?, ScreeningRecord?)] {
+            var byField = ChainHasher(previous: Data(repeating: 9, count: 32))
+            byField.integer(42)
+            Screenings.partyHash(&byField, first)
+            Screenings.partyHash(&byField, second)
+            var laidOut = ChainHasher(previous: Data(repeating: 9, count: 32))
+            laidOut.integer(42)
+            laidOut.fields(Screenings.Parties(sender: first, beneficiary: second).hashed)
+            XCTAssertEqual(laidOut.finalize(), byField.finalize())
+        }
+        let parties = Screenings.Parties([beneficiary, sender])
+        XCTAssertEqual(parties.sender, sender)
+        XCTAssertEqual(parties.beneficiary, beneficiary)
+        XCTAssertNil(parties.invalid)
+        XCTAssertEqual(Screenings.Parties([sender, sender]).invalid, "sender")
+        XCTAssertEqual(Screenings.Parties([ScreeningRecord(party: "agent", decision: "clear", scoreBps: 0, entryId: nil,
+                                                           matchedName: nil, source: nil)]).invalid, "agent")
     }
 }

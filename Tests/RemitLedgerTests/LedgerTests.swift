@@ -247,6 +247,10 @@ final class LedgerTests: LedgerTestCase {
         let checkpoints = await ledger.checkpoints()
         XCTAssertGreaterThan(checkpoints.runs, 0, "no checkpoint after \(funded) commits")
         XCTAssertEqual(checkpoints.failures, 0)
+        // What the metrics scrape reads, without waiting: the same totals, and a WAL of at least
+        // the 1,000 pages that asked for the checkpoint.
+        XCTAssertEqual(ledger.checkpointStatistics.runs, checkpoints.runs)
+        XCTAssertGreaterThanOrEqual(ledger.walBytes, 1_000 * 4_096)
         let copy = folder.appendingPathComponent("file-alone.sqlite").path
         try FileManager.default.copyItem(atPath: path, toPath: copy)
         XCTAssertFalse(FileManager.default.fileExists(atPath: copy + "-wal"))
@@ -258,6 +262,7 @@ final class LedgerTests: LedgerTestCase {
         let reader = try Ledger.openForReading(path: path)
         let none = await reader.checkpoints()
         XCTAssertEqual(none.runs, 0, "a reader does not checkpoint")
+        XCTAssertEqual(reader.checkpointStatistics.runs, 0)
         try assertWhole()
     }
 

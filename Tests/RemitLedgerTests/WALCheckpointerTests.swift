@@ -39,4 +39,17 @@ final class WALCheckpointerTests: XCTestCase {
         XCTAssertTrue(failing.statistics == (2, 2), "\(failing.statistics)")
         withExtendedLifetime(ledger) {}
     }
+
+    /// A WAL that a reader let grow past `Ledger.walSizeLimit` is cut back to it when it starts
+    /// over: the limit is on the writer's connection, whose commit restarts it (all the ledger's
+    /// connections share one configuration).
+    func testTheLedgersConnectionsCutAGrownWALBackToTheLimit() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ledger = try Ledger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        let limit = try await ledger.pool.write { try Int.fetchOne($0, sql: "PRAGMA journal_size_limit") }
+        XCTAssertEqual(limit, Ledger.walSizeLimit)
+        XCTAssertEqual(Ledger.walSizeLimit, 128 << 20)
+    }
 }

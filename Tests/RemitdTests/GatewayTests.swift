@@ -228,11 +228,16 @@ final class GatewayTests: XCTestCase {
         for (path, expected) in [("/healthz", "ok"), ("/readyz", "ready"), ("/metrics", "remit_transfers_total{state=\"accepted\"} 2"),
                                  ("/metrics", "remit_ledger_commit_seconds_bucket"), ("/metrics", "remit_transfers_in_doubt 0"),
                                  ("/metrics", "remit_requests_total{type=\"SubmitTransfers\",code=\"0\"} 2"),
-                                 ("/metrics", "remit_connections 1")] {
+                                 ("/metrics", "remit_connections 1"), ("/metrics", "remit_ledger_checkpoints_total"),
+                                 ("/metrics", "remit_ledger_checkpoint_failures_total 0")] {
             let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(daemon.adminPort)\(path)")!)
             XCTAssertEqual((response as? HTTPURLResponse)?.statusCode, 200, path)
             XCTAssertTrue(String(decoding: data, as: UTF8.self).contains(expected), path)
         }
+        // The WAL holds the two commits: its size is not 0.
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(daemon.adminPort)/metrics")!)
+        let wal = String(decoding: metrics, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("remit_ledger_wal_bytes ") }
+        XCTAssertGreaterThan(Double(wal?.split(separator: " ").last ?? "") ?? 0, 0, wal.map(String.init) ?? "no remit_ledger_wal_bytes")
         try await client.close()
     }
 }

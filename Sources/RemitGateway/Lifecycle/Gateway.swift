@@ -88,6 +88,7 @@ public final class Gateway: Sendable {
                         metrics.inReview((try? ledger.payoutsInReview()) ?? -1)
                         metrics.overdueHolds((try? ledger.overdueHolds(asOf: Ledger.wallClock())) ?? -1)
                         metrics.openCircuits(health.openCircuits(now: Ledger.wallClock()).count)
+                        metrics.ledgerFiles(checkpoints: ledger.checkpointStatistics, walBytes: ledger.walBytes)
                         return metrics.text()
                     }),
                 logger: logger)

@@ -17,6 +17,11 @@ final class GatewayMetrics: Sendable {
     private let batchSize: Metrics.Recorder
     private let commitFailures: Metrics.Counter
     private let commitFailing: Metrics.Gauge
+    private let checkpoints: Metrics.Counter
+    private let checkpointFailures: Metrics.Counter
+    private let walBytes: Metrics.Gauge
+    /// The checkpointer's totals at the last scrape: the counters advance by the difference.
+    private let checkpointsCounted = Mutex<(runs: Int, failures: Int)>((0, 0))
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -36,6 +41,9 @@ final class GatewayMetrics: Sendable {
         commitFailures = Metrics.Counter(label: "remit_ledger_commit_failures_total", dimensions: [], factory: factory)
         commitFailing = Metrics.Gauge(label: "remit_ledger_commit_failing", dimensions: [], factory: factory)
         commitFailing.record(0)
+        checkpoints = Metrics.Counter(label: "remit_ledger_checkpoints_total", dimensions: [], factory: factory)
+        checkpointFailures = Metrics.Counter(label: "remit_ledger_checkpoint_failures_total", dimensions: [], factory: factory)
+        walBytes = Metrics.Gauge(label: "remit_ledger_wal_bytes", dimensions: [], factory: factory)
     }
 
     private let open = Atomic<Int>(0)
@@ -100,6 +108,18 @@ final class GatewayMetrics: Sendable {
 
     func commitRecovered() {
         commitFailing.record(0)
+    }
+
+    /// The WAL's checkpoints beside the writer (`Ledger.checkpointStatistics`, totals since the
+    /// ledger opened) and the WAL file's size, at each scrape.
+    func ledgerFiles(checkpoints totals: (runs: Int, failures: Int), walBytes bytes: Int64) {
+        let (runs, failures) = checkpointsCounted.withLock { counted in
+            defer { counted = totals }
+            return (totals.runs - counted.runs, totals.failures - counted.failures)
+        }
+        if runs > 0 { checkpoints.increment(by: runs) }
+        if failures > 0 { checkpointFailures.increment(by: failures) }
+        walBytes.record(bytes)
     }
 
     /// Partner call latency (a histogram per partner) and answers by kind.
