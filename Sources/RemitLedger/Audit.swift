@@ -90,11 +90,6 @@ enum Audit {
     }
 }
 
-/// SHA-256 over a chain's previous hash and a row's fields: integers little-endian, texts
-/// length-prefixed, a missing text as length -1. The fields are gathered in a buffer and handed
-/// to SHA-256 a kilobyte at a time: a screening link hashes a dozen small fields per transfer,
-/// and each separate update cost more than the bytes it hashed. The digest is the same as
-/// hashing each field as it comes.
 /// What a chain's fields are written to: the hasher itself, or bytes laid out as it lays them
 /// out, hashed later in one piece (`ChainHasher.fields`).
 protocol ChainFieldSink {
@@ -118,6 +113,11 @@ struct ChainFields: ChainFieldSink {
     }
 }
 
+/// SHA-256 over a chain's previous hash and a row's fields: integers little-endian, texts
+/// length-prefixed, a missing text as length -1. The fields are gathered in a buffer and handed
+/// to SHA-256 a kilobyte at a time: a screening link hashes a dozen small fields per transfer,
+/// and each separate update cost more than the bytes it hashed. The digest is the same as
+/// hashing each field as it comes.
 struct ChainHasher: ChainFieldSink {
     private var hasher = SHA256()
     /// A fixed buffer with a count: appending to an array through `append(contentsOf:)` went

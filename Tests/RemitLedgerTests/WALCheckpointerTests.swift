@@ -52,4 +52,41 @@ final class WALCheckpointerTests: XCTestCase {
         XCTAssertEqual(limit, Ledger.walSizeLimit)
         XCTAssertEqual(Ledger.walSizeLimit, 128 << 20)
     }
+
+    /// When the checkpointer cannot keep up (here: every one of its checkpoints fails), the
+    /// writer copies the WAL into the file itself once it holds the backstop's 16,384 pages, as
+    /// SQLite's automatic checkpoint would, and the WAL starts over instead of growing.
+    func testTheWriterCheckpointsItselfAtTheBackstop() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("wal.sqlite").path
+        let writer = try DatabaseQueue(path: path)
+        try await writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "CREATE TABLE chunk (bytes BLOB NOT NULL)")
+        }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let checkpointer = try WALCheckpointer(path: path, configuration: readOnly)
+        try await writer.writeWithoutTransaction { db in checkpointer.install(on: db) }
+        // 72 commits of 1 MiB: about 18,500 pages, past the backstop once.
+        let chunk = Data(repeating: 7, count: 1 << 20)
+        for _ in 0..<72 {
+            try await writer.write { try $0.execute(sql: "INSERT INTO chunk (bytes) VALUES (?)", arguments: [chunk]) }
+        }
+        await checkpointer.idle()
+        let (runs, failures) = checkpointer.statistics
+        XCTAssertGreaterThan(runs, 0)
+        XCTAssertEqual(failures, runs, "the checkpointer's own checkpoints all fail")
+        func size(_ file: String) throws -> Int {
+            try XCTUnwrap(FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        }
+        // The file holds what the writer copied at 16,384 pages; the WAL, restarted after it,
+        // holds the commits since (about 2,000 pages) in its reused space.
+        XCTAssertGreaterThan(try size(path), 60 << 20)
+        let count = try await writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM chunk") }
+        XCTAssertEqual(count, 72)
+        withExtendedLifetime(checkpointer) {}
+    }
 }
