@@ -138,9 +138,12 @@ enum Journal {
                         from debit: WriteContext.Resolved, to credit: WriteContext.Resolved) throws {
         precondition(amount > 0 && debit.code.currency == credit.code.currency && debit.code != credit.code,
                      "a reserve moves a positive amount between two accounts of one currency")
-        let changes: [Change] = [(debit.code, debit.account, amount), (credit.code, credit.account, -amount)]
-        try checkFloors(db, context, changes)
-        for change in changes { context.adjust(change.account, by: change.delta) }
+        // Both checked before either moves; no array of changes, which a transfer paid for with an
+        // allocation and a copy of both accounts' codes.
+        try checkFloor(db, context, debit.code, debit.account, amount)
+        try checkFloor(db, context, credit.code, credit.account, -amount)
+        context.adjust(debit.account, by: amount)
+        context.adjust(credit.account, by: -amount)
     }
 
     private typealias Change = (code: AccountCode, account: WriteContext.Account, delta: Int64)
@@ -174,16 +177,19 @@ enum Journal {
 
     /// Floors are checked against the writer's record of the balance, before anything is written.
     private static func checkFloors(_ db: Database, _ context: WriteContext, _ changes: [Change]) throws {
-        for change in changes {
-            // A change that lowers the balance in the account's normal terms (deltas are never Int64.min).
-            guard let floor = change.account.floor, change.delta * change.account.type.normalSign < 0 else { continue }
-            let balance = try context.floorBalance(db, change.account)
-            let (after, overflow) = balance.addingReportingOverflow(change.delta)
-            guard !overflow else { throw LedgerError.money(.overflow) }
-            let (normal, flipped) = after.multipliedReportingOverflow(by: change.account.type.normalSign)
-            guard !flipped else { throw LedgerError.money(.overflow) }
-            if normal < floor { throw LedgerError.belowFloor(account: change.code.text, balance: normal, floor: floor) }
-        }
+        for change in changes { try checkFloor(db, context, change.code, change.account, change.delta) }
+    }
+
+    private static func checkFloor(_ db: Database, _ context: WriteContext, _ code: AccountCode,
+                                   _ account: WriteContext.Account, _ delta: Int64) throws {
+        // A change that lowers the balance in the account's normal terms (deltas are never Int64.min).
+        guard let floor = account.floor, delta * account.type.normalSign < 0 else { return }
+        let balance = try context.floorBalance(db, account)
+        let (after, overflow) = balance.addingReportingOverflow(delta)
+        guard !overflow else { throw LedgerError.money(.overflow) }
+        let (normal, flipped) = after.multipliedReportingOverflow(by: account.type.normalSign)
+        guard !flipped else { throw LedgerError.money(.overflow) }
+        if normal < floor { throw LedgerError.belowFloor(account: code.text, balance: normal, floor: floor) }
     }
 
     /// SHA-256 of the previous hash and a canonical encoding of the entry: its id, kind,

@@ -21,6 +21,37 @@ final class LedgerTests: LedgerTestCase {
         await expectRejected(.fund(operatorId: "NOBODY", amount: usd(1), reference: "w"), .unknownOperator("NOBODY"))
     }
 
+    /// An operator the writer met inside a command that was refused and rolled back is unknown
+    /// again, and its accounts with it: what the writer remembers goes with the rollback, so the
+    /// operator opened again later holds its transfers on its own new accounts.
+    func testAnOperatorOpenedInARefusedCommandIsUnknownAfterIt() async throws {
+        await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 0))
+        let id = TransferID(high: 0x0191_F3C2_0000_0000, low: 77)
+        let ghost: LedgerCommand = .atomic([.openOperator(id: "GHOST", currency: usd, creditLimit: 0),
+                                            .fund(operatorId: "GHOST", amount: usd(100_000), reference: "w"),
+                                            transfer(id, operatorId: "GHOST"),
+                                            .fund(operatorId: "GHOST", amount: usd(-1), reference: "w")])
+        let outcome = await ledger.apply(ghost)
+        guard case .rejected = outcome else { return XCTFail("\(outcome)") }
+        await expectRejected(.fund(operatorId: "GHOST", amount: usd(1), reference: "w"), .unknownOperator("GHOST"))
+        // Another operator's accounts first, so that the ids the refused command used are theirs now.
+        await expectDone(.openOperator(id: "OTHER", currency: usd, creditLimit: 0))
+        await expectDone(.fund(operatorId: "OTHER", amount: usd(100_000), reference: "w"))
+        await expectDone(.openOperator(id: "GHOST", currency: usd, creditLimit: 0))
+        // Too little for the transfer's 102.99: checked against its own prefund, not the one the
+        // refused command had opened for it (now OTHER's, which holds enough).
+        await expectDone(.fund(operatorId: "GHOST", amount: usd(5_000), reference: "w"))
+        let refused = await ledger.apply(transfer(id, operatorId: "GHOST"))
+        guard case .transfer(let receipt) = refused, receipt.state == .rejected, receipt.reason == .insufficientFunds
+        else { return XCTFail("\(refused)") }
+        await expectDone(.fund(operatorId: "GHOST", amount: usd(95_000), reference: "w"))
+        let accepted = await ledger.apply(transfer(TransferID(high: id.high, low: 78), operatorId: "GHOST"))
+        guard case .transfer(let second) = accepted, second.state == .accepted else { return XCTFail("\(accepted)") }
+        XCTAssertEqual(try balance(.operatorPrefund("GHOST", usd)), 100_000 - 10_299)
+        XCTAssertEqual(try balance(.operatorPrefund("OTHER", usd)), 100_000)
+        try assertWhole()
+    }
+
     func testAWithdrawalNeverUsesCredit() async throws {
         await expectDone(.openOperator(id: "ACME", currency: usd, creditLimit: 50_000))
         await expectDone(.fund(operatorId: "ACME", amount: usd(10_000), reference: "w"))
