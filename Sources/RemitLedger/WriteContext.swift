@@ -40,8 +40,8 @@ final class WriteContext: @unchecked Sendable {
     private var holdAccountsByOperator: [HoldAccountsKey: HoldAccounts] = [:]
     private var operators: Set<String> = []
     // The last operator and hold accounts asked for, compared before the sets and dictionaries
-    // above are hashed: a batch is one operator's, and hashing its id five times per transfer was
-    // 5 % of the writer's time.
+    // above are hashed: a batch is one operator's, and hashing its id five times per transfer
+    // (with the hold's floor checks) was about 4 % of the writer's time.
     private var lastOperator: String?
     private var lastHoldAccounts: (key: HoldAccountsKey, accounts: HoldAccounts)?
     private var head: (id: Int64, hash: Data)?
