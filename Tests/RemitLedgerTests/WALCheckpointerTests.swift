@@ -6,6 +6,14 @@ import XCTest
 /// When the WAL hook asks for a checkpoint: at SQLite's 1,000 pages, then after each 1,000 more,
 /// and in the writer itself at the backstop.
 final class WALCheckpointerTests: XCTestCase {
+    /// A folder of the test's own, removed when it ends.
+    private func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        return folder
+    }
+
     func testACheckpointIsAskedForEachThousandPagesAndTheWriterCheckpointsAtTheBackstop() {
         typealias C = WALCheckpointer
         XCTAssertTrue(C.after(frames: 999, askedAt: 0) == (.none, 0))
@@ -22,9 +30,7 @@ final class WALCheckpointerTests: XCTestCase {
 
     /// A checkpoint that fails is counted, and the next request runs another.
     func testAFailedCheckpointIsCountedAndTheNextRuns() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-ckpt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try temporaryFolder()
         let path = folder.appendingPathComponent("ledger.sqlite").path
         // The ledger makes the file a WAL database; a read-only connection cannot checkpoint it.
         let ledger = try Ledger(path: path)
@@ -44,9 +50,7 @@ final class WALCheckpointerTests: XCTestCase {
     /// over: the limit is on the writer's connection, whose commit restarts it (all the ledger's
     /// connections share one configuration).
     func testTheLedgersConnectionsCutAGrownWALBackToTheLimit() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-ckpt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try temporaryFolder()
         let ledger = try Ledger(path: folder.appendingPathComponent("ledger.sqlite").path)
         let limit = try await ledger.pool.write { try Int.fetchOne($0, sql: "PRAGMA journal_size_limit") }
         XCTAssertEqual(limit, Ledger.walSizeLimit)
@@ -57,9 +61,7 @@ final class WALCheckpointerTests: XCTestCase {
     /// writer copies the WAL into the file itself once it holds the backstop's 16,384 pages, as
     /// SQLite's automatic checkpoint would, and the WAL starts over instead of growing.
     func testTheWriterCheckpointsItselfAtTheBackstop() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remit-ckpt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try temporaryFolder()
         let path = folder.appendingPathComponent("wal.sqlite").path
         let writer = try DatabaseQueue(path: path)
         try await writer.writeWithoutTransaction { db in
